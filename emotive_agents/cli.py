@@ -1,0 +1,155 @@
+"""The `emotive-agents` command line: generate steered text, extract vectors, benchmark."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from emotive_agents.errors import EmotiveError
+
+app = typer.Typer(
+    help=(
+        "Steer the emotional tone of a local LLM with Emotion Vectors.\n\n"
+        "Example: emotive-agents generate 'How was your weekend?' --emotion joy=1"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ModelOpt = Annotated[
+    str, typer.Option("--model", "-m", help="Embedded 'smollm2-135m', an HF model id or a local directory.")
+]
+VectorsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--vectors", help="Vector set directory or shipped name (default: the model's shipped set)."
+    ),
+]
+EmotionOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--emotion",
+        "-e",
+        help="NAME=INTENSITY, repeatable. 1.0 is the calibrated strong setting; negative suppresses.",
+    ),
+]
+
+
+def parse_emotions(items: list[str] | None) -> dict[str, float]:
+    """Turn ["joy=0.8", "fear=-0.4"] into a dict, with a clear error for malformed items."""
+    mix: dict[str, float] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            mix[name.strip()] = float(value)
+        except ValueError:
+            raise typer.BadParameter(f"{item!r}: expected NAME=INTENSITY, e.g. joy=0.8") from None
+    return mix
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _read_prompts_file(path: Path, default_mix: dict[str, float]) -> list[tuple[str, dict[str, float]]]:
+    rows: list[tuple[str, dict[str, float]]] = []
+    try:
+        lines = path.read_text().splitlines()
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc}")
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            _fail(f"{path}:{number}: not valid JSON ({exc})")
+        if not isinstance(row, dict) or not isinstance(row.get("prompt"), str):
+            _fail(f'{path}:{number}: each line needs a "prompt" string')
+        emotion = row.get("emotion", default_mix)
+        if not isinstance(emotion, dict):
+            _fail(f'{path}:{number}: "emotion" must be an object like {{"joy": 1.0}}')
+        rows.append((row["prompt"], emotion))
+    if not rows:
+        _fail(f"{path} holds no prompts")
+    return rows
+
+
+def _result_json(result: Any) -> str:
+    payload = result.model_dump(mode="json")
+    return json.dumps(payload, ensure_ascii=False)
+
+
+@app.command()
+def generate(
+    prompt: Annotated[str | None, typer.Argument(help="The user message to answer.")] = None,
+    prompts_file: Annotated[
+        Path | None,
+        typer.Option("--prompts-file", help='JSONL: {"prompt": ..., "emotion": {...}} per line; one batch.'),
+    ] = None,
+    model: ModelOpt = "smollm2-135m",
+    vectors: VectorsOpt = None,
+    emotion: EmotionOpt = None,
+    system: Annotated[str | None, typer.Option(help="System prompt.")] = None,
+    max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", "-n", min=1)] = 96,
+    temperature: Annotated[float, typer.Option(min=0.0, help="0 = greedy.")] = 0.0,
+    seed: Annotated[int | None, typer.Option(help="Seed for sampling.")] = None,
+    stop: Annotated[list[str] | None, typer.Option(help="Stop sequence, repeatable.")] = None,
+    dtype: Annotated[str, typer.Option(help="float32, float16 or bfloat16.")] = "float32",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one object per prompt).")] = False,
+) -> None:
+    """Generate a reply to PROMPT (or to every line of --prompts-file) with an emotion mix."""
+    if (prompt is None) == (prompts_file is None):
+        _fail("give either PROMPT or --prompts-file")
+    mix = parse_emotions(emotion)
+    try:
+        from emotive_agents.engine import EmotiveEngine
+
+        rows = _read_prompts_file(prompts_file, mix) if prompts_file else [(prompt or "", mix)]
+        engine = EmotiveEngine.load(model, vectors, dtype=dtype)
+        params = {"max_new_tokens": max_new_tokens, "temperature": temperature, "seed": seed, "stop": stop}
+        head = [{"role": "system", "content": system}] if system else []
+        requests = [
+            engine.request([*head, {"role": "user", "content": text}], row_mix, **params)
+            for text, row_mix in rows
+        ]
+        results = engine.generate_batch(requests)
+    except EmotiveError as exc:
+        _fail(str(exc))
+    except ValueError as exc:  # pydantic validation of mixes and params
+        _fail(str(exc))
+    for result in results:
+        typer.echo(_result_json(result) if as_json else result.text)
+
+
+@app.command()
+def bench(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON object.")] = False,
+    max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=4)] = 32,
+    repeats: Annotated[int, typer.Option(min=1, help="Runs per configuration (median is kept).")] = 3,
+    model: ModelOpt = "smollm2-135m",
+) -> None:
+    """Measure steering overhead, per-row mixing and start-up time on the embedded model."""
+    from emotive_agents.bench import run_benchmark
+
+    try:
+        report = run_benchmark(model=model, max_new_tokens=max_new_tokens, repeats=repeats)
+    except EmotiveError as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+    else:
+        for key, value in report.items():
+            typer.echo(f"{key:32s} {value}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

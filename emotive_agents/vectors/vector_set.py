@@ -1,0 +1,212 @@
+"""Emotion Vector sets: per-layer directions for named emotions, their metadata and arithmetic."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from emotive_agents.errors import UnknownEmotionError, VectorSetError
+from emotive_agents.models.loading import ModelFingerprint
+from emotive_agents.vectors.recipe import SteeringRecipe
+
+BASIC_EMOTIONS: tuple[str, ...] = ("anger", "disgust", "fear", "joy", "sadness")
+BASE = "base"
+FORMAT_VERSION = 1
+EMOTION_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+def check_emotion_name(name: str) -> str:
+    if not EMOTION_NAME.match(name):
+        raise ValueError(
+            f"emotion name {name!r} must be lower-case letters, digits or '_' (1-32 chars, letter first)"
+        )
+    return name
+
+
+class VectorSetMetadata(BaseModel):
+    """Everything needed to check and apply a vector set; stored as metadata.json beside the tensors."""
+
+    model_config = ConfigDict(frozen=True)
+
+    format_version: int = FORMAT_VERSION
+    emotions: tuple[str, ...]
+    model: ModelFingerprint
+    recipe: SteeringRecipe = SteeringRecipe()
+    pooling: str = "response_mean"
+    dataset_hash: str | None = None
+    norms: dict[str, list[float]] = Field(default_factory=dict)
+    # Intensity 1.0 of emotion k means alpha = intensity_scale[k]; calibration sets these per emotion.
+    intensity_scale: dict[str, float] = Field(default_factory=dict)
+    intensity_range: tuple[float, float] = (-1.0, 1.0)
+    created: dict[str, Any] = Field(default_factory=dict)
+    created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    library_version: str = ""
+    tensors_sha256: str = ""
+
+    @field_validator("emotions")
+    @classmethod
+    def _valid_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            check_emotion_name(name)
+        if len(set(value)) != len(value):
+            raise ValueError("emotion names must be unique")
+        return value
+
+    def scale(self, emotion: str) -> float:
+        return self.intensity_scale.get(emotion, 1.0)
+
+
+class EmotionVector:
+    """One direction per layer ([layers, hidden]); supports +, -, scalar * and negation."""
+
+    __slots__ = ("name", "tensor")
+
+    def __init__(self, name: str, tensor: torch.Tensor) -> None:
+        if tensor.dim() != 2:
+            raise VectorSetError(f"an emotion vector is [layers, hidden]; got shape {tuple(tensor.shape)}")
+        self.name = name
+        self.tensor = tensor
+
+    def __add__(self, other: EmotionVector) -> EmotionVector:
+        self._check_same_shape(other)
+        return EmotionVector(f"({self.name}+{other.name})", self.tensor + other.tensor)
+
+    def __sub__(self, other: EmotionVector) -> EmotionVector:
+        self._check_same_shape(other)
+        return EmotionVector(f"({self.name}-{other.name})", self.tensor - other.tensor)
+
+    def __mul__(self, factor: float) -> EmotionVector:
+        return EmotionVector(f"{factor:g}*{self.name}", self.tensor * float(factor))
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> EmotionVector:
+        return EmotionVector(f"-{self.name}", -self.tensor)
+
+    def norms(self) -> list[float]:
+        return [round(float(x), 6) for x in self.tensor.float().norm(dim=-1)]
+
+    def _check_same_shape(self, other: EmotionVector) -> None:
+        if self.tensor.shape != other.tensor.shape:
+            raise VectorSetError(
+                f"cannot combine vectors of shapes {tuple(self.tensor.shape)} and {tuple(other.tensor.shape)}"
+            )
+
+    def __repr__(self) -> str:
+        return f"EmotionVector({self.name!r}, layers={self.tensor.shape[0]}, hidden={self.tensor.shape[1]})"
+
+
+def tensors_digest(vectors: torch.Tensor) -> str:
+    return hashlib.sha256(vectors.detach().cpu().float().contiguous().numpy().tobytes()).hexdigest()
+
+
+class EmotionVectorSet:
+    """Named emotion vectors for one model: a [emotions, layers, hidden] float32 bank plus metadata."""
+
+    def __init__(self, vectors: torch.Tensor, metadata: VectorSetMetadata) -> None:
+        expected = (len(metadata.emotions), metadata.model.num_layers, metadata.model.hidden_size)
+        if tuple(vectors.shape) != expected:
+            raise VectorSetError(
+                f"vector tensor has shape {tuple(vectors.shape)} but the metadata describes {expected} "
+                "(emotions, layers, hidden)"
+            )
+        if not torch.isfinite(vectors).all():
+            bad = [e for i, e in enumerate(metadata.emotions) if not torch.isfinite(vectors[i]).all()]
+            raise VectorSetError(f"vectors contain NaN or inf values (emotions: {', '.join(bad)})")
+        self.vectors = vectors.detach().to(dtype=torch.float32, device="cpu").contiguous()
+        self.metadata = metadata
+        self._index = {name: i for i, name in enumerate(metadata.emotions)}
+
+    @classmethod
+    def from_vectors(
+        cls,
+        vectors: Mapping[str, torch.Tensor | EmotionVector],
+        model: ModelFingerprint,
+        *,
+        add_base: bool = True,
+        **metadata: Any,
+    ) -> EmotionVectorSet:
+        """Build a set from named [layers, hidden] tensors; adds EV_base (mean of the basic emotions)."""
+        tensors = {k: (v.tensor if isinstance(v, EmotionVector) else v).float() for k, v in vectors.items()}
+        if add_base and BASE not in tensors and tensors:
+            members = [tensors[e] for e in BASIC_EMOTIONS if e in tensors] or list(tensors.values())
+            tensors[BASE] = torch.stack(members).mean(0)
+        names = tuple(tensors)
+        stacked = torch.stack([tensors[n] for n in names]) if names else torch.zeros(0, 0, 0)
+        from emotive_agents import __version__
+
+        meta = VectorSetMetadata(
+            emotions=names,
+            model=model,
+            norms={n: EmotionVector(n, tensors[n]).norms() for n in names},
+            library_version=__version__,
+            tensors_sha256=tensors_digest(stacked),
+            **metadata,
+        )
+        return cls(stacked, meta)
+
+    @property
+    def emotions(self) -> tuple[str, ...]:
+        return self.metadata.emotions
+
+    @property
+    def recipe(self) -> SteeringRecipe:
+        return self.metadata.recipe
+
+    def index(self, emotion: str) -> int:
+        try:
+            return self._index[emotion]
+        except KeyError:
+            raise UnknownEmotionError(
+                f"unknown emotion {emotion!r}; this vector set has: {', '.join(self.emotions)}"
+            ) from None
+
+    def __contains__(self, emotion: object) -> bool:
+        return emotion in self._index
+
+    def __getitem__(self, emotion: str) -> EmotionVector:
+        return EmotionVector(emotion, self.vectors[self.index(emotion)])
+
+    def __iter__(self) -> Iterable[EmotionVector]:
+        return (self[name] for name in self.emotions)
+
+    def __len__(self) -> int:
+        return len(self.emotions)
+
+    @property
+    def base(self) -> EmotionVector:
+        """EV_base: the stored base vector, or the mean of the basic emotions present."""
+        if BASE in self:
+            return self[BASE]
+        members = [e for e in BASIC_EMOTIONS if e in self] or list(self.emotions)
+        return EmotionVector(BASE, self.vectors[[self.index(e) for e in members]].mean(0))
+
+    def with_vector(self, vector: EmotionVector, name: str | None = None) -> EmotionVectorSet:
+        """A new set with one more (or a replaced) vector, e.g. a user-defined mix or custom style."""
+        name = check_emotion_name(name or vector.name)
+        tensors = {n: self.vectors[i] for i, n in enumerate(self.emotions)}
+        tensors[name] = vector.tensor.float()
+        return self._rebuild(tensors)
+
+    def scaled(self, factors: Mapping[str, float]) -> EmotionVectorSet:
+        """A new set with some emotions' vectors multiplied (e.g. after calibration)."""
+        tensors = {n: self.vectors[i] * float(factors.get(n, 1.0)) for i, n in enumerate(self.emotions)}
+        return self._rebuild(tensors)
+
+    def _rebuild(self, tensors: Mapping[str, torch.Tensor]) -> EmotionVectorSet:
+        meta = self.metadata.model_dump(
+            exclude={"emotions", "norms", "tensors_sha256", "model", "library_version"}
+        )
+        return EmotionVectorSet.from_vectors(tensors, self.metadata.model, add_base=False, **meta)
+
+    def __repr__(self) -> str:
+        return (
+            f"EmotionVectorSet(model={self.metadata.model.name!r}, emotions={list(self.emotions)}, "
+            f"layers={self.metadata.model.num_layers}, hook={self.recipe.hook_point.value})"
+        )
