@@ -131,6 +131,68 @@ def generate(
 
 
 @app.command()
+def extract(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the vector set to.")],
+    queries: Annotated[
+        Path | None,
+        typer.Option(help="Query file: the project's format, EmotionQuery ({emotion: [..]}) or a JSON list."),
+    ] = None,
+    prompts: Annotated[
+        Path | None, typer.Option(help='Prompt file: {"neutral": ..., "emotions": {name: prompt}}.')
+    ] = None,
+    model: ModelOpt = "smollm2-135m",
+    emotions: Annotated[
+        str, typer.Option(help="Comma-separated emotions or styles that have a prompt in the prompt file.")
+    ] = "anger,disgust,fear,joy,sadness",
+    limit: Annotated[int | None, typer.Option(min=1, help="Use only the first N queries.")] = None,
+    hook_point: Annotated[
+        str, typer.Option(help="attn_output, block_contribution or residual.")
+    ] = "block_contribution",
+    positions: Annotated[
+        str, typer.Option(help="Recommended position rule: all, last or generated.")
+    ] = "all",
+    component: Annotated[
+        str, typer.Option(help="raw, or specific (EV minus its EV_base projection).")
+    ] = "raw",
+    max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1)] = 48,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 16,
+) -> None:
+    """Extract Emotion Vectors: answers under emotional vs neutral prompts, mean activation shift."""
+    try:
+        from emotive_agents.models.loading import load_model
+        from emotive_agents.vectors.extract import ExtractionConfig, extract_vectors
+        from emotive_agents.vectors.queries import (
+            DEFAULT_PROMPTS,
+            DEFAULT_QUERIES,
+            load_prompts,
+            load_queries,
+        )
+        from emotive_agents.vectors.store import save_vector_set
+
+        config = ExtractionConfig(
+            emotions=tuple(e.strip() for e in emotions.split(",") if e.strip()),
+            hook_point=hook_point,  # type: ignore[arg-type]  # pydantic validates the string
+            positions=positions,  # type: ignore[arg-type]
+            component=component,  # type: ignore[arg-type]
+            limit=limit,
+            max_new_tokens=max_new_tokens,
+            batch_size=batch_size,
+        )
+        query_list = load_queries(queries or DEFAULT_QUERIES)
+        prompt_set = load_prompts(prompts or DEFAULT_PROMPTS)
+        for emotion in config.emotions:
+            prompt_set.prompt(emotion)  # fail before loading the model
+        loaded = load_model(model)
+        vector_set = extract_vectors(loaded, query_list, prompt_set, config, progress=True)
+        path = save_vector_set(vector_set, out)
+    except EmotiveError as exc:
+        _fail(str(exc))
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(f"wrote {vector_set} to {path}")
+
+
+@app.command()
 def bench(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON object.")] = False,
     max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=4)] = 32,

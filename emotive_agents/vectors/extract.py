@@ -9,7 +9,7 @@ flat however many queries are used; EV = mean(emotional) - mean(neutral), per la
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,6 +36,8 @@ class ExtractionConfig(BaseModel):
     max_new_tokens: int = Field(default=48, ge=1)
     batch_size: int = Field(default=16, ge=1)
     limit: int | None = Field(default=None, ge=1)
+    # "specific": drop the shared EV_base direction (see EmotionVectorSet.emotion_specific)
+    component: Literal["raw", "specific"] = "raw"
 
 
 class ActivationPooler:
@@ -135,7 +137,7 @@ def extract_vectors(
         full[list(layers)] = (sums[emotion] / counts[emotion] - neutral).float()
         vectors[emotion] = full
     recipe = SteeringRecipe(hook_point=config.hook_point, positions=config.positions, layers=config.layers)
-    return EmotionVectorSet.from_vectors(
+    vector_set = EmotionVectorSet.from_vectors(
         vectors,
         loaded.fingerprint,
         recipe=recipe,
@@ -143,6 +145,7 @@ def extract_vectors(
         dataset_hash=dataset_hash(queries, prompts),
         created={**config.model_dump(mode="json"), "queries": len(queries), "responses": counts},
     )
+    return vector_set.emotion_specific() if config.component == "specific" else vector_set
 
 
 class _NullBar:

@@ -41,6 +41,9 @@ def save_vector_set(vector_set: EmotionVectorSet, directory: str | Path) -> Path
         tensors = {name: vector_set.vectors[i].contiguous() for i, name in enumerate(vector_set.emotions)}
         save_file(tensors, str(staging / TENSORS_FILE), metadata={"format": "emotive-agents"})
         (staging / METADATA_FILE).write_text(vector_set.metadata.model_dump_json(indent=2) + "\n")
+        staging.chmod(0o755)  # mkdtemp makes it private; vector sets are meant to be shared
+        for name in (TENSORS_FILE, METADATA_FILE):
+            (staging / name).chmod(0o644)
         if target.exists():
             backup = target.with_name(f".{target.name}.old")
             shutil.rmtree(backup, ignore_errors=True)

@@ -187,6 +187,28 @@ class EmotionVectorSet:
         members = [e for e in BASIC_EMOTIONS if e in self] or list(self.emotions)
         return EmotionVector(BASE, self.vectors[[self.index(e) for e in members]].mean(0))
 
+    def emotion_specific(self) -> EmotionVectorSet:
+        """Remove each vector's projection on EV_base per layer, keeping its per-layer norm.
+
+        Raw EVs share cos~0.9 with EV_base (a generic "emotional register" direction); the remainder
+        is what tells joy from anger. The base vector itself is kept unchanged.
+        """
+        base = self.base.tensor
+        unit = base / base.norm(dim=-1, keepdim=True).clamp_min(1e-8)
+        tensors = {}
+        for i, name in enumerate(self.emotions):
+            vector = self.vectors[i]
+            if name != BASE:
+                residual = vector - (vector * unit).sum(-1, keepdim=True) * unit
+                scale = vector.norm(dim=-1, keepdim=True) / residual.norm(dim=-1, keepdim=True).clamp_min(
+                    1e-8
+                )
+                vector = residual * scale
+            tensors[name] = vector
+        if BASE not in tensors:
+            tensors[BASE] = base
+        return self._rebuild(tensors)
+
     def with_vector(self, vector: EmotionVector, name: str | None = None) -> EmotionVectorSet:
         """A new set with one more (or a replaced) vector, e.g. a user-defined mix or custom style."""
         name = check_emotion_name(name or vector.name)

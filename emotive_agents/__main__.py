@@ -1,0 +1,5 @@
+"""`python -m emotive_agents` runs the CLI."""
+
+from emotive_agents.cli import app
+
+app()
