@@ -88,6 +88,8 @@ class Generator:
         if tokenizer.eos_token_id is not None:
             eos_ids.add(tokenizer.eos_token_id)
         self._eos_ids = sorted(eos_ids)
+        # Tokens that end a row's output: EOS, and the padding generate appends after a row stops.
+        self._end_ids = frozenset({*eos_ids, self._pad_id})
         self._context_window = int(getattr(loaded.model.config, "max_position_embeddings", 0) or 0)
 
     # -- preparing ---------------------------------------------------------------------------------
@@ -179,16 +181,15 @@ class Generator:
     def _finish(
         self, request: GenerationRequest, tokens: torch.Tensor, input_tokens: int
     ) -> GenerationResult:
-        ids = tokens.tolist()
-        ended = next((i for i, t in enumerate(ids) if t in self._eos_ids), None)
-        if request.params.ignore_eos:
-            ended = None
-        ids = ids[: ended if ended is not None else request.params.max_new_tokens]
+        budget = request.params.max_new_tokens
+        ids = tokens.tolist()[:budget]
+        if not request.params.ignore_eos:
+            ids = ids[: next((i for i, t in enumerate(ids) if t in self._end_ids), len(ids))]
         text = self.loaded.tokenizer.decode(ids, skip_special_tokens=True)
         cut = first_stop(text, request.params.stop)
         if cut is not None:
             text = text[:cut]
-        stopped = ended is not None or cut is not None
+        stopped = len(ids) < budget or cut is not None
         return GenerationResult(
             text=text,
             model=self.loaded.name,
@@ -203,7 +204,9 @@ class Generator:
         """Group rows that share sampling settings into batches; yield (indices, batch, new tokens)."""
         groups: dict[tuple[object, ...], list[int]] = {}
         for i, request in enumerate(requests):
-            groups.setdefault(request.params.batch_key(), []).append(i)
+            # A seeded request runs alone: its random stream must not depend on its batch-mates.
+            key = request.params.batch_key() if request.params.seed is None else ("seeded", i)
+            groups.setdefault(key, []).append(i)
         for indices in groups.values():
             for start in range(0, len(indices), self.max_batch_size):
                 chunk = indices[start : start + self.max_batch_size]
@@ -227,7 +230,7 @@ class Generator:
                 length = batch.prompt_lengths[row]
                 prompt = batch.input_ids[row, batch.input_ids.shape[1] - length :].tolist()
                 response = tokens[row].tolist()
-                end = next((k for k, t in enumerate(response) if t in self._eos_ids), len(response))
+                end = next((k for k, t in enumerate(response) if t in self._end_ids), len(response))
                 out[i] = (prompt, response[: min(end, requests[i].params.max_new_tokens)])
         return [o for o in out if o is not None]
 

@@ -9,7 +9,7 @@ per steered layer.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Any
 
@@ -55,14 +55,14 @@ class Steering:
         self._mode = _ADD if recipe.positions is PositionRule.ALL else _LAST
         self._mask: torch.Tensor | None = None
         self._handles: list[RemovableHandle] = []
-        self._token: Token[tuple[Steering, ...]] | None = None
+        self._entered = False
 
     @property
     def layers(self) -> tuple[int, ...]:
         return tuple(sorted(self._deltas))
 
     def __enter__(self) -> Steering:
-        if self._token is not None:
+        if self._entered:
             raise SteeringError("this Steering context is already active; create a new one per use")
         try:
             if self._recipe.positions is PositionRule.GENERATED and self._deltas:
@@ -78,16 +78,18 @@ class Steering:
         except BaseException:
             self._remove_hooks()
             raise
-        self._token = _ACTIVE.set((*_ACTIVE.get(), self))
+        _ACTIVE.set((*_ACTIVE.get(), self))
+        self._entered = True
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._remove_hooks()
-        if self._token is not None:
-            _ACTIVE.reset(self._token)
-            self._token = None
+        if self._entered:
+            # Remove only this steering: contexts may be closed out of order.
+            _ACTIVE.set(tuple(s for s in _ACTIVE.get() if s is not self))
+            self._entered = False
 
     def _remove_hooks(self) -> None:
         for handle in self._handles:

@@ -101,7 +101,8 @@ def load_vector_set(
         raise VectorSetError(f"{directory} has no {METADATA_FILE}; is it a vector set directory?") from None
     except ValueError as exc:
         raise VectorSetError(f"{directory / METADATA_FILE} is not valid JSON: {exc}") from None
-    if isinstance(raw, dict) and raw.get("format_version", FORMAT_VERSION) > FORMAT_VERSION:
+    version = raw.get("format_version", FORMAT_VERSION) if isinstance(raw, dict) else FORMAT_VERSION
+    if isinstance(version, int) and version > FORMAT_VERSION:
         raise VectorSetError(
             f"{directory} uses vector format {raw['format_version']}; this library reads up to "
             f"{FORMAT_VERSION}. Upgrade emotive-agents."

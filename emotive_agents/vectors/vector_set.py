@@ -34,7 +34,7 @@ class VectorSetMetadata(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    format_version: int = FORMAT_VERSION
+    format_version: int = Field(default=FORMAT_VERSION, strict=True, ge=1)
     emotions: tuple[str, ...]
     model: ModelFingerprint
     recipe: SteeringRecipe = SteeringRecipe()
@@ -134,6 +134,9 @@ class EmotionVectorSet:
     ) -> EmotionVectorSet:
         """Build a set from named [layers, hidden] tensors; adds EV_base (mean of the basic emotions)."""
         tensors = {k: (v.tensor if isinstance(v, EmotionVector) else v).float() for k, v in vectors.items()}
+        shapes = {tuple(t.shape) for t in tensors.values()}
+        if len(shapes) > 1 or any(len(s) != 2 for s in shapes):
+            raise VectorSetError(f"all vectors must share one [layers, hidden] shape; got {sorted(shapes)}")
         if add_base and BASE not in tensors and tensors:
             members = [tensors[e] for e in BASIC_EMOTIONS if e in tensors] or list(tensors.values())
             tensors[BASE] = torch.stack(members).mean(0)

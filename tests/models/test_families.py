@@ -41,5 +41,9 @@ def test_gpt2_family_uses_transformer_h() -> None:
     config = transformers.GPT2Config(n_layer=3, n_embd=16, n_head=2, vocab_size=64, n_positions=32)
     model = transformers.GPT2LMHeadModel(config)
     layout = find_layers(model)
-    assert (layout.layer_template, layout.attention_name, layout.num_layers) == ("transformer.h.{num}", "attn", 3)
+    assert (layout.layer_template, layout.attention_name, layout.num_layers) == (
+        "transformer.h.{num}",
+        "attn",
+        3,
+    )
     assert layout.attention(model, 2) is model.transformer.h[2].attn

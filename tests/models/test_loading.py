@@ -1,0 +1,132 @@
+"""Wrapping and loading models: fingerprints, the weights hash, local directories, load errors."""
+
+from __future__ import annotations
+
+import copy
+import re
+from types import SimpleNamespace
+
+import pytest
+import torch
+from _tiny import HIDDEN, LLAMA_LAYERS, build_tiny_gpt2, build_tiny_llama, encode
+from torch import nn
+
+from emotive_agents.errors import ModelLoadError
+from emotive_agents.models.layers import find_layers
+from emotive_agents.models.loading import (
+    LoadedModel,
+    default_cache_dir,
+    fingerprint_model,
+    load_model,
+    resolve_model_path,
+    weights_hash,
+)
+
+
+def test_from_hf_fingerprint(tiny_llama) -> None:
+    fingerprint = tiny_llama.fingerprint
+    assert fingerprint.name == tiny_llama.name == "tiny-llama"
+    assert fingerprint.architecture == "LlamaForCausalLM"
+    assert fingerprint.model_type == "llama"
+    assert (fingerprint.hidden_size, fingerprint.num_layers) == (HIDDEN, LLAMA_LAYERS)
+    assert re.fullmatch(r"[0-9a-f]{32}", fingerprint.weights_hash)
+    assert fingerprint.weights_hash == weights_hash(tiny_llama.model)
+    assert tiny_llama.hidden_size == HIDDEN
+    assert tiny_llama.device == torch.device("cpu")
+
+
+def test_from_hf_gpt2_reads_n_embd(tiny_gpt2) -> None:
+    assert tiny_gpt2.fingerprint.model_type == "gpt2"
+    assert tiny_gpt2.hidden_size == HIDDEN
+    assert tiny_gpt2.num_layers == tiny_gpt2.model.config.n_layer
+
+
+def test_from_hf_default_name_and_no_modification(tokenizer) -> None:
+    model = build_tiny_gpt2()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    loaded = LoadedModel.from_hf(model, tokenizer)
+    assert loaded.name == "GPT2LMHeadModel"  # no _name_or_path on a model built from a config
+    assert loaded.model is model
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_fingerprint_is_frozen(tiny_llama) -> None:
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen-instance error
+        tiny_llama.fingerprint.hidden_size = 64  # type: ignore[misc]
+
+
+def test_weights_hash_is_deterministic_and_detects_changes(tiny_llama) -> None:
+    same = build_tiny_llama()  # same seed, same weights
+    assert weights_hash(same) == tiny_llama.fingerprint.weights_hash
+    other_seed = build_tiny_llama(seed=1)
+    assert weights_hash(other_seed) != tiny_llama.fingerprint.weights_hash
+    with torch.no_grad():
+        same.model.norm.weight[0] += 0.5
+    assert weights_hash(same) != tiny_llama.fingerprint.weights_hash
+
+
+def test_weights_hash_agrees_between_float32_and_float16(tiny_llama) -> None:
+    half = copy.deepcopy(tiny_llama.model).to(torch.float16)
+    assert weights_hash(half) == tiny_llama.fingerprint.weights_hash
+    bigger = build_tiny_llama()
+    bigger.resize_token_embeddings(bigger.config.vocab_size + 8)
+    assert weights_hash(bigger) != tiny_llama.fingerprint.weights_hash  # shapes are hashed
+
+
+def test_fingerprint_without_hidden_size_is_a_load_error() -> None:
+    model = nn.Module()
+    model.config = SimpleNamespace(model_type="weird", num_hidden_layers=1)
+    block = nn.Module()
+    block.self_attn = nn.Linear(2, 2)
+    model.layers = nn.ModuleList([block])
+    layout = find_layers(model)
+    with pytest.raises(ModelLoadError, match="hidden size"):
+        fingerprint_model(model, layout, "weird")
+
+
+@pytest.fixture(scope="module")
+def saved_llama(tmp_path_factory, tiny_llama):
+    directory = tmp_path_factory.mktemp("tiny-llama-dir")
+    tiny_llama.model.save_pretrained(directory)
+    tiny_llama.tokenizer.save_pretrained(directory)
+    return directory
+
+
+def test_load_model_from_local_directory(saved_llama, tiny_llama) -> None:
+    loaded = load_model(str(saved_llama))
+    assert loaded.name == str(saved_llama)
+    assert not loaded.model.training
+    assert loaded.layout == tiny_llama.layout
+    assert loaded.fingerprint.weights_hash == tiny_llama.fingerprint.weights_hash
+    assert loaded.fingerprint.model_copy(update={"name": "tiny-llama"}) == tiny_llama.fingerprint
+    assert next(loaded.model.parameters()).dtype == torch.float32
+    text = "Hello, world"
+    assert encode(loaded.tokenizer, text) == encode(tiny_llama.tokenizer, text)
+
+
+def test_load_model_in_half_precision_keeps_the_hash(saved_llama, tiny_llama) -> None:
+    loaded = load_model(str(saved_llama), dtype="float16")
+    assert next(loaded.model.parameters()).dtype == torch.float16
+    assert loaded.fingerprint.weights_hash == tiny_llama.fingerprint.weights_hash
+
+
+def test_load_model_unknown_dtype(saved_llama) -> None:
+    with pytest.raises(ModelLoadError, match="Unknown dtype"):
+        load_model(str(saved_llama), dtype="float8")
+
+
+def test_load_model_missing_directory(tmp_path) -> None:
+    with pytest.raises(ModelLoadError, match="Could not load model"):
+        load_model(str(tmp_path / "does-not-exist"))
+
+
+def test_resolve_model_path_passes_other_names_through(tmp_path) -> None:
+    assert resolve_model_path("some/hub-model", cache_dir=tmp_path) == "some/hub-model"
+    assert list(tmp_path.iterdir()) == []  # nothing converted or cached
+
+
+def test_default_cache_dir_override(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("EMOTIVE_AGENTS_CACHE", str(tmp_path / "cache"))
+    assert default_cache_dir() == tmp_path / "cache"
+    monkeypatch.delenv("EMOTIVE_AGENTS_CACHE")
+    assert "emotive-agents" in str(default_cache_dir())

@@ -1,0 +1,95 @@
+"""Extraction mechanics on the tiny models: response-token pooling, padding masks, end-to-end run."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from _tiny import SIMPLE_TEMPLATE, build_tiny_llama, encode, make_tokenizer
+
+from emotive_agents.models.loading import LoadedModel
+from emotive_agents.vectors.extract import ActivationPooler, ExtractionConfig, extract_vectors
+from emotive_agents.vectors.queries import EmotionPrompts, Query
+from emotive_agents.vectors.recipe import HookPoint
+
+
+@pytest.fixture(scope="module")
+def chat_llama() -> LoadedModel:
+    return LoadedModel.from_hf(build_tiny_llama(), make_tokenizer(SIMPLE_TEMPLATE), name="tiny-chat")
+
+
+def _manual_pool(
+    loaded: LoadedModel, prompt: list[int], response: list[int], hook: HookPoint
+) -> torch.Tensor:
+    ids = torch.tensor([prompt + response])
+    with torch.no_grad():
+        states = loaded.model(input_ids=ids, output_hidden_states=True).hidden_states
+    rows = []
+    for layer in range(loaded.num_layers):
+        out = states[layer + 1]
+        if layer == loaded.num_layers - 1:  # the last entry is after the final norm; rebuild the raw output
+            captured: list[torch.Tensor] = []
+            handle = loaded.layout.layer(loaded.model, layer).register_forward_hook(
+                lambda m, a, o, sink=captured: sink.append(o[0] if isinstance(o, tuple) else o)
+            )
+            with torch.no_grad():
+                loaded.model(input_ids=ids)
+            handle.remove()
+            out = captured[0]
+        value = out - states[layer] if hook is HookPoint.BLOCK_CONTRIBUTION else out
+        rows.append(value[0, len(prompt) :].mean(0))
+    return torch.stack(rows)
+
+
+@pytest.mark.parametrize("hook", [HookPoint.BLOCK_CONTRIBUTION, HookPoint.RESIDUAL])
+def test_pooling_is_the_mean_over_response_tokens(chat_llama: LoadedModel, hook: HookPoint) -> None:
+    tokenizer = chat_llama.tokenizer
+    prompt, response = encode(tokenizer, "question?"), encode(tokenizer, "answer")
+    pooler = ActivationPooler(chat_llama, hook, range(chat_llama.num_layers))
+    pooled = pooler.pool([(prompt, response)])[0]
+    assert torch.allclose(pooled, _manual_pool(chat_llama, prompt, response, hook), atol=1e-5)
+
+
+def test_padding_is_masked(chat_llama: LoadedModel) -> None:
+    tokenizer = chat_llama.tokenizer
+    short = (encode(tokenizer, "hi"), encode(tokenizer, "yo"))
+    long = (encode(tokenizer, "a much longer prompt here"), encode(tokenizer, "and a long response"))
+    pooler = ActivationPooler(chat_llama, HookPoint.BLOCK_CONTRIBUTION, range(chat_llama.num_layers))
+    alone = pooler.pool([short])[0]
+    padded = pooler.pool([long, short])[1]
+    assert torch.allclose(alone, padded, atol=1e-5)
+
+
+def test_attention_hook_point_pools_attention_output(chat_llama: LoadedModel) -> None:
+    tokenizer = chat_llama.tokenizer
+    prompt, response = encode(tokenizer, "q"), encode(tokenizer, "resp")
+    captured: list[torch.Tensor] = []
+    attention = chat_llama.layout.attention(chat_llama.model, 1)
+    handle = attention.register_forward_hook(lambda m, a, o: captured.append(o[0]))
+    pooled = ActivationPooler(chat_llama, HookPoint.ATTN_OUTPUT, [1]).pool([(prompt, response)])
+    handle.remove()
+    expected = captured[0][0, len(prompt) :].mean(0)
+    assert torch.allclose(pooled[0, 0], expected, atol=1e-6)
+
+
+def test_extract_end_to_end(chat_llama: LoadedModel) -> None:
+    queries = [Query(text=t) for t in ("how are you?", "what is rain?", "tell me a joke", "help me")]
+    prompts = EmotionPrompts(neutral="be plain", emotions={"joy": "be joyful!!", "anger": "be ANGRY"})
+    config = ExtractionConfig(emotions=("joy", "anger"), max_new_tokens=4, batch_size=3, limit=3)
+    vector_set = extract_vectors(chat_llama, queries, prompts, config)
+    assert vector_set.emotions == ("joy", "anger", "base")
+    assert vector_set.vectors.shape == (3, chat_llama.num_layers, chat_llama.hidden_size)
+    assert torch.allclose(
+        vector_set["base"].tensor, (vector_set["joy"].tensor + vector_set["anger"].tensor) / 2
+    )
+    assert vector_set.metadata.created["queries"] == 3
+    assert vector_set.metadata.created["responses"] == {"neutral": 3, "joy": 3, "anger": 3}
+    assert vector_set.metadata.dataset_hash
+    assert vector_set["joy"].tensor.abs().sum() > 0
+    specific = extract_vectors(
+        chat_llama, queries, prompts, config.model_copy(update={"component": "specific"})
+    )
+    base = specific["base"].tensor
+    for emotion in ("joy", "anger"):
+        vector = specific[emotion].tensor
+        assert torch.allclose((vector * base).sum(-1), torch.zeros(chat_llama.num_layers), atol=1e-4)
+        assert torch.allclose(vector.norm(dim=-1), vector_set[emotion].tensor.norm(dim=-1), rtol=1e-4)
