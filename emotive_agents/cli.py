@@ -40,6 +40,14 @@ EmotionOpt = Annotated[
 ]
 
 
+@app.callback()
+def _quiet_progress_bars() -> None:
+    """The CLI owns its process, so it may silence transformers' per-load progress bars."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
 def parse_emotions(items: list[str] | None) -> dict[str, float]:
     """Turn ["joy=0.8", "fear=-0.4"] into a dict, with a clear error for malformed items."""
     mix: dict[str, float] = {}
