@@ -1,0 +1,1 @@
+"""Evaluation: fluency and emotion metrics, judges, and the alpha-sweep harness."""

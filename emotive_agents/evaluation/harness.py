@@ -1,0 +1,213 @@
+"""The alpha sweep of the paper on any model and vector set, plus a prompting baseline.
+
+Every (query, emotion, alpha) row runs in shared batches with per-row steering, then each response
+is scored for emotion (an independent judge), fluency (perplexity under the unsteered model and
+distinct-2) and topic (query/response embedding cosine).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from emotive_agents.engine import EmotiveEngine
+from emotive_agents.evaluation.metrics import TextEmbedder, distinct_n, perplexities, topic_similarity
+from emotive_agents.generation.chat import ChatMessage
+from emotive_agents.generation.types import GenerationRequest, SamplingParams
+from emotive_agents.steering.mix import EmotionMix
+from emotive_agents.vectors.queries import EmotionPrompts, Query
+from emotive_agents.vectors.vector_set import BASIC_EMOTIONS
+
+Method = Literal["unsteered", "steering", "prompting"]
+
+
+class Reading(Protocol):
+    @property
+    def probabilities(self) -> dict[str, float]: ...
+
+    @property
+    def valence(self) -> float: ...
+
+
+class EmotionScorer(Protocol):
+    def score(self, texts: Sequence[str]) -> Sequence[Reading]: ...
+
+
+class EvalConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    alphas: tuple[float, ...] = (-1.0, 0.0, 1.0, 2.0, 4.0)
+    emotions: tuple[str, ...] = BASIC_EMOTIONS
+    limit: int | None = Field(default=None, ge=1)
+    max_new_tokens: int = Field(default=48, ge=1)
+    prompting_baseline: bool = True
+
+
+class Condition(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    method: Method
+    emotion: str | None = None
+    alpha: float = 0.0
+
+
+class ConditionMetrics(BaseModel):
+    condition: Condition
+    n: int
+    target_probability: float | None  # mean judge probability of the condition's emotion
+    target_top1: float | None  # share of responses whose top judge label is that emotion
+    valence: float
+    distinct_2: float
+    perplexity: float
+    topic_similarity: float
+    mean_probabilities: dict[str, float] = Field(default_factory=dict)  # judge, per label
+    label_rates: dict[str, float] = Field(default_factory=dict)  # share of top-1 labels
+    # Relative to the unsteered responses to the same queries.
+    target_probability_shift: float | None = None
+    distinct_2_ratio: float = 1.0
+    perplexity_ratio: float = 1.0
+    topic_similarity_ratio: float = 1.0
+
+
+class Sample(BaseModel):
+    condition: Condition
+    query: str
+    response: str
+    label: str
+    probabilities: dict[str, float]
+
+
+class EvalReport(BaseModel):
+    model: str
+    vectors: str
+    config: EvalConfig
+    queries: int
+    judge: dict[str, object] = Field(default_factory=dict)
+    results: list[ConditionMetrics]
+    samples: list[Sample]
+
+    def find(self, method: Method, emotion: str | None = None, alpha: float = 0.0) -> ConditionMetrics:
+        for result in self.results:
+            c = result.condition
+            if c.method == method and c.emotion == emotion and c.alpha == alpha:
+                return result
+        raise KeyError((method, emotion, alpha))
+
+
+def spread(queries: Sequence[Query], limit: int | None) -> list[Query]:
+    """`limit` evenly spaced queries, so a prefix-sorted set (EmotionQuery+) keeps all its categories."""
+    if limit is None or limit >= len(queries):
+        return list(queries)
+    step = len(queries) / limit
+    return [queries[int(i * step)] for i in range(limit)]
+
+
+def _conditions(config: EvalConfig, prompting: bool) -> list[Condition]:
+    out = [Condition(method="unsteered")]
+    for emotion in config.emotions:
+        out += [Condition(method="steering", emotion=emotion, alpha=a) for a in config.alphas if a != 0]
+        if prompting:
+            out.append(Condition(method="prompting", emotion=emotion))
+    return out
+
+
+def _request(
+    condition: Condition, query: Query, prompts: EmotionPrompts | None, params: SamplingParams
+) -> GenerationRequest:
+    messages = [ChatMessage(role="user", content=query.text)]
+    mix = EmotionMix()
+    if condition.method == "steering" and condition.emotion:
+        mix = EmotionMix(intensities={condition.emotion: condition.alpha})
+    if condition.method == "prompting" and prompts is not None and condition.emotion:
+        messages.insert(0, ChatMessage(role="system", content=prompts.prompt(condition.emotion)))
+    return GenerationRequest(messages=tuple(messages), emotion=mix, params=params)
+
+
+def _mean(values: Sequence[float]) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return statistics.fmean(finite) if finite else float("nan")
+
+
+def run_eval(
+    engine: EmotiveEngine,
+    queries: Sequence[Query],
+    scorer: EmotionScorer,
+    embedder: TextEmbedder,
+    config: EvalConfig = EvalConfig(),
+    *,
+    prompts: EmotionPrompts | None = None,
+    vectors_name: str = "",
+    samples_per_condition: int = 2,
+) -> EvalReport:
+    """Generate every condition for every query, score, and aggregate per condition."""
+    chosen = spread(queries, config.limit)
+    conditions = _conditions(config, config.prompting_baseline and prompts is not None)
+    params = SamplingParams(max_new_tokens=config.max_new_tokens)
+    rows = [(c, q) for c in conditions for q in chosen]
+    results = engine.generate_batch([_request(c, q, prompts, params) for c, q in rows])
+    texts = [r.text for r in results]
+    # Fluency is judged as the paper does: the response under the plain (unsteered, no system) prompt.
+    plain = [
+        engine.generator.prompt_text(_request(Condition(method="unsteered"), q, None, params))
+        for _, q in rows
+    ]
+    ppl = perplexities(engine.loaded, plain, texts)
+    readings = scorer.score(texts)
+    topic = topic_similarity(embedder, [q.text for _, q in rows], texts)
+    metrics: list[ConditionMetrics] = []
+    samples: list[Sample] = []
+    for condition in conditions:
+        idx = [i for i, (c, _) in enumerate(rows) if c == condition]
+        emotion = condition.emotion
+        probs = [readings[i].probabilities for i in idx]
+        metrics.append(
+            ConditionMetrics(
+                condition=condition,
+                n=len(idx),
+                target_probability=_mean([p.get(emotion, 0.0) for p in probs]) if emotion else None,
+                target_top1=_mean([float(max(p, key=p.__getitem__) == emotion) for p in probs])
+                if emotion
+                else None,
+                valence=_mean([readings[i].valence for i in idx]),
+                distinct_2=_mean([distinct_n(texts[i], 2) for i in idx]),
+                perplexity=_mean([ppl[i] for i in idx]),
+                topic_similarity=_mean([topic[i] for i in idx]),
+                mean_probabilities={k: _mean([p.get(k, 0.0) for p in probs]) for k in probs[0]},
+                label_rates={
+                    k: _mean([float(max(p, key=p.__getitem__) == k) for p in probs]) for k in probs[0]
+                },
+            )
+        )
+        for i in idx[:samples_per_condition]:
+            p = readings[i].probabilities
+            samples.append(
+                Sample(
+                    condition=condition,
+                    query=rows[i][1].text,
+                    response=texts[i],
+                    label=max(p, key=p.__getitem__),
+                    probabilities=p,
+                )
+            )
+    base = metrics[0]
+    for m in metrics[1:]:
+        emotion = m.condition.emotion
+        if emotion is not None and m.target_probability is not None:
+            m.target_probability_shift = m.target_probability - base.mean_probabilities.get(emotion, 0.0)
+        m.distinct_2_ratio = m.distinct_2 / base.distinct_2 if base.distinct_2 else float("nan")
+        m.perplexity_ratio = m.perplexity / base.perplexity if base.perplexity else float("nan")
+        m.topic_similarity_ratio = (
+            m.topic_similarity / base.topic_similarity if base.topic_similarity else float("nan")
+        )
+    return EvalReport(
+        model=engine.model_name,
+        vectors=vectors_name,
+        config=config,
+        queries=len(chosen),
+        results=metrics,
+        samples=samples,
+    )

@@ -1,0 +1,80 @@
+"""The alpha-sweep harness end to end on a tiny model, with a fake judge whose answers are known."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from _tiny import LLAMA_LAYERS, SIMPLE_TEMPLATE, build_tiny_llama, make_tokenizer, random_vectors
+from pydantic import BaseModel
+
+from emotive_agents.engine import EmotiveEngine
+from emotive_agents.evaluation.harness import EvalConfig, run_eval, spread
+from emotive_agents.evaluation.report import write_report
+from emotive_agents.models.loading import LoadedModel
+from emotive_agents.vectors.queries import EmotionPrompts, Query
+from emotive_agents.vectors.vector_set import EmotionVectorSet
+
+LABELS = ("anger", "joy", "neutral")
+
+
+class FakeReading(BaseModel):
+    probabilities: dict[str, float]
+    valence: float
+
+
+class AlwaysJoy:
+    """Judges every text as 70 % joy."""
+
+    def score(self, texts):
+        return [FakeReading(probabilities={"joy": 0.7, "anger": 0.1, "neutral": 0.2}, valence=0.5) for _ in texts]
+
+
+class ConstantEmbedder:
+    def embed(self, texts):
+        return torch.ones(len(texts), 4) / 2
+
+
+@pytest.fixture(scope="module")
+def engine() -> EmotiveEngine:
+    loaded = LoadedModel.from_hf(build_tiny_llama(), make_tokenizer(SIMPLE_TEMPLATE), name="tiny")
+    vectors = EmotionVectorSet.from_vectors(random_vectors(LLAMA_LAYERS, ("joy", "anger")), loaded.fingerprint)
+    return EmotiveEngine(loaded, vectors)
+
+
+def test_spread_keeps_every_block() -> None:
+    queries = [Query(text=str(i)) for i in range(400)]
+    picked = spread(queries, 8)
+    assert [q.text for q in picked] == ["0", "50", "100", "150", "200", "250", "300", "350"]
+    assert spread(queries, None) == queries
+
+
+def test_eval_end_to_end(engine: EmotiveEngine, tmp_path: Path) -> None:
+    queries = [Query(text=t) for t in ("how are you?", "what is rain?", "tell me a joke", "help")]
+    prompts = EmotionPrompts(neutral="plain", emotions={"joy": "be happy", "anger": "be angry"})
+    config = EvalConfig(alphas=(-1.0, 0.0, 2.0), emotions=("joy", "anger"), limit=3, max_new_tokens=6)
+    report = run_eval(engine, queries, AlwaysJoy(), ConstantEmbedder(), config, prompts=prompts, vectors_name="t")
+    # unsteered + 2 emotions x (2 non-zero alphas + prompting)
+    assert len(report.results) == 1 + 2 * 3
+    assert all(m.n == 3 for m in report.results)
+    joy = report.find("steering", "joy", 2.0)
+    anger = report.find("steering", "anger", -1.0)
+    assert joy.target_top1 == 1.0 and anger.target_top1 == 0.0
+    assert joy.target_probability == pytest.approx(0.7)
+    assert joy.target_probability_shift == pytest.approx(0.0)  # the fake judge ignores the text
+    assert report.find("unsteered").mean_probabilities["joy"] == pytest.approx(0.7)
+    assert all(m.topic_similarity == pytest.approx(1.0) for m in report.results)
+    assert report.find("prompting", "anger").condition.method == "prompting"
+    assert all(m.perplexity > 1 for m in report.results)
+    steered_texts = {s.response for s in report.samples if s.condition.alpha == 2.0}
+    plain_texts = {s.response for s in report.samples if s.condition.method == "unsteered"}
+    assert steered_texts != plain_texts  # steering reached the generations
+
+    files = write_report(report, tmp_path / "out")
+    names = {f.name for f in files}
+    assert names == {"metrics.json", "report.md", "emotion_vs_alpha.png", "fluency_vs_alpha.png"}
+    assert json.loads((tmp_path / "out" / "metrics.json").read_text())["queries"] == 3
+    assert "| steering joy | 2.0 |" in (tmp_path / "out" / "report.md").read_text()
+    assert (tmp_path / "out" / "emotion_vs_alpha.png").read_bytes()[:4] == b"\x89PNG"
