@@ -201,6 +201,62 @@ def extract(
 
 
 @app.command()
+def calibrate(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the calibrated vector set.")],
+    vectors: VectorsOpt = None,
+    model: ModelOpt = "smollm2-135m",
+    queries: Annotated[
+        Path | None, typer.Option(help="Query file (default: the project's extraction queries, second half).")
+    ] = None,
+    emotions: Annotated[
+        str | None, typer.Option(help="Comma-separated (default: every emotion but base).")
+    ] = None,
+    alphas: Annotated[str, typer.Option(help="Comma-separated alpha grid.")] = "0.5,1,1.5,2,3",
+    limit: Annotated[int, typer.Option(min=1, help="Queries to measure on.")] = 24,
+    max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1)] = 40,
+) -> None:
+    """Set each emotion's intensity 1.0 to the strongest alpha that stays fluent and on topic."""
+    try:
+        from emotive_agents.engine import EmotiveEngine
+        from emotive_agents.evaluation.calibrate import CalibrationConfig
+        from emotive_agents.evaluation.calibrate import calibrate as run_calibration
+        from emotive_agents.models.embeddings import default_embedder
+        from emotive_agents.vectors.queries import DEFAULT_QUERIES, load_queries
+        from emotive_agents.vectors.store import save_vector_set
+
+        engine = EmotiveEngine.load(model, vectors)
+        if engine.vector_set is None:
+            _fail(f"no vector set for {model!r}; pass --vectors")
+        assert engine.vector_set is not None
+        names = (
+            [e.strip() for e in emotions.split(",")]
+            if emotions
+            else [e for e in engine.vector_set.emotions if e != "base"]
+        )
+        config = CalibrationConfig(
+            emotions=tuple(names),
+            alphas=tuple(float(a) for a in alphas.split(",")),
+            limit=limit,
+            max_new_tokens=max_new_tokens,
+        )
+        query_list = load_queries(queries) if queries else load_queries(DEFAULT_QUERIES)
+        if queries is None:  # extraction used the first half; measure on the held-out half
+            query_list = query_list[len(query_list) // 2 :]
+        calibrated, report, choices = run_calibration(engine, query_list, default_embedder(), config)
+        path = save_vector_set(calibrated, out)
+        from emotive_agents.evaluation.report import write_report
+
+        write_report(report, path / "calibration")  # the fluency sweep behind the chosen scales
+    except EmotiveError as exc:
+        _fail(str(exc))
+    except ValueError as exc:
+        _fail(str(exc))
+    for choice in choices:
+        typer.echo(f"{choice.emotion:12s} intensity 1.0 = alpha {choice.scale}  {choice.passed}")
+    typer.echo(f"wrote {path}")
+
+
+@app.command()
 def bench(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON object.")] = False,
     max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=4)] = 32,

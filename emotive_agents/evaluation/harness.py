@@ -127,6 +127,10 @@ def _request(
     return GenerationRequest(messages=tuple(messages), emotion=mix, params=params)
 
 
+def _top(probabilities: dict[str, float]) -> str:
+    return max(probabilities, key=probabilities.__getitem__)
+
+
 def _mean(values: Sequence[float]) -> float:
     finite = [v for v in values if math.isfinite(v)]
     return statistics.fmean(finite) if finite else float("nan")
@@ -135,7 +139,7 @@ def _mean(values: Sequence[float]) -> float:
 def run_eval(
     engine: EmotiveEngine,
     queries: Sequence[Query],
-    scorer: EmotionScorer,
+    scorer: EmotionScorer | None,
     embedder: TextEmbedder,
     config: EvalConfig = EvalConfig(),
     *,
@@ -156,40 +160,38 @@ def run_eval(
         for _, q in rows
     ]
     ppl = perplexities(engine.loaded, plain, texts)
-    readings = scorer.score(texts)
+    # Without a judge (e.g. calibration, which only needs fluency) emotion fields stay empty.
+    readings = list(scorer.score(texts)) if scorer is not None else None
     topic = topic_similarity(embedder, [q.text for _, q in rows], texts)
     metrics: list[ConditionMetrics] = []
     samples: list[Sample] = []
     for condition in conditions:
         idx = [i for i, (c, _) in enumerate(rows) if c == condition]
         emotion = condition.emotion
-        probs = [readings[i].probabilities for i in idx]
+        probs = [readings[i].probabilities for i in idx] if readings is not None else []
+        judged = bool(probs) and emotion is not None
         metrics.append(
             ConditionMetrics(
                 condition=condition,
                 n=len(idx),
-                target_probability=_mean([p.get(emotion, 0.0) for p in probs]) if emotion else None,
-                target_top1=_mean([float(max(p, key=p.__getitem__) == emotion) for p in probs])
-                if emotion
-                else None,
-                valence=_mean([readings[i].valence for i in idx]),
+                target_probability=_mean([p.get(emotion or "", 0.0) for p in probs]) if judged else None,
+                target_top1=_mean([float(_top(p) == emotion) for p in probs]) if judged else None,
+                valence=_mean([readings[i].valence for i in idx]) if readings is not None else float("nan"),
                 distinct_2=_mean([distinct_n(texts[i], 2) for i in idx]),
                 perplexity=_mean([ppl[i] for i in idx]),
                 topic_similarity=_mean([topic[i] for i in idx]),
-                mean_probabilities={k: _mean([p.get(k, 0.0) for p in probs]) for k in probs[0]},
-                label_rates={
-                    k: _mean([float(max(p, key=p.__getitem__) == k) for p in probs]) for k in probs[0]
-                },
+                mean_probabilities={k: _mean([p.get(k, 0.0) for p in probs]) for k in (probs or [{}])[0]},
+                label_rates={k: _mean([float(_top(p) == k) for p in probs]) for k in (probs or [{}])[0]},
             )
         )
         for i in idx[:samples_per_condition]:
-            p = readings[i].probabilities
+            p = readings[i].probabilities if readings is not None else {}
             samples.append(
                 Sample(
                     condition=condition,
                     query=rows[i][1].text,
                     response=texts[i],
-                    label=max(p, key=p.__getitem__),
+                    label=_top(p) if p else "",
                     probabilities=p,
                 )
             )

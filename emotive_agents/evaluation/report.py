@@ -73,7 +73,16 @@ def plot(report: EvalReport, out: Path) -> list[Path]:
             m = base if alpha == 0 else report.find("steering", emotion, alpha)
             prob = base.mean_probabilities.get(emotion, 0.0) if alpha == 0 else m.target_probability
             top1 = base.label_rates.get(emotion, 0.0) if alpha == 0 else m.target_top1
-            points.append((alpha, prob, top1, m.distinct_2, m.perplexity))
+            nan = float("nan")
+            points.append(
+                (
+                    alpha,
+                    nan if prob is None else prob,
+                    nan if top1 is None else top1,
+                    m.distinct_2,
+                    m.perplexity,
+                )
+            )
         xs = [p[0] for p in points]
         ax_prob.plot(xs, [p[1] for p in points], marker="o", label=emotion)
         ax_top1.plot(xs, [p[2] for p in points], marker="o", label=emotion)
@@ -89,7 +98,12 @@ def plot(report: EvalReport, out: Path) -> list[Path]:
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    for figure, name in ((fig, "emotion_vs_alpha.png"), (fig_f, "fluency_vs_alpha.png")):
+    figures = [(fig_f, "fluency_vs_alpha.png")]
+    if base.mean_probabilities:  # judged runs only
+        figures.insert(0, (fig, "emotion_vs_alpha.png"))
+    else:
+        plt.close(fig)
+    for figure, name in figures:
         figure.tight_layout()
         path = out / name
         figure.savefig(path, dpi=110)

@@ -29,7 +29,9 @@ class AlwaysJoy:
     """Judges every text as 70 % joy."""
 
     def score(self, texts):
-        return [FakeReading(probabilities={"joy": 0.7, "anger": 0.1, "neutral": 0.2}, valence=0.5) for _ in texts]
+        return [
+            FakeReading(probabilities={"joy": 0.7, "anger": 0.1, "neutral": 0.2}, valence=0.5) for _ in texts
+        ]
 
 
 class ConstantEmbedder:
@@ -40,7 +42,9 @@ class ConstantEmbedder:
 @pytest.fixture(scope="module")
 def engine() -> EmotiveEngine:
     loaded = LoadedModel.from_hf(build_tiny_llama(), make_tokenizer(SIMPLE_TEMPLATE), name="tiny")
-    vectors = EmotionVectorSet.from_vectors(random_vectors(LLAMA_LAYERS, ("joy", "anger")), loaded.fingerprint)
+    vectors = EmotionVectorSet.from_vectors(
+        random_vectors(LLAMA_LAYERS, ("joy", "anger")), loaded.fingerprint
+    )
     return EmotiveEngine(loaded, vectors)
 
 
@@ -55,7 +59,9 @@ def test_eval_end_to_end(engine: EmotiveEngine, tmp_path: Path) -> None:
     queries = [Query(text=t) for t in ("how are you?", "what is rain?", "tell me a joke", "help")]
     prompts = EmotionPrompts(neutral="plain", emotions={"joy": "be happy", "anger": "be angry"})
     config = EvalConfig(alphas=(-1.0, 0.0, 2.0), emotions=("joy", "anger"), limit=3, max_new_tokens=6)
-    report = run_eval(engine, queries, AlwaysJoy(), ConstantEmbedder(), config, prompts=prompts, vectors_name="t")
+    report = run_eval(
+        engine, queries, AlwaysJoy(), ConstantEmbedder(), config, prompts=prompts, vectors_name="t"
+    )
     # unsteered + 2 emotions x (2 non-zero alphas + prompting)
     assert len(report.results) == 1 + 2 * 3
     assert all(m.n == 3 for m in report.results)

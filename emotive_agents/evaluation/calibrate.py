@@ -1,0 +1,100 @@
+"""Calibrate intensities: per emotion, the strongest alpha that keeps the model fluent and on topic.
+
+"1.0" then means the same thing for every emotion and every model ("as strong as it gets before the
+text degrades"), which raw alphas do not: EV norms vary ~30x across layers and between models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from emotive_agents.engine import EmotiveEngine
+from emotive_agents.evaluation.harness import EvalConfig, EvalReport, run_eval
+from emotive_agents.evaluation.metrics import TextEmbedder
+from emotive_agents.vectors.queries import Query
+from emotive_agents.vectors.vector_set import BASIC_EMOTIONS, EmotionVectorSet
+
+
+class CalibrationConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    emotions: tuple[str, ...] = BASIC_EMOTIONS
+    alphas: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
+    min_distinct_2_ratio: float = 0.9
+    max_perplexity_ratio: float = 1.5
+    min_topic_similarity_ratio: float = 0.85
+    limit: int | None = Field(default=40, ge=1)
+    max_new_tokens: int = Field(default=48, ge=1)
+
+
+class EmotionCalibration(BaseModel):
+    emotion: str
+    scale: float | None  # None: even the smallest alpha broke a limit
+    passed: dict[str, bool]  # alpha (as text) -> within all limits
+
+
+def _within(report: EvalReport, emotion: str, alpha: float, config: CalibrationConfig) -> bool:
+    m = report.find("steering", emotion, alpha)
+    return (
+        m.distinct_2_ratio >= config.min_distinct_2_ratio
+        and m.perplexity_ratio <= config.max_perplexity_ratio
+        and m.topic_similarity_ratio >= config.min_topic_similarity_ratio
+    )
+
+
+def choose_scales(report: EvalReport, config: CalibrationConfig) -> list[EmotionCalibration]:
+    """Largest alpha such that it and every smaller alpha stay within the limits."""
+    out = []
+    for emotion in config.emotions:
+        passed = {f"{a:g}": _within(report, emotion, a, config) for a in sorted(config.alphas)}
+        scale = None
+        for alpha in sorted(config.alphas):
+            if not passed[f"{alpha:g}"]:
+                break
+            scale = alpha
+        out.append(EmotionCalibration(emotion=emotion, scale=scale, passed=passed))
+    return out
+
+
+def calibrate(
+    engine: EmotiveEngine,
+    queries: Sequence[Query],
+    embedder: TextEmbedder,
+    config: CalibrationConfig = CalibrationConfig(),
+) -> tuple[EmotionVectorSet, EvalReport, list[EmotionCalibration]]:
+    """Measure fluency over the alpha grid and return the vector set with `intensity_scale` set.
+
+    The engine's vector set must be uncalibrated (scale 1.0) so that intensities equal alphas.
+    """
+    vector_set = engine.vector_set
+    if vector_set is None:
+        raise ValueError("calibration needs an engine with a vector set")
+    if any(vector_set.metadata.scale(e) != 1.0 for e in config.emotions):
+        raise ValueError("calibrate an uncalibrated set (intensity_scale 1.0 for every emotion)")
+    sweep = EvalConfig(
+        alphas=config.alphas,
+        emotions=config.emotions,
+        limit=config.limit,
+        max_new_tokens=config.max_new_tokens,
+        prompting_baseline=False,
+    )
+    report = run_eval(engine, queries, None, embedder, sweep)
+    choices = choose_scales(report, config)
+    # An emotion that breaks even at the smallest alpha keeps half of it: still usable, but gentle.
+    scales = {c.emotion: c.scale if c.scale is not None else min(config.alphas) / 2 for c in choices}
+    meta = vector_set.metadata.model_copy(
+        update={
+            "intensity_scale": {**vector_set.metadata.intensity_scale, **scales},
+            "created": {
+                **vector_set.metadata.created,
+                "calibration": {
+                    **config.model_dump(mode="json"),
+                    "queries": report.queries,
+                    "results": [c.model_dump() for c in choices],
+                },
+            },
+        }
+    )
+    return EmotionVectorSet(vector_set.vectors, meta), report, choices
