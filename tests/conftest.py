@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 # The tiny models gain nothing from intra-op threads, and OpenMP threads that spin-wait for a core
 # busy with another process turn each 10 µs op into a 15 ms one. Set before torch is first imported so
@@ -26,6 +29,7 @@ import torch
 from _tiny import (
     GPT2_LAYERS,
     LLAMA_LAYERS,
+    SIMPLE_TEMPLATE,
     build_tiny_gpt2,
     build_tiny_llama,
     hook_counts,
@@ -34,6 +38,7 @@ from _tiny import (
 )
 from torch import nn
 
+from emotive_agents.engine import EmotiveEngine
 from emotive_agents.models.loading import LoadedModel
 from emotive_agents.vectors.vector_set import EmotionVectorSet
 
@@ -94,3 +99,47 @@ def assert_model_untouched() -> Iterator[Callable[[LoadedModel], None]]:
         assert after.keys() == state.keys()
         for key, tensor in state.items():
             assert torch.equal(after[key], tensor), key
+
+
+# -- a tiny steerable engine with a chat template (integration tests) --
+
+
+@pytest.fixture(scope="session")
+def tiny_engine() -> EmotiveEngine:
+    """A 3-layer Llama with a character tokenizer; its random vectors visibly change greedy outputs.
+
+    Seed 1 answers differ by prompt and contain spaces, where the engine's streamer flushes text.
+    """
+    tokenizer = make_tokenizer(SIMPLE_TEMPLATE)
+    loaded = LoadedModel.from_hf(build_tiny_llama(seed=1), tokenizer, name="tiny-llama")
+    vectors = EmotionVectorSet.from_vectors(random_vectors(LLAMA_LAYERS, scale=0.05), loaded.fingerprint)
+    return EmotiveEngine(loaded, vectors)
+
+
+class SlowForward:
+    """Counts forward passes of a model and sleeps in each, to make generation observably slow."""
+
+    def __init__(self, engine: EmotiveEngine, delay: float) -> None:
+        self._model = engine.loaded.model
+        self._delay = delay
+        self._lock = threading.Lock()
+        self.calls = 0
+
+    def _hook(self, module: Any, args: Any) -> None:
+        with self._lock:
+            self.calls += 1
+        time.sleep(self._delay)
+
+    def __enter__(self) -> SlowForward:
+        self._handle = self._model.register_forward_pre_hook(self._hook)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.remove()
+
+
+@pytest.fixture
+def slow(tiny_engine: EmotiveEngine) -> Iterator[SlowForward]:
+    """The tiny engine at ~5 ms per forward pass, with a count of passes (removed after the test)."""
+    with SlowForward(tiny_engine, delay=0.005) as counter:
+        yield counter
