@@ -242,7 +242,9 @@ def calibrate(
         query_list = load_queries(queries) if queries else load_queries(DEFAULT_QUERIES)
         if queries is None:  # extraction used the first half; measure on the held-out half
             query_list = query_list[len(query_list) // 2 :]
-        calibrated, report, choices = run_calibration(engine, query_list, default_embedder(), config)
+        calibrated, report, choices = run_calibration(
+            engine, query_list, default_embedder(), config, vectors_name=vectors or model
+        )
         path = save_vector_set(calibrated, out)
         from emotive_agents.evaluation.report import write_report
 

@@ -63,6 +63,8 @@ def calibrate(
     queries: Sequence[Query],
     embedder: TextEmbedder,
     config: CalibrationConfig = CalibrationConfig(),
+    *,
+    vectors_name: str = "",
 ) -> tuple[EmotionVectorSet, EvalReport, list[EmotionCalibration]]:
     """Measure fluency over the alpha grid and return the vector set with `intensity_scale` set.
 
@@ -80,7 +82,7 @@ def calibrate(
         max_new_tokens=config.max_new_tokens,
         prompting_baseline=False,
     )
-    report = run_eval(engine, queries, None, embedder, sweep)
+    report = run_eval(engine, queries, None, embedder, sweep, vectors_name=vectors_name)
     choices = choose_scales(report, config)
     # An emotion that breaks even at the smallest alpha keeps half of it: still usable, but gentle.
     scales = {c.emotion: c.scale if c.scale is not None else min(config.alphas) / 2 for c in choices}
