@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from typing import Protocol
 
 import torch
 
+from emotive_agents.models.embeddings import TextEmbedder
 from emotive_agents.models.loading import LoadedModel
 
 _WORD = re.compile(r"\w+|[^\w\s]")
@@ -69,12 +69,6 @@ def perplexities(
             nll = -float(logprobs[row][mask[row]].sum()) / count if count else float("nan")
             out.append(math.exp(nll) if count else float("nan"))
     return out
-
-
-class TextEmbedder(Protocol):
-    def embed(self, texts: Sequence[str]) -> torch.Tensor:
-        """[n, dim] L2-normalised sentence embeddings."""
-        ...
 
 
 def topic_similarity(embedder: TextEmbedder, queries: Sequence[str], responses: Sequence[str]) -> list[float]:

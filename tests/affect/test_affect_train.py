@@ -1,0 +1,94 @@
+"""GoEmotions reading, metrics and the head trainer, on tiny data written by the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from _affect_helpers import CLEAR
+
+from emotive_agents.affect.embedding import HeadArchitecture, load_head
+from emotive_agents.affect.goemotions import Example, load_split, single_label
+from emotive_agents.affect.metrics import classification_metrics
+from emotive_agents.affect.train import Split, TrialConfig, class_weights, fit_temperature, main, train_head
+from emotive_agents.affect.types import LABELS
+
+# labels.txt order of the real data set (not LABELS order): ids must be mapped through it.
+EKMAN_FILE_ORDER = ["anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"]
+
+
+def write_dataset(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "labels.txt").write_text("\n".join(EKMAN_FILE_ORDER) + "\n")
+    rows = [f"{text}\t{EKMAN_FILE_ORDER.index(label)}\tid{i}" for i, (text, label) in enumerate(CLEAR)]
+    rows.append("I'm happy but also a bit scared.\t2,3\tmixed")
+    for split in ("train", "dev", "test"):
+        (root / f"{split}.tsv").write_text("\n".join(rows) + "\n")
+    return root
+
+
+def test_load_split_maps_ids_through_labels_txt(tmp_path: Path) -> None:
+    examples = load_split(write_dataset(tmp_path), "dev")
+    assert len(examples) == len(CLEAR) + 1
+    assert examples[-2].labels == ("neutral",)  # id 4 in the file's order
+    assert examples[-1].labels == ("fear", "joy")
+    assert len(single_label(examples)) == len(CLEAR)
+    with pytest.raises(FileNotFoundError, match="splits"):
+        load_split(tmp_path, "validation")
+
+
+def test_classification_metrics() -> None:
+    m = classification_metrics(["joy", "joy", "anger", "fear"], ["joy", "anger", "anger", "joy"])
+    assert m["accuracy"] == 0.5
+    assert m["f1_joy"] == pytest.approx(2 * 1 / (2 + 2))
+    assert m["f1_anger"] == pytest.approx(2 * 1 / (1 + 2))
+    assert m["f1_fear"] == 0.0
+    assert m["macro_f1"] == pytest.approx((0.5 + 2 / 3 + 0.0) / 3)  # absent labels are not averaged
+    with pytest.raises(ValueError):
+        classification_metrics(["joy"], [])
+
+
+def test_class_weights_follow_inverse_frequency() -> None:
+    soft = torch.zeros(10, len(LABELS))
+    soft[:8, 0] = 1.0  # 8 anger
+    soft[8:, 1] = 1.0  # 2 disgust
+    w = class_weights(soft, power=1.0)
+    assert w[1] / w[0] == pytest.approx(4.0)
+    assert (soft @ w).mean() == pytest.approx(1.0)
+    assert class_weights(soft, power=0.0)[:2].tolist() == pytest.approx([1.0, 1.0])
+
+
+def _separable(n: int, seed: int) -> Split:
+    """Gaussian blobs, one per label, as 'embeddings'."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % len(LABELS)
+    centres = torch.eye(len(LABELS), 16) * 4
+    x = centres[y] + torch.randn(n, 16, generator=g) * 0.5
+    return Split([Example(text="", labels=(LABELS[i],)) for i in y.tolist()], x)
+
+
+@pytest.mark.parametrize("kind", ["linear", "mlp"])
+def test_train_head_learns_separable_data(kind: str) -> None:
+    arch = (
+        HeadArchitecture(kind="mlp", input_dim=16, hidden=8)
+        if kind == "mlp"
+        else HeadArchitecture(kind="linear", input_dim=16)
+    )
+    config = TrialConfig(arch=arch, targets="single", power=0.5, lr=3e-2, weight_decay=0.0, epochs=30)
+    head, dev_metrics, epoch = train_head(config, _separable(280, 0), _separable(140, 1))
+    assert dev_metrics["accuracy"] > 0.95
+    assert 1 <= epoch <= 30
+    with torch.no_grad():
+        logits = head(_separable(140, 2).embeddings)
+    assert 0.05 < fit_temperature(logits, _separable(140, 2)) < 20
+
+
+def test_training_command_writes_a_loadable_head(tmp_path: Path) -> None:
+    out = tmp_path / "head"
+    main(["--data", str(write_dataset(tmp_path / "data")), "--out", str(out), "--no-cache"])
+    _, card = load_head(out)
+    assert card.data["licence"] == "CC BY 4.0"
+    assert card.metrics["test"]["n"] == len(CLEAR)
+    assert len(card.training["grid"]) >= 8
+    assert card.temperature > 0
