@@ -200,6 +200,65 @@ def extract(
     typer.echo(f"wrote {vector_set} to {path}")
 
 
+@app.command(name="eval")
+def evaluate(
+    queries: Annotated[
+        Path, typer.Option(help="Query file, e.g. ../shared/data/emotionquery/EmotionQuery+.json.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Directory for metrics.json, report.md and plots.")],
+    alphas: Annotated[str, typer.Option(help="Comma-separated intensities; 0 is the unsteered baseline.")] = (
+        "-1,0,1,2,4"
+    ),
+    limit: Annotated[int | None, typer.Option(min=1, help="Evenly spaced subset of N queries.")] = None,
+    model: ModelOpt = "smollm2-135m",
+    vectors: VectorsOpt = None,
+    emotions: Annotated[
+        str, typer.Option(help="Comma-separated emotions to sweep.")
+    ] = "anger,disgust,fear,joy,sadness",
+    max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1)] = 48,
+    prompting: Annotated[bool, typer.Option(help="Also run the system-prompt baseline.")] = True,
+) -> None:
+    """The paper's alpha sweep: judged emotion, fluency and topic per emotion and intensity."""
+    try:
+        from emotive_agents.engine import EmotiveEngine
+        from emotive_agents.evaluation.harness import EvalConfig, run_eval
+        from emotive_agents.evaluation.judge import EmotionJudge, load_checkset, validate_judge
+        from emotive_agents.evaluation.report import write_report
+        from emotive_agents.models.embeddings import default_embedder
+        from emotive_agents.vectors.queries import load_prompts, load_queries
+
+        config = EvalConfig(
+            alphas=tuple(float(a) for a in alphas.split(",")),
+            emotions=tuple(e.strip() for e in emotions.split(",") if e.strip()),
+            limit=limit,
+            max_new_tokens=max_new_tokens,
+            prompting_baseline=prompting,
+        )
+        query_list = load_queries(queries)
+        engine = EmotiveEngine.load(model, vectors)
+        judge = EmotionJudge()
+        report = run_eval(
+            engine,
+            query_list,
+            judge,
+            default_embedder(),
+            config,
+            prompts=load_prompts(),
+            vectors_name=vectors or model,
+        )
+        report.judge = {
+            **judge.describe(),
+            "check_set": validate_judge(judge, load_checkset().subset("holdout")),
+        }
+        files = write_report(report, out)
+    except EmotiveError as exc:
+        _fail(str(exc))
+    except ValueError as exc:
+        _fail(str(exc))
+    for path in files:
+        typer.echo(f"wrote {path}")
+
+
 @app.command()
 def calibrate(
     out: Annotated[Path, typer.Option("--out", help="Directory for the calibrated vector set.")],

@@ -125,3 +125,18 @@ def test_help_explains_the_commands() -> None:
     assert result.exit_code == 0
     for command in ("generate", "extract", "bench"):
         assert command in result.stdout
+
+
+def test_eval_writes_the_report_files(model_dir: Path, vectors_dir: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "q.json"
+    queries.write_text(json.dumps(["how are you?", "what is rain?", "tell me a joke"]))
+    out = tmp_path / "eval"
+    common = ["--model", str(model_dir), "--vectors", str(vectors_dir), "--emotions", "joy"]
+    args = ["eval", "--queries", str(queries), "--out", str(out), "--alphas", "0,1", "--limit", "2"]
+    result = runner.invoke(app, [*args, *common, "--max-new-tokens", "4", "--no-prompting"])
+    assert result.exit_code == 0, result.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["queries"] == 2
+    assert [r["condition"]["method"] for r in metrics["results"]] == ["unsteered", "steering"]
+    assert 0.0 <= metrics["judge"]["check_set"]["accuracy"] <= 1.0
+    assert {p.name for p in out.iterdir()} >= {"report.md", "emotion_vs_alpha.png", "fluency_vs_alpha.png"}
