@@ -338,5 +338,11 @@ def bench(
             typer.echo(f"{key:32s} {value}")
 
 
+# Commands of later layers live beside their code (router, bots, server): each module defines
+# `register(app)` and keeps heavy imports inside its commands, so `--help` stays fast.
+# --- registered subcommands (one line per module) ---
+# --- end of registered subcommands ---
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
