@@ -317,18 +317,51 @@ def calibrate(
     typer.echo(f"wrote {path}")
 
 
+@app.command("export-gguf")
+def export_gguf_command(
+    out: Annotated[Path, typer.Option("--out", help="The .gguf file to write.")],
+    emotion: EmotionOpt = None,
+    vectors: VectorsOpt = None,
+    model: ModelOpt = "smollm2-135m",
+    drop_first_layer: Annotated[
+        bool, typer.Option("--drop-first-layer", help="Drop layer 0, which llama.cpp cannot steer.")
+    ] = False,
+) -> None:
+    """Write an emotion mix as a llama.cpp control vector (`llama-cli --control-vector FILE`)."""
+    from emotive_agents.vectors.export import export_gguf
+    from emotive_agents.vectors.store import SHIPPED_DEFAULTS, load_vector_set
+
+    mix = parse_emotions(emotion)
+    if not mix:
+        _fail("give the mix to export, e.g. --emotion joy=1")
+    source = vectors if vectors is not None else SHIPPED_DEFAULTS.get(model)
+    if source is None:
+        _fail(f"no shipped vector set for {model!r}; pass --vectors")
+    try:
+        vector_set = load_vector_set(source)  # type: ignore[arg-type]
+        path = export_gguf(vector_set, mix, out, drop_first_layer=drop_first_layer)
+    except (EmotiveError, ValueError) as exc:
+        _fail(str(exc))
+    typer.echo(f"wrote {path}")
+
+
 @app.command()
 def bench(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON object.")] = False,
     max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=4)] = 32,
     repeats: Annotated[int, typer.Option(min=1, help="Runs per configuration (median is kept).")] = 3,
     model: ModelOpt = "smollm2-135m",
+    extraction: Annotated[
+        bool, typer.Option(help="Also time extraction, batched vs one query at a time (~2 min).")
+    ] = True,
 ) -> None:
-    """Measure steering overhead, per-row mixing and start-up time on the embedded model."""
+    """Measure steering overhead, per-row mixing, start-up and extraction speed on the embedded model."""
     from emotive_agents.bench import run_benchmark
 
     try:
-        report = run_benchmark(model=model, max_new_tokens=max_new_tokens, repeats=repeats)
+        report = run_benchmark(
+            model=model, max_new_tokens=max_new_tokens, repeats=repeats, extraction=extraction
+        )
     except EmotiveError as exc:
         _fail(str(exc))
     if as_json:

@@ -140,3 +140,17 @@ def test_eval_writes_the_report_files(model_dir: Path, vectors_dir: Path, tmp_pa
     assert [r["condition"]["method"] for r in metrics["results"]] == ["unsteered", "steering"]
     assert 0.0 <= metrics["judge"]["check_set"]["accuracy"] <= 1.0
     assert {p.name for p in out.iterdir()} >= {"report.md", "emotion_vs_alpha.png", "fluency_vs_alpha.png"}
+
+
+def test_export_gguf_writes_a_control_vector(vectors_dir: Path, tmp_path: Path) -> None:
+    from emotive_agents.vectors.export import read_gguf
+
+    out = tmp_path / "joy.gguf"
+    args = ["export-gguf", "--vectors", str(vectors_dir), "--emotion", "joy=1", "--out", str(out)]
+    refused = runner.invoke(app, args)  # random vectors steer layer 0: needs explicit consent
+    assert refused.exit_code == 2 and "layer 0" in refused.stderr
+    result = runner.invoke(app, [*args, "--drop-first-layer"])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(read_gguf(out)) == list(range(1, LLAMA_LAYERS))
+    empty = runner.invoke(app, ["export-gguf", "--vectors", str(vectors_dir), "--out", str(out)])
+    assert empty.exit_code == 2 and "--emotion" in empty.stderr
