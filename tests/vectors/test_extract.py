@@ -93,3 +93,48 @@ def test_extract_end_to_end(chat_llama: LoadedModel) -> None:
         vector = specific[emotion].tensor
         assert torch.allclose((vector * base).sum(-1), torch.zeros(chat_llama.num_layers), atol=1e-4)
         assert torch.allclose(vector.norm(dim=-1), vector_set[emotion].tensor.norm(dim=-1), rtol=1e-4)
+
+
+def test_extraction_recovers_a_planted_direction() -> None:
+    """A model whose answer is known: attention is switched off (so prompts cannot reach the response
+    tokens) and the last layer adds `d` to every position of rows whose prompt holds a trigger token that
+    only the joy prompt contains. The joy EV must be `d` at that layer and zero elsewhere; anger (a
+    different prompt without the trigger) must be zero everywhere."""
+    tokenizer = make_tokenizer(SIMPLE_TEMPLATE)
+    model = build_tiny_llama(seed=3)
+    with torch.no_grad():
+        for layer in model.model.layers:
+            layer.self_attn.o_proj.weight.zero_()
+    loaded = LoadedModel.from_hf(model, tokenizer, name="planted")
+    trigger = encode(tokenizer, "!")[0]
+    planted = torch.randn(loaded.hidden_size, generator=torch.Generator().manual_seed(7)) * 1e-3
+    last = loaded.num_layers - 1
+    flags: list[torch.Tensor] = []
+
+    def remember_trigger(module, args, kwargs):
+        ids = kwargs.get("input_ids")
+        if ids is not None and ids.shape[1] > 1:  # prefill or a full pass; decode steps keep the flags
+            flags[:] = [(ids == trigger).any(dim=1).float().view(-1, 1, 1)]
+
+    def plant(module, args, output):
+        hidden = output[0] if isinstance(output, tuple) else output
+        hidden = hidden + flags[0] * planted
+        return (hidden, *output[1:]) if isinstance(output, tuple) else hidden
+
+    handles = [
+        loaded.layout.base(model).register_forward_pre_hook(remember_trigger, with_kwargs=True),
+        loaded.layout.layer(model, last).register_forward_hook(plant),
+    ]
+    try:
+        queries = [Query(text=t) for t in ("how are you?", "what is rain?", "tell me a joke", "help me")]
+        prompts = EmotionPrompts(neutral="be plain", emotions={"joy": "be joyful!!", "anger": "be ANGRY"})
+        config = ExtractionConfig(emotions=("joy", "anger"), max_new_tokens=5, batch_size=3)
+        vector_set = extract_vectors(loaded, queries, prompts, config)
+    finally:
+        for handle in handles:
+            handle.remove()
+    joy, anger = vector_set["joy"].tensor, vector_set["anger"].tensor
+    assert torch.allclose(joy[last], planted, atol=1e-6)
+    assert torch.cosine_similarity(joy[last], planted, dim=0) > 0.9999
+    assert joy[:last].abs().max() < 1e-6
+    assert anger.abs().max() < 1e-6
