@@ -1,0 +1,19 @@
+"""The benchmark's extraction timing runs both configurations on the same work (tiny model)."""
+
+from __future__ import annotations
+
+from emotive_agents.bench import extraction_speed
+from emotive_agents.engine import EmotiveEngine
+from emotive_agents.vectors.queries import EmotionPrompts, Query
+
+
+def test_extraction_speed_reports_both_runs_and_their_ratio(tiny_engine: EmotiveEngine) -> None:
+    prompts = EmotionPrompts(
+        neutral="plain", emotions={e: f"be {e}" for e in ("anger", "disgust", "fear", "joy", "sadness")}
+    )
+    queries = [Query(text=t) for t in ("hi", "rain?", "a joke", "help")]
+    figures = extraction_speed(tiny_engine, queries=3, max_new_tokens=2, query_list=queries, prompts=prompts)
+    assert figures["extraction_queries"] == 3
+    assert figures["extraction_batched_s"] > 0 and figures["extraction_sequential_s"] > 0
+    expected = figures["extraction_sequential_s"] / figures["extraction_batched_s"]
+    assert abs(figures["extraction_batched_vs_sequential"] - expected) <= 0.1 * expected  # rounded
