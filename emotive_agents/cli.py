@@ -162,6 +162,9 @@ def extract(
     component: Annotated[
         str, typer.Option(help="raw, or specific (EV minus its EV_base projection).")
     ] = "raw",
+    placement: Annotated[
+        str, typer.Option(help="Where the emotion is asked for: system, user (after the message) or both.")
+    ] = "system",
     max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1)] = 48,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 16,
 ) -> None:
@@ -182,14 +185,15 @@ def extract(
             hook_point=hook_point,  # type: ignore[arg-type]  # pydantic validates the string
             positions=positions,  # type: ignore[arg-type]
             component=component,  # type: ignore[arg-type]
+            placement=placement,  # type: ignore[arg-type]
             limit=limit,
             max_new_tokens=max_new_tokens,
             batch_size=batch_size,
         )
         query_list = load_queries(queries or DEFAULT_QUERIES)
         prompt_set = load_prompts(prompts or DEFAULT_PROMPTS)
-        for emotion in config.emotions:
-            prompt_set.prompt(emotion)  # fail before loading the model
+        for emotion in (None, *config.emotions):  # fail before loading the model
+            prompt_set.messages(emotion, "", config.placement)
         loaded = load_model(model)
         vector_set = extract_vectors(loaded, query_list, prompt_set, config, progress=True)
         path = save_vector_set(vector_set, out)

@@ -15,11 +15,10 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 
 from emotive_agents.errors import VectorSetError
-from emotive_agents.generation.chat import ChatMessage
 from emotive_agents.generation.generator import Generator
 from emotive_agents.generation.types import GenerationRequest, SamplingParams
 from emotive_agents.models.loading import LoadedModel
-from emotive_agents.vectors.queries import EmotionPrompts, Query, dataset_hash
+from emotive_agents.vectors.queries import EmotionPrompts, Placement, Query, dataset_hash
 from emotive_agents.vectors.recipe import HookPoint, PositionRule, SteeringRecipe
 from emotive_agents.vectors.vector_set import BASIC_EMOTIONS, EmotionVectorSet
 
@@ -38,6 +37,8 @@ class ExtractionConfig(BaseModel):
     limit: int | None = Field(default=None, ge=1)
     # "specific": drop the shared EV_base direction (see EmotionVectorSet.emotion_specific)
     component: Literal["raw", "specific"] = "raw"
+    # Where the emotion is asked for: the system prompt, an instruction after the user's message, or both.
+    placement: Placement = "system"
 
 
 class ActivationPooler:
@@ -92,8 +93,10 @@ class ActivationPooler:
         return pooled
 
 
-def _request(system: str, query: Query, params: SamplingParams) -> GenerationRequest:
-    messages = (ChatMessage(role="system", content=system), ChatMessage(role="user", content=query.text))
+def _request(
+    prompts: EmotionPrompts, emotion: str | None, query: Query, params: SamplingParams, placement: Placement
+) -> GenerationRequest:
+    messages = tuple(prompts.messages(emotion, query.text, placement))
     return GenerationRequest(messages=messages, params=params)
 
 
@@ -109,7 +112,9 @@ def extract_vectors(
     queries = list(queries)[: config.limit] if config.limit else list(queries)
     if not queries:
         raise VectorSetError("no queries to extract from")
-    conditions = {NEUTRAL: prompts.neutral, **{e: prompts.prompt(e) for e in config.emotions}}
+    conditions: dict[str, str | None] = {NEUTRAL: None, **{e: e for e in config.emotions}}
+    for emotion in conditions.values():  # fail before any generation if a prompt is missing
+        prompts.messages(emotion, "", config.placement)
     layers = config.layers if config.layers is not None else tuple(range(loaded.num_layers))
     pooler = ActivationPooler(loaded, config.hook_point, layers)
     generator = Generator(loaded, max_batch_size=config.batch_size)
@@ -119,8 +124,9 @@ def extract_vectors(
     chunks = [queries[i : i + config.batch_size] for i in range(0, len(queries), config.batch_size)]
     bar = _progress(len(chunks) * len(conditions), progress)
     for chunk in chunks:
-        for condition, system in conditions.items():
-            pairs = generator.generate_ids([_request(system, q, params) for q in chunk])
+        for condition, emotion in conditions.items():
+            requests = [_request(prompts, emotion, q, params, config.placement) for q in chunk]
+            pairs = generator.generate_ids(requests)
             pairs = [(p, r) for p, r in pairs if r]  # an instant EOS carries no response tokens
             if pairs:
                 sums[condition] += pooler.pool(pairs).sum(dim=0).double()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from emotive_agents.errors import VectorSetError
+from emotive_agents.generation.chat import ChatMessage
 from emotive_agents.vectors.vector_set import check_emotion_name
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -25,11 +26,17 @@ class Query(BaseModel):
     emotion: str | None = None  # the emotion the query calls for, when the source says so
 
 
+Placement = Literal["system", "user", "both"]
+
+
 class EmotionPrompts(BaseModel):
-    """A neutral system prompt and one emotion-conditioned system prompt per emotion or style."""
+    """A neutral and one emotion-conditioned system prompt per emotion or style, plus optional
+    instructions appended to the user turn (small models follow those far better than system prompts)."""
 
     neutral: str
     emotions: dict[str, str] = Field(default_factory=dict)
+    user_neutral: str | None = None
+    user_emotions: dict[str, str] = Field(default_factory=dict)
 
     def prompt(self, emotion: str) -> str:
         try:
@@ -38,6 +45,26 @@ class EmotionPrompts(BaseModel):
             raise VectorSetError(
                 f"no prompt for emotion {emotion!r}; prompts exist for: {', '.join(self.emotions)}"
             ) from None
+
+    def user_instruction(self, emotion: str | None) -> str:
+        text = self.user_neutral if emotion is None else self.user_emotions.get(emotion)
+        if text is None:
+            raise VectorSetError(
+                f"no user-turn instruction for {emotion or 'neutral'!r}; add 'user' to the prompt file "
+                "or use placement 'system'"
+            )
+        return text
+
+    def messages(self, emotion: str | None, query: str, placement: Placement = "system") -> list[ChatMessage]:
+        """The conversation for one condition (`emotion=None` is the neutral one)."""
+        out = []
+        if placement in ("system", "both"):
+            out.append(
+                ChatMessage(role="system", content=self.neutral if emotion is None else self.prompt(emotion))
+            )
+        user = query if placement == "system" else f"{query}\n\n{self.user_instruction(emotion)}"
+        out.append(ChatMessage(role="user", content=user))
+        return out
 
 
 def load_queries(path: str | Path = DEFAULT_QUERIES) -> list[Query]:
@@ -64,16 +91,20 @@ def load_queries(path: str | Path = DEFAULT_QUERIES) -> list[Query]:
 
 
 def load_prompts(path: str | Path = DEFAULT_PROMPTS) -> EmotionPrompts:
-    """Read {"neutral": str, "emotions": {name: str | {"prompt": str}}}."""
+    """Read {"neutral", "user_neutral"?, "emotions": {name: str | {"prompt": str, "user"?: str}}}."""
     try:
         raw = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
         raise VectorSetError(f"cannot read prompt file {path}: {exc}") from None
+    items = raw.get("emotions", {}).items()
     emotions = {
         check_emotion_name(name): value["prompt"] if isinstance(value, dict) else value
-        for name, value in raw.get("emotions", {}).items()
+        for name, value in items
     }
-    return EmotionPrompts(neutral=raw["neutral"], emotions=emotions)
+    user = {name: value["user"] for name, value in items if isinstance(value, dict) and "user" in value}
+    return EmotionPrompts(
+        neutral=raw["neutral"], emotions=emotions, user_neutral=raw.get("user_neutral"), user_emotions=user
+    )
 
 
 def dataset_hash(queries: list[Query], prompts: EmotionPrompts) -> str:

@@ -6,6 +6,7 @@ import pytest
 import torch
 from _tiny import SIMPLE_TEMPLATE, build_tiny_llama, encode, make_tokenizer
 
+from emotive_agents.errors import VectorSetError
 from emotive_agents.models.loading import LoadedModel
 from emotive_agents.vectors.extract import ActivationPooler, ExtractionConfig, extract_vectors
 from emotive_agents.vectors.queries import EmotionPrompts, Query
@@ -138,3 +139,22 @@ def test_extraction_recovers_a_planted_direction() -> None:
     assert torch.cosine_similarity(joy[last], planted, dim=0) > 0.9999
     assert joy[:last].abs().max() < 1e-6
     assert anger.abs().max() < 1e-6
+
+
+def test_user_placement_extracts_from_user_turn_instructions(chat_llama: LoadedModel) -> None:
+    queries = [Query(text=t) for t in ("how are you?", "what is rain?")]
+    prompts = EmotionPrompts(
+        neutral="be plain",
+        emotions={"joy": "be joyful!!"},
+        user_neutral="plain",
+        user_emotions={"joy": "joy!!"},
+    )
+    config = ExtractionConfig(emotions=("joy",), max_new_tokens=3, placement="user")
+    user = extract_vectors(chat_llama, queries, prompts, config)
+    system = extract_vectors(chat_llama, queries, prompts, config.model_copy(update={"placement": "system"}))
+    assert user["joy"].tensor.abs().sum() > 0
+    assert not torch.allclose(user["joy"].tensor, system["joy"].tensor)
+    assert user.metadata.created["placement"] == "user"
+    missing = EmotionPrompts(neutral="be plain", emotions={"joy": "be joyful!!"})
+    with pytest.raises(VectorSetError, match="user-turn instruction"):
+        extract_vectors(chat_llama, queries, missing, config)
