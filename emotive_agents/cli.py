@@ -220,7 +220,17 @@ def evaluate(
         str, typer.Option(help="Comma-separated emotions to sweep.")
     ] = "anger,disgust,fear,joy,sadness",
     max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1)] = 48,
-    prompting: Annotated[bool, typer.Option(help="Also run the system-prompt baseline.")] = True,
+    prompting: Annotated[bool, typer.Option(help="Also run the prompting baseline.")] = True,
+    prompt_placement: Annotated[
+        str, typer.Option(help="Where the baseline asks for the emotion: system, user or both.")
+    ] = "system",
+    emotionquery_plus: Annotated[
+        bool,
+        typer.Option(
+            "--emotionquery-plus",
+            help="Label the queries with EmotionQuery+'s blocks (50 per emotion, then 150 neutral).",
+        ),
+    ] = False,
 ) -> None:
     """The paper's alpha sweep: judged emotion, fluency and topic per emotion and intensity."""
     try:
@@ -229,7 +239,12 @@ def evaluate(
         from emotive_agents.evaluation.judge import EmotionJudge, load_checkset, validate_judge
         from emotive_agents.evaluation.report import write_report
         from emotive_agents.models.embeddings import default_embedder
-        from emotive_agents.vectors.queries import load_prompts, load_queries
+        from emotive_agents.vectors.queries import (
+            EMOTION_QUERY_PLUS_BLOCKS,
+            label_blocks,
+            load_prompts,
+            load_queries,
+        )
 
         config = EvalConfig(
             alphas=tuple(float(a) for a in alphas.split(",")),
@@ -237,8 +252,11 @@ def evaluate(
             limit=limit,
             max_new_tokens=max_new_tokens,
             prompting_baseline=prompting,
+            prompt_placement=prompt_placement,  # type: ignore[arg-type]
         )
         query_list = load_queries(queries)
+        if emotionquery_plus:
+            query_list = label_blocks(query_list, EMOTION_QUERY_PLUS_BLOCKS)
         engine = EmotiveEngine.load(model, vectors)
         judge = EmotionJudge()
         report = run_eval(

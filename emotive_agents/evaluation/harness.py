@@ -19,7 +19,7 @@ from emotive_agents.evaluation.metrics import TextEmbedder, distinct_n, perplexi
 from emotive_agents.generation.chat import ChatMessage
 from emotive_agents.generation.types import GenerationRequest, SamplingParams
 from emotive_agents.steering.mix import EmotionMix
-from emotive_agents.vectors.queries import EmotionPrompts, Query
+from emotive_agents.vectors.queries import EmotionPrompts, Placement, Query
 from emotive_agents.vectors.vector_set import BASIC_EMOTIONS
 
 Method = Literal["unsteered", "steering", "prompting"]
@@ -45,6 +45,8 @@ class EvalConfig(BaseModel):
     limit: int | None = Field(default=None, ge=1)
     max_new_tokens: int = Field(default=48, ge=1)
     prompting_baseline: bool = True
+    # Where the prompting baseline asks for the emotion (small models ignore system prompts more).
+    prompt_placement: Placement = "system"
 
 
 class Condition(BaseModel):
@@ -60,6 +62,8 @@ class ConditionMetrics(BaseModel):
     n: int
     target_probability: float | None  # mean judge probability of the condition's emotion
     target_top1: float | None  # share of responses whose top judge label is that emotion
+    # The same share over queries that call for another emotion (or none), when queries say which.
+    target_top1_other_queries: float | None = None
     valence: float
     distinct_2: float
     perplexity: float
@@ -116,14 +120,18 @@ def _conditions(config: EvalConfig, prompting: bool) -> list[Condition]:
 
 
 def _request(
-    condition: Condition, query: Query, prompts: EmotionPrompts | None, params: SamplingParams
+    condition: Condition,
+    query: Query,
+    prompts: EmotionPrompts | None,
+    params: SamplingParams,
+    placement: Placement = "system",
 ) -> GenerationRequest:
     messages = [ChatMessage(role="user", content=query.text)]
     mix = EmotionMix()
     if condition.method == "steering" and condition.emotion:
         mix = EmotionMix(intensities={condition.emotion: condition.alpha})
     if condition.method == "prompting" and prompts is not None and condition.emotion:
-        messages.insert(0, ChatMessage(role="system", content=prompts.prompt(condition.emotion)))
+        messages = prompts.messages(condition.emotion, query.text, placement)
     return GenerationRequest(messages=tuple(messages), emotion=mix, params=params)
 
 
@@ -134,6 +142,21 @@ def _top(probabilities: dict[str, float]) -> str:
 def _mean(values: Sequence[float]) -> float:
     finite = [v for v in values if math.isfinite(v)]
     return statistics.fmean(finite) if finite else float("nan")
+
+
+def _other_queries_top1(
+    rows: Sequence[tuple[Condition, Query]],
+    idx: Sequence[int],
+    probs: Sequence[dict[str, float]],
+    emotion: str,
+) -> float | None:
+    """Target top-1 over the queries whose stated emotion is another one (None if queries say nothing)."""
+    hits = [
+        float(_top(p) == emotion)
+        for i, p in zip(idx, probs, strict=True)
+        if rows[i][1].emotion is not None and rows[i][1].emotion != emotion
+    ]
+    return _mean(hits) if hits else None
 
 
 def run_eval(
@@ -152,7 +175,8 @@ def run_eval(
     conditions = _conditions(config, config.prompting_baseline and prompts is not None)
     params = SamplingParams(max_new_tokens=config.max_new_tokens)
     rows = [(c, q) for c in conditions for q in chosen]
-    results = engine.generate_batch([_request(c, q, prompts, params) for c, q in rows])
+    placement = config.prompt_placement
+    results = engine.generate_batch([_request(c, q, prompts, params, placement) for c, q in rows])
     texts = [r.text for r in results]
     # Fluency is judged as the paper does: the response under the plain (unsteered, no system) prompt.
     plain = [
@@ -176,6 +200,9 @@ def run_eval(
                 n=len(idx),
                 target_probability=_mean([p.get(emotion or "", 0.0) for p in probs]) if judged else None,
                 target_top1=_mean([float(_top(p) == emotion) for p in probs]) if judged else None,
+                target_top1_other_queries=(
+                    _other_queries_top1(rows, idx, probs, emotion) if judged and emotion else None
+                ),
                 valence=_mean([readings[i].valence for i in idx]) if readings is not None else float("nan"),
                 distinct_2=_mean([distinct_n(texts[i], 2) for i in idx]),
                 perplexity=_mean([ppl[i] for i in idx]),

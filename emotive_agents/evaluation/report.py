@@ -20,7 +20,8 @@ def _row(m: ConditionMetrics) -> str:
     name = c.method if c.method == "unsteered" else f"{c.method} {c.emotion}"
     alpha = _fmt(c.alpha, 1) if c.method == "steering" else "–"
     return (
-        f"| {name} | {alpha} | {_fmt(m.target_top1, 2)} | {_fmt(m.target_probability)} | "
+        f"| {name} | {alpha} | {_fmt(m.target_top1, 2)} | {_fmt(m.target_top1_other_queries, 2)} | "
+        f"{_fmt(m.target_probability)} | "
         f"{_fmt(m.target_probability_shift)} | {_fmt(m.distinct_2)} ({_fmt(m.distinct_2_ratio, 2)}×) | "
         f"{_fmt(m.perplexity, 1)} ({_fmt(m.perplexity_ratio, 2)}×) | "
         f"{_fmt(m.topic_similarity)} ({_fmt(m.topic_similarity_ratio, 2)}×) | {_fmt(m.valence, 2)} |"
@@ -40,9 +41,9 @@ def markdown(report: EvalReport) -> str:
     lines += [
         "## Results",
         "",
-        "| condition | α | target top-1 | target prob | shift vs unsteered | distinct-2 | perplexity "
-        "| topic sim | valence |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| condition | α | target top-1 | top-1, other queries | target prob | shift vs unsteered "
+        "| distinct-2 | perplexity | topic sim | valence |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         *(_row(m) for m in report.results),
         "",
         "## Samples",

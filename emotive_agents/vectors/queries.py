@@ -90,6 +90,26 @@ def load_queries(path: str | Path = DEFAULT_QUERIES) -> list[Query]:
     return queries
 
 
+# EmotionQuery+ (arXiv 2502.04075): 250 emotional queries in blocks of 50, then 150 neutral ones.
+EMOTION_QUERY_PLUS_BLOCKS: tuple[tuple[str, int], ...] = (
+    ("anger", 50),
+    ("disgust", 50),
+    ("fear", 50),
+    ("joy", 50),
+    ("sadness", 50),
+    ("neutral", 150),
+)
+
+
+def label_blocks(queries: list[Query], blocks: tuple[tuple[str, int], ...]) -> list[Query]:
+    """Give each query the emotion of its block, for files (like EmotionQuery+) that order them so."""
+    total = sum(size for _, size in blocks)
+    if len(queries) != total:
+        raise VectorSetError(f"expected {total} queries in blocks {blocks}, got {len(queries)}")
+    names = [name for name, size in blocks for _ in range(size)]
+    return [q.model_copy(update={"emotion": name}) for q, name in zip(queries, names, strict=True)]
+
+
 def load_prompts(path: str | Path = DEFAULT_PROMPTS) -> EmotionPrompts:
     """Read {"neutral", "user_neutral"?, "emotions": {name: str | {"prompt": str, "user"?: str}}}."""
     try:

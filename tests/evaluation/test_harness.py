@@ -11,8 +11,9 @@ from _tiny import LLAMA_LAYERS, SIMPLE_TEMPLATE, build_tiny_llama, make_tokenize
 from pydantic import BaseModel
 
 from emotive_agents.engine import EmotiveEngine
-from emotive_agents.evaluation.harness import EvalConfig, run_eval, spread
+from emotive_agents.evaluation.harness import Condition, EvalConfig, _request, run_eval, spread
 from emotive_agents.evaluation.report import write_report
+from emotive_agents.generation.types import SamplingParams
 from emotive_agents.models.loading import LoadedModel
 from emotive_agents.vectors.queries import EmotionPrompts, Query
 from emotive_agents.vectors.vector_set import EmotionVectorSet
@@ -84,3 +85,38 @@ def test_eval_end_to_end(engine: EmotiveEngine, tmp_path: Path) -> None:
     assert json.loads((tmp_path / "out" / "metrics.json").read_text())["queries"] == 3
     assert "| steering joy | 2.0 |" in (tmp_path / "out" / "report.md").read_text()
     assert (tmp_path / "out" / "emotion_vs_alpha.png").read_bytes()[:4] == b"\x89PNG"
+
+
+class NeverJoy:
+    def score(self, texts):
+        probs = {"joy": 0.1, "anger": 0.1, "neutral": 0.8}
+        return [FakeReading(probabilities=probs, valence=0.0) for _ in texts]
+
+
+def test_other_queries_top1_and_prompt_placement(engine: EmotiveEngine) -> None:
+    queries = [
+        Query(text="a", emotion="joy"),
+        Query(text="b", emotion="anger"),
+        Query(text="c", emotion=None),
+        Query(text="d", emotion="neutral"),
+    ]
+    prompts = EmotionPrompts(
+        neutral="plain",
+        emotions={"joy": "be happy"},
+        user_neutral="plainly",
+        user_emotions={"joy": "happily"},
+    )
+    config = EvalConfig(alphas=(0.0,), emotions=("joy",), max_new_tokens=3, prompt_placement="user")
+    report = run_eval(engine, queries, AlwaysJoy(), ConstantEmbedder(), config, prompts=prompts)
+    prompted = report.find("prompting", "joy")
+    assert prompted.target_top1 == 1.0
+    assert prompted.target_top1_other_queries == 1.0  # over b and d; c states no emotion; a is joy's own
+    assert report.find("unsteered").target_top1_other_queries is None  # no target emotion
+    never = run_eval(engine, queries, NeverJoy(), ConstantEmbedder(), config, prompts=prompts)
+    assert never.find("prompting", "joy").target_top1_other_queries == 0.0
+
+    params = SamplingParams(max_new_tokens=3)
+    request = _request(Condition(method="prompting", emotion="joy"), queries[0], prompts, params, "user")
+    assert [(m.role, m.content) for m in request.messages] == [("user", "a\n\nhappily")]
+    request = _request(Condition(method="prompting", emotion="joy"), queries[0], prompts, params)
+    assert [(m.role, m.content) for m in request.messages] == [("system", "be happy"), ("user", "a")]

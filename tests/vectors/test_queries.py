@@ -11,7 +11,10 @@ from emotive_agents.errors import VectorSetError
 from emotive_agents.vectors.queries import (
     DEFAULT_PROMPTS,
     DEFAULT_QUERIES,
+    EMOTION_QUERY_PLUS_BLOCKS,
     EmotionPrompts,
+    Query,
+    label_blocks,
     load_prompts,
     load_queries,
 )
@@ -83,3 +86,18 @@ def test_missing_instructions_are_clear_errors(tmp_path: Path) -> None:
     path.write_text(json.dumps({"neutral": "n", "emotions": {"joy": {"prompt": "j", "user": "u"}}}))
     loaded = load_prompts(path)
     assert loaded.user_instruction("joy") == "u" and loaded.user_neutral is None
+
+
+def test_label_blocks_names_each_query() -> None:
+    queries = [Query(text=str(i)) for i in range(5)]
+    labelled = label_blocks(queries, (("anger", 2), ("neutral", 3)))
+    assert [q.emotion for q in labelled] == ["anger", "anger", "neutral", "neutral", "neutral"]
+    with pytest.raises(VectorSetError, match="expected 4 queries"):
+        label_blocks(queries, (("anger", 4),))
+
+
+@pytest.mark.skipif(not EMOTION_QUERY_PLUS.exists(), reason="../shared/data/emotionquery is absent")
+def test_emotion_query_plus_blocks_fit_the_file() -> None:
+    labelled = label_blocks(load_queries(EMOTION_QUERY_PLUS), EMOTION_QUERY_PLUS_BLOCKS)
+    assert labelled[0].emotion == "anger" and labelled[249].emotion == "sadness"
+    assert labelled[250].emotion == "neutral"
