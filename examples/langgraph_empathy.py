@@ -1,8 +1,9 @@
-"""An empathetic LangGraph agent: an "affect" node picks an emotion mix, a "respond" node answers with it.
+"""An empathetic LangGraph agent: an "affect" node runs the AffectRouter, a "respond" node answers.
 
-The affect rule here is a deliberately trivial keyword match (a real affect router is a separate piece);
-the point is the wiring: the mix travels in the graph state and ChatEmotive applies it per call, while
-`stream_mode="messages"` streams the answer token by token.
+The router reads the user's emotion every turn (MiniLM + trained head + exemplars + VADER), smooths it
+over the conversation in an `AffectTracker` kept in the graph state, picks an emotion mix by policy
+(here the shipped "health" policy) and flags crises. A crisis turn is answered with the policy's safe
+escalation message instead of free generation. `stream_mode="messages"` streams answers token by token.
 
 Run: .venv/bin/python examples/langgraph_empathy.py   (needs langchain-core and langgraph; runs offline)
 """
@@ -12,40 +13,41 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.graph import END, START, MessagesState, StateGraph
 
 from emotive_agents.langchain import ChatEmotive
+from emotive_agents.router import AffectRouter, AffectTracker
 
-SYSTEM = "You are a supportive assistant. Answer in two or three sentences."
+SYSTEM = "You are a supportive health assistant. Answer in two or three sentences."
 
-# keyword -> mix; the first rule whose keyword appears in the user's message wins.
-RULES: list[tuple[tuple[str, ...], dict[str, float]]] = [
-    (("lost", "died", "sad", "lonely", "miss"), {"sadness": 0.3, "calm": 0.8, "patient": 0.6}),
-    (("angry", "furious", "unfair", "broke", "cancelled"), {"calm": 1.0, "patient": 0.8}),
-    (("scared", "nervous", "afraid", "worried", "exam"), {"calm": 0.8, "encouraging": 0.8}),
-    (("great", "won", "happy", "promoted", "passed"), {"joy": 1.0, "encouraging": 0.5}),
-]
+chat = ChatEmotive(max_tokens=48)  # loads the embedded SmolLM2-135M on first use
+router = AffectRouter(policy="health")  # or "tutor", "support", a Policy, or a YAML/JSON file
 
 
 class EmpathyState(MessagesState):
-    emotion: dict[str, float]
+    tracker: dict[str, Any] | None  # AffectTracker as plain data (serialisable with the graph state)
+    decision: dict[str, Any]
+    escalation: str | None
 
 
-def affect(state: EmpathyState) -> dict[str, dict[str, float]]:
-    """Pick a mix from the last user message (stand-in for the real affect router)."""
-    text = str(state["messages"][-1].content).lower()
-    for keywords, mix in RULES:
-        if any(word in text for word in keywords):
-            return {"emotion": mix}
-    return {"emotion": {"calm": 0.5}}
-
-
-chat = ChatEmotive(max_tokens=48)  # loads the embedded SmolLM2-135M on first use
+def affect(state: EmpathyState) -> dict[str, Any]:
+    """Read the newest user turn into the running affect state and choose the mix."""
+    tracker = AffectTracker.model_validate(state["tracker"]) if state.get("tracker") else None
+    engine = chat._engine_for(None)  # the model's vector set bounds the mix (emotions, calibrated range)
+    decision = router.invoke(state["messages"], tracker=tracker, vector_set=engine.vector_set)
+    return {
+        "tracker": decision.tracker.model_dump(mode="json"),
+        "decision": decision.to_json(),
+        "escalation": decision.escalation,
+    }
 
 
 def respond(state: EmpathyState) -> dict[str, list]:
-    reply = chat.invoke([SystemMessage(SYSTEM), *state["messages"]], emotion=state["emotion"])
+    if state.get("escalation"):  # crisis under an escalating policy: the safe template, no generation
+        return {"messages": [AIMessage(state["escalation"])]}
+    mix = state["decision"]["mix"]
+    reply = chat.invoke([SystemMessage(SYSTEM), *state["messages"]], emotion=mix)
     return {"messages": [reply]}
 
 
@@ -61,26 +63,29 @@ def build_graph() -> Any:  # a compiled LangGraph graph
 
 def main() -> None:
     app = build_graph()
+    state: dict[str, Any] = {"messages": [], "tracker": None}
     for text in [
-        "My flight got cancelled and the airline is being so unfair about it.",
-        "I have my driving exam tomorrow and I'm really nervous.",
-        "I passed! I got the job I wanted!",
+        "I found a lump last week and I'm really scared it might be cancer.",
+        "The biopsy is on Friday. I can't sleep.",
+        "What should I bring to the appointment?",  # neutral, but answered gently after the fear
+        "I passed my check-up and everything is fine!",
     ]:
         print(f"USER: {text}")
         started = time.perf_counter()
-        mix: dict[str, float] = {}
+        state["messages"] = [*state["messages"], HumanMessage(text)]
         print("ASSISTANT: ", end="", flush=True)
-        for mode, payload in app.stream(
-            {"messages": [HumanMessage(text)]}, stream_mode=["updates", "messages"]
-        ):
-            if mode == "updates" and "affect" in payload:
-                mix = payload["affect"]["emotion"]
-            elif mode == "messages":
-                chunk, metadata = payload
-                if metadata.get("langgraph_node") == "respond":
-                    print(chunk.content, end="", flush=True)  # token by token
-        label = ", ".join(f"{k}={v:+.1f}" for k, v in mix.items())
-        print(f"\n  [affect picked {label}; {time.perf_counter() - started:.1f}s]\n")
+        for mode, payload in app.stream(state, stream_mode=["values", "messages"]):
+            if mode == "values":
+                state = payload
+            elif payload[1].get("langgraph_node") == "respond":
+                print(payload[0].content, end="", flush=True)  # token by token
+        if state.get("escalation"):
+            print(state["escalation"], end="")
+        decision = state["decision"]
+        mix = ", ".join(f"{k}={v:+.2f}" for k, v in decision["mix"].items())
+        seconds = time.perf_counter() - started
+        print(f"\n  [{decision['label']}, crisis={decision['crisis']}: {mix}; {seconds:.1f}s]")
+        print(f"  [{decision['rationale']}]\n")
 
 
 if __name__ == "__main__":

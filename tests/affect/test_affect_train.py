@@ -92,3 +92,17 @@ def test_training_command_writes_a_loadable_head(tmp_path: Path) -> None:
     assert card.metrics["test"]["n"] == len(CLEAR)
     assert len(card.training["grid"]) >= 8
     assert card.temperature > 0
+
+
+def test_six_class_metrics_leave_out_neutral_rows_and_the_neutral_column() -> None:
+    from emotive_agents.affect.train import evaluate
+
+    examples = [Example(text=str(i), labels=(label,)) for i, label in enumerate(["joy", "fear", "neutral"])]
+    split = Split(examples, torch.zeros(3, 4))
+    logits = torch.full((3, len(LABELS)), -5.0)
+    logits[:, LABELS.index("neutral")] = 5.0  # neutral wins the 7-way argmax everywhere
+    logits[0, LABELS.index("joy")] = 1.0
+    logits[1, LABELS.index("joy")] = 1.0  # fear row: joy is its best non-neutral label
+    metrics = evaluate(logits, split)
+    assert metrics["accuracy"] == pytest.approx(1 / 3)
+    assert metrics["six_class_accuracy"] == pytest.approx(1 / 2)

@@ -1,0 +1,333 @@
+"""Read the user's emotion from the steered LM's own hidden states, through the emotion vectors.
+
+The paper's Fisher-direction argument: an emotion vector is the mean shift between emotional and neutral
+activations, i.e. a discriminant direction for that emotion. So projecting a text's mean hidden state
+(per layer, centred) onto each layer's unit EV gives emotion evidence without any extra model. A small
+multinomial logistic readout (a few hundred weights) maps those projections to LABELS; it is fitted
+once per model + vector set on GoEmotions (`python -m emotive_agents.affect.probe fit ...`) and stored
+with the model fingerprint, so it refuses to run on another model.
+
+Hidden states are captured with forward hooks that live only for one call (the model is never changed),
+and the forward stops after the last probed layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+from safetensors.torch import load_file, save_file
+
+from emotive_agents.affect.types import LABELS, AffectReading, reading
+from emotive_agents.errors import ModelLoadError
+
+PROBE_DIR = Path(__file__).resolve().parent.parent / "data" / "affect" / "probe"
+WEIGHTS_FILE = "probe.safetensors"
+CARD_FILE = "card.json"
+
+
+class _StopForward(Exception):
+    """Raised by the last probed layer's hook: later layers are not needed."""
+
+
+class _Capture:
+    """Forward hooks that keep each probed layer's output and stop the forward after the last one."""
+
+    def __init__(self, last: int) -> None:
+        self.last = last
+        self.states: dict[int, torch.Tensor] = {}
+
+    def hook(self, index: int) -> Any:
+        def fn(module: Any, args: Any, output: Any) -> None:
+            self.states[index] = (output[0] if isinstance(output, tuple) else output).float()
+            if index == self.last:
+                raise _StopForward
+
+        return fn
+
+
+class ProbeCard(BaseModel):
+    """What the readout was fitted for and how well it does."""
+
+    model_config = ConfigDict(frozen=True)
+
+    format_version: int = 1
+    labels: tuple[str, ...] = LABELS
+    model_name: str
+    weights_hash: str
+    emotions: tuple[str, ...]  # EVs projected on, in feature order
+    layers: tuple[int, ...]  # layers probed, in feature order
+    max_tokens: int = 64
+    temperature: float = Field(default=1.0, gt=0.0)
+    data: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+
+
+def default_probe_dir(model_name: str) -> Path:
+    safe = model_name.replace("/", "--").lower()
+    return PROBE_DIR / safe
+
+
+class HiddenStateProjector:
+    """Per-layer mean hidden states of texts projected onto the unit emotion vectors: [n, E * L] features."""
+
+    def __init__(
+        self,
+        engine: Any,
+        emotions: Sequence[str] | None = None,
+        layers: Sequence[int] | None = None,
+        *,
+        max_tokens: int = 64,
+        batch_size: int = 16,
+    ) -> None:
+        vs = engine.vector_set
+        if vs is None:
+            raise ModelLoadError("the hidden-state probe needs an engine with a vector set")
+        self.loaded = engine.loaded
+        self.emotions = tuple(emotions or [e for e in vs.emotions if e != "base"])
+        n_layers = self.loaded.num_layers
+        self.layers = tuple(layers if layers is not None else range(n_layers))
+        bank = torch.stack([vs.vectors[vs.index(e)] for e in self.emotions])  # [E, L, d]
+        bank = bank[:, list(self.layers)].float()
+        self.directions = bank / bank.norm(dim=-1, keepdim=True).clamp_min(1e-8)  # [E, L', d]
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+
+    @torch.inference_mode()
+    def mean_states(self, texts: Sequence[str]) -> torch.Tensor:
+        """[n, L', d] mean over tokens of each probed layer's output."""
+        tokenizer, model, layout = self.loaded.tokenizer, self.loaded.model, self.loaded.layout
+        device = self.loaded.device
+        out = []
+        last = max(self.layers)
+        for start in range(0, len(texts), self.batch_size):
+            batch = list(texts[start : start + self.batch_size])
+            # Right padding by hand (pad id 0, masked out): positions match unpadded runs on any tokenizer.
+            ids = [tokenizer(t, truncation=True, max_length=self.max_tokens)["input_ids"] for t in batch]
+            width = max(len(i) for i in ids)
+            input_ids = torch.zeros(len(ids), width, dtype=torch.long)
+            mask = torch.zeros(len(ids), width, dtype=torch.long)
+            for row, seq in enumerate(ids):
+                input_ids[row, : len(seq)] = torch.tensor(seq)
+                mask[row, : len(seq)] = 1
+            capture = _Capture(last)
+            handles = []
+            try:
+                for index in self.layers:
+                    handles.append(layout.layer(model, index).register_forward_hook(capture.hook(index)))
+                with contextlib.suppress(_StopForward):
+                    model(input_ids=input_ids.to(device), attention_mask=mask.to(device), use_cache=False)
+            finally:
+                for h in handles:
+                    h.remove()
+            captured = capture.states
+            m = mask.to(device).unsqueeze(-1).float()
+            states = torch.stack([(captured[i] * m).sum(1) / m.sum(1).clamp_min(1.0) for i in self.layers], 1)
+            out.append(states.cpu())
+        return torch.cat(out) if out else torch.zeros(0, len(self.layers), self.loaded.hidden_size)
+
+    def project(self, states: torch.Tensor, centre: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        """[n, E * L'] projections of centred states onto the unit EVs, per-layer standardised."""
+        centred = (states - centre) / scale.unsqueeze(-1)  # [n, L', d]
+        return torch.einsum("nld,eld->nel", centred, self.directions).reshape(states.shape[0], -1)
+
+
+class ProbeClassifier:
+    """Emotion reader on the steered LM's hidden states (see module docstring)."""
+
+    def __init__(self, engine: Any, probe_dir: str | Path | None = None, *, name: str = "ev-probe") -> None:
+        loaded = engine.loaded
+        probe_dir = Path(probe_dir) if probe_dir is not None else default_probe_dir(loaded.name)
+        weights, card_path = probe_dir / WEIGHTS_FILE, probe_dir / CARD_FILE
+        if not weights.is_file() or not card_path.is_file():
+            raise ModelLoadError(
+                f"no hidden-state probe fitted for {loaded.name!r} in {probe_dir}; fit one with: "
+                "python -m emotive_agents.affect.probe --data ../shared/data/goemotions_ekman"
+            )
+        self.card = ProbeCard.model_validate(json.loads(card_path.read_text()))
+        if self.card.weights_hash != loaded.fingerprint.weights_hash:
+            raise ModelLoadError(
+                f"the probe in {probe_dir} was fitted for another model ({self.card.model_name})"
+            )
+        tensors = load_file(str(weights))
+        self.projector = HiddenStateProjector(
+            engine, self.card.emotions, self.card.layers, max_tokens=self.card.max_tokens
+        )
+        self.centre, self.scale = tensors["centre"], tensors["scale"]
+        self.weight, self.bias = tensors["weight"], tensors["bias"]
+        self._order = [self.card.labels.index(label) for label in LABELS]
+        self.name = name
+
+    def features(self, texts: Sequence[str]) -> torch.Tensor:
+        return self.projector.project(self.projector.mean_states(texts), self.centre, self.scale)
+
+    def probabilities(self, features: torch.Tensor) -> torch.Tensor:
+        logits = (features @ self.weight.T + self.bias) / self.card.temperature
+        return torch.softmax(logits, -1)[:, self._order]
+
+    def predict(self, texts: Sequence[str]) -> list[AffectReading]:
+        if not texts:
+            return []
+        return [reading(row) for row in self.probabilities(self.features(texts)).tolist()]
+
+
+def save_probe(
+    out: Path,
+    card: ProbeCard,
+    centre: torch.Tensor,
+    scale: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor,
+) -> None:
+    """Write probe.safetensors (centre [L', d], scale [L'], weight [7, E*L'], bias [7]) and card.json."""
+    out.mkdir(parents=True, exist_ok=True)
+    tensors = {"centre": centre, "scale": scale, "weight": weight, "bias": bias}
+    save_file({k: v.float().contiguous() for k, v in tensors.items()}, str(out / WEIGHTS_FILE))
+    (out / WEIGHTS_FILE).chmod(0o644)
+    (out / CARD_FILE).write_text(json.dumps(card.model_dump(mode="json"), indent=2) + "\n")
+
+
+def fit_readout(
+    x: torch.Tensor, y: torch.Tensor, *, weight_decay: float = 1e-3, power: float = 0.5, steps: int = 300
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Class-weighted multinomial logistic regression (LBFGS); y holds label indices."""
+    counts = torch.bincount(y, minlength=len(LABELS)).float().clamp_min(1.0)
+    w_cls = (counts.sum() / (len(LABELS) * counts)) ** power
+    w_cls = w_cls / w_cls[y].mean()
+    weight = torch.zeros(len(LABELS), x.shape[1], requires_grad=True)
+    bias = torch.zeros(len(LABELS), requires_grad=True)
+    opt = torch.optim.LBFGS([weight, bias], lr=0.5, max_iter=steps)
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(x @ weight.T + bias, y, weight=w_cls)
+        loss = loss + weight_decay * weight.pow(2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return weight.detach(), bias.detach()
+
+
+def _sample(examples: Sequence[Any], n: int, seed: int) -> list[Any]:
+    """n single-label rows, each label capped at n // 7 first so rare labels are represented."""
+    generator = torch.Generator().manual_seed(seed)
+    single = [e for e in examples if len(e.labels) == 1]
+    order = torch.randperm(len(single), generator=generator).tolist()
+    per_label = max(1, n // len(LABELS))
+    picked: list[Any] = []
+    counts = dict.fromkeys(LABELS, 0)
+    for i in order:
+        label = single[i].labels[0]
+        if counts[label] < per_label:
+            picked.append(single[i])
+            counts[label] += 1
+    for i in order:  # fill up with the natural distribution
+        if len(picked) >= n:
+            break
+        if single[i] not in picked:
+            picked.append(single[i])
+    return picked[:n]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Fit the readout on GoEmotions train rows, choose regularisation on dev, report on a test sample."""
+    from emotive_agents.affect.goemotions import load_split
+    from emotive_agents.affect.metrics import classification_metrics
+    from emotive_agents.engine import EmotiveEngine
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--train", type=int, default=1400)
+    parser.add_argument("--dev", type=int, default=500)
+    parser.add_argument("--test", type=int, default=1000)
+    parser.add_argument("--layers", default="", help="comma-separated layer indices (default: all)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    started = time.perf_counter()
+    engine = EmotiveEngine.load(args.model)
+    layers = [int(i) for i in args.layers.split(",")] if args.layers else None
+    projector = HiddenStateProjector(engine, layers=layers)
+    sets = {
+        "train": _sample(load_split(args.data, "train"), args.train, args.seed),
+        "dev": _sample(load_split(args.data, "dev"), args.dev, args.seed),
+        # Test: a uniform random sample of single-label rows (natural label distribution).
+        "test": [e for e in load_split(args.data, "test") if len(e.labels) == 1],
+    }
+    perm = torch.randperm(len(sets["test"]), generator=torch.Generator().manual_seed(args.seed)).tolist()
+    sets["test"] = [sets["test"][i] for i in perm[: args.test]]
+    states = {s: projector.mean_states([e.text for e in rows]) for s, rows in sets.items()}
+    gold = {s: torch.tensor([LABELS.index(e.labels[0]) for e in rows]) for s, rows in sets.items()}
+    centre = states["train"].mean(0)
+    scale = (states["train"] - centre).norm(dim=-1).mean(0).clamp_min(1e-6) / projector.directions.shape[
+        -1
+    ] ** 0.5
+    feats = {s: projector.project(v, centre, scale) for s, v in states.items()}
+    mu, sd = feats["train"].mean(0), feats["train"].std(0).clamp_min(1e-6)
+    z = {s: (f - mu) / sd for s, f in feats.items()}
+
+    def score(s: str, w: torch.Tensor, b: torch.Tensor) -> dict[str, float]:
+        pred = (z[s] @ w.T + b).argmax(-1).tolist()
+        return classification_metrics([LABELS[i] for i in gold[s].tolist()], [LABELS[i] for i in pred])
+
+    trials = []
+    for wd in (1e-4, 1e-3, 1e-2):
+        for power in (0.0, 0.5):
+            w, b = fit_readout(z["train"], gold["train"], weight_decay=wd, power=power)
+            trials.append((score("dev", w, b)["macro_f1"], wd, power, w, b))
+    best = max(trials, key=lambda t: t[0])
+    _, wd, power, w, b = best
+    # Fold the standardisation into the readout so inference is one matmul on raw projections.
+    weight, bias = w / sd, b - (w / sd) @ mu
+    logits_dev = feats["dev"] @ weight.T + bias
+    log_t = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=100)
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(logits_dev / log_t.exp(), gold["dev"])
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    metrics = {s: {k: round(v, 4) for k, v in score(s, w, b).items()} for s in ("dev", "test")}
+    card = ProbeCard(
+        model_name=engine.loaded.name,
+        weights_hash=engine.loaded.fingerprint.weights_hash,
+        emotions=projector.emotions,
+        layers=projector.layers,
+        max_tokens=projector.max_tokens,
+        temperature=float(log_t.detach().exp()),
+        data={
+            "source": "GoEmotions, Ekman mapping (CC BY 4.0)",
+            "train_rows": len(sets["train"]),
+            "dev_rows": len(sets["dev"]),
+            "test_rows": len(sets["test"]),
+            "sampling": "train/dev: single-label rows, labels capped at n/7 then natural; test: uniform",
+            "seed": args.seed,
+        },
+        metrics={
+            **metrics,
+            "chosen": {"weight_decay": wd, "class_weight_power": power},
+            "grid": [{"weight_decay": t[1], "power": t[2], "dev_macro_f1": round(t[0], 4)} for t in trials],
+            "seconds": round(time.perf_counter() - started, 1),
+            "command": "python -m emotive_agents.affect.probe --data ../shared/data/goemotions_ekman",
+        },
+    )
+    save_probe(args.out or default_probe_dir(engine.loaded.name), card, centre, scale, weight, bias)
+    print(json.dumps(card.metrics, indent=1))
+
+
+if __name__ == "__main__":
+    main()

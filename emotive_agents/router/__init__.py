@@ -1,0 +1,52 @@
+"""The affect router: read the user's emotion each turn, choose an EV mix by policy, escalate crises safely.
+
+>>> from emotive_agents.router import AffectRouter, empathetic_chain
+>>> router = AffectRouter(policy="health")
+>>> decision = router.invoke([{"role": "user", "content": "I'm scared about my scan results."}])
+>>> decision.label, decision.mix, decision.rationale
+>>> chain = router | ChatEmotive()   # messages -> AIMessage; response_metadata["decision"] per turn
+
+Needs langchain-core (the `langchain` extra).
+"""
+
+from emotive_agents.router.chain import EmpatheticChain, empathetic_chain
+from emotive_agents.router.crisis import CrisisDetector, CrisisResult
+from emotive_agents.router.policy import (
+    Condition,
+    Escalation,
+    Policy,
+    PolicyError,
+    Rule,
+    apply_guard_rails,
+    load_policy,
+)
+from emotive_agents.router.router import (
+    DEFAULT_CLASSIFIER,
+    AffectRouter,
+    RouteDecision,
+    RouterInputError,
+    make_classifier,
+    user_texts,
+)
+from emotive_agents.router.tracker import AffectTracker
+
+__all__ = [
+    "DEFAULT_CLASSIFIER",
+    "AffectRouter",
+    "AffectTracker",
+    "Condition",
+    "CrisisDetector",
+    "CrisisResult",
+    "EmpatheticChain",
+    "Escalation",
+    "Policy",
+    "PolicyError",
+    "RouteDecision",
+    "RouterInputError",
+    "Rule",
+    "apply_guard_rails",
+    "empathetic_chain",
+    "load_policy",
+    "make_classifier",
+    "user_texts",
+]

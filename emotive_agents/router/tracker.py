@@ -1,0 +1,66 @@
+"""Affect over a conversation: exponential smoothing of the user's readings, a valence trend, crisis memory.
+
+The state is a small pydantic object, so it can live in a LangGraph state, a session store or a cookie;
+`update` returns a new state and never mutates the old one. One neutral question after three distressed
+turns therefore still reads as distressed enough for the policy to stay gentle.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from emotive_agents.affect.types import LABELS, AffectReading, reading
+
+
+class AffectTracker(BaseModel):
+    """Smoothed affect so far. `alpha` is the weight of the newest turn (1.0: no memory)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    alpha: float = Field(default=0.5, gt=0.0, le=1.0)
+    turns: int = Field(default=0, ge=0)
+    probabilities: dict[str, float] | None = None
+    valence: float = Field(default=0.0, ge=-1.0, le=1.0)
+    # Smoothed turn-to-turn change in valence: negative when the user is getting more upset.
+    trend: float = 0.0
+    last_valence: float | None = None
+    turns_since_crisis: int | None = None  # None: no crisis so far
+    history: tuple[str, ...] = ()  # labels of the last few turns (at most 8), for the rationale
+
+    @property
+    def smoothed(self) -> AffectReading | None:
+        """The smoothed reading, or None before the first turn."""
+        if self.probabilities is None:
+            return None
+        return reading(self.probabilities, valence=self.valence)
+
+    def update(self, current: AffectReading, *, crisis: bool = False) -> AffectTracker:
+        """The state after one more user turn."""
+        a = self.alpha
+        if self.probabilities is None:
+            probs = dict(current.probabilities)
+            valence = current.valence
+            trend = 0.0
+        else:
+            probs = {k: a * current.probabilities[k] + (1 - a) * self.probabilities[k] for k in LABELS}
+            valence = a * current.valence + (1 - a) * self.valence
+            step = current.valence - (self.last_valence if self.last_valence is not None else current.valence)
+            trend = a * step + (1 - a) * self.trend
+        if crisis:
+            since: int | None = 0
+        elif self.turns_since_crisis is not None:
+            since = self.turns_since_crisis + 1
+        else:
+            since = None
+        total = sum(probs.values())
+        return self.model_copy(
+            update={
+                "turns": self.turns + 1,
+                "probabilities": {k: v / total for k, v in probs.items()},
+                "valence": max(-1.0, min(1.0, valence)),
+                "trend": max(-2.0, min(2.0, trend)),
+                "last_valence": current.valence,
+                "turns_since_crisis": since,
+                "history": (*self.history, current.label)[-8:],
+            }
+        )

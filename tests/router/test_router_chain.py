@@ -1,0 +1,82 @@
+"""Router + ChatEmotive: the decision steers each turn, rides in response_metadata, streams end to end."""
+
+from __future__ import annotations
+
+import pytest
+from _router_helpers import KeywordClassifier
+from langchain_core.language_models import FakeListChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+
+from emotive_agents.langchain import ChatEmotive
+from emotive_agents.router import AffectRouter, EmpatheticChain, empathetic_chain
+
+
+@pytest.fixture
+def chat(tiny_engine) -> ChatEmotive:
+    return ChatEmotive(engine=tiny_engine, max_tokens=6)
+
+
+def router(policy: str = "support") -> AffectRouter:
+    return AffectRouter(policy=policy, classifier=KeywordClassifier())
+
+
+def test_invoke_carries_the_decision_and_steers_with_its_mix(chat: ChatEmotive, tiny_engine) -> None:
+    chain = empathetic_chain(router(), chat)
+    reply = chain.invoke([HumanMessage("I'm so happy today")])
+    decision = router().invoke("I'm so happy today", vector_set=tiny_engine.vector_set)
+    assert isinstance(reply, AIMessage) and reply.content
+    assert reply.response_metadata["decision"] == decision.to_json()
+    assert reply.response_metadata["escalated"] is False
+    assert decision.mix == {"joy": 0.4}  # calm is not in the tiny vector set
+    assert reply.response_metadata["emotion"] == decision.mix
+    unsteered = chat.invoke([HumanMessage("I'm so happy today")], emotion={})
+    assert reply.content != unsteered.content
+
+
+def test_pipe_syntax_builds_the_chain_and_streams_end_to_end(chat: ChatEmotive) -> None:
+    chain = router() | chat
+    assert isinstance(chain, EmpatheticChain)
+    chunks = list(chain.stream("I'm furious about my bill"))
+    assert all(isinstance(c, AIMessageChunk) for c in chunks) and len(chunks) > 2
+    total = chunks[0]
+    for c in chunks[1:]:
+        total += c
+    assert total.response_metadata["decision"]["label"] == "anger"
+    assert total.response_metadata["decision"]["mix"] == {"anger": -0.2}
+    assert total.content == chain.invoke("I'm furious about my bill").content
+
+
+def test_crisis_returns_the_escalation_without_calling_the_model(chat: ChatEmotive, slow) -> None:
+    chain = empathetic_chain(router("health"), chat)
+    reply = chain.invoke("I want to kill myself")
+    chunks = list(chain.stream("I want to kill myself"))
+    assert slow.calls == 0
+    assert reply.response_metadata["escalated"] is True
+    assert reply.response_metadata["decision"]["crisis"] is True
+    assert "emergency" in str(reply.content)
+    assert len(chunks) == 1 and chunks[0].content == reply.content
+
+
+def test_tracker_passes_through_the_chain(chat: ChatEmotive) -> None:
+    r = router("health")
+    chain = empathetic_chain(r, chat)
+    first = r.invoke("I'm so sad")
+    reply = chain.invoke(
+        [HumanMessage("I'm so sad"), AIMessage("..."), HumanMessage("ok")], tracker=first.tracker
+    )
+    assert reply.response_metadata["decision"]["label"] in {"sadness", "neutral"}
+    assert reply.response_metadata["decision"]["mix"].get("sadness", 0) <= 0
+
+
+async def test_async_invoke_and_stream(chat: ChatEmotive) -> None:
+    chain = empathetic_chain(router(), chat)
+    reply = await chain.ainvoke("wow, really?")
+    chunks = [c async for c in chain.astream("wow, really?")]
+    assert reply.response_metadata["decision"]["label"] == "surprise"
+    assert chunks[0].response_metadata["decision"] == reply.response_metadata["decision"]
+    assert "".join(str(c.content) for c in chunks) == reply.content
+
+
+def test_a_model_without_emotion_is_refused() -> None:
+    with pytest.raises(TypeError, match="ChatEmotive"):
+        empathetic_chain(router(), FakeListChatModel(responses=["x"]))
