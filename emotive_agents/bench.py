@@ -151,6 +151,9 @@ def run_benchmark(
         cold = _start_time(model, empty_cache)
     warm = _start_time(model, None)
     extraction_figures = extraction_speed(engine) if extraction else {}
+    from emotive_agents.router.bench import router_overhead
+
+    router = router_overhead(model=model, repeats=repeats)
     return {
         "model": model,
         "max_new_tokens": max_new_tokens,
@@ -171,5 +174,7 @@ def run_benchmark(
         "warm_load_s": round(warm["load_s"], 2),  # includes transformers' lazy model imports
         "warm_reload_s": round(warm["reload_s"], 2),  # model + vectors once libraries are imported
         "import_s": round(warm["import_s"], 2),
+        "router_vs_turn": round(router["ratio"], 4),  # affect router per turn / a 64-token turn
+        "router_with_tracker_vs_turn": round(router["ratio_with_tracker"], 4),
         **extraction_figures,
     }
