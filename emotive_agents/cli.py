@@ -396,6 +396,9 @@ def bench(
 # Commands of later layers live beside their code (router, bots, server): each module defines
 # `register(app)` and keeps heavy imports inside its commands, so `--help` stays fast.
 # --- registered subcommands (one line per module) ---
+from emotive_agents.bots.cli import register as _register_bots  # noqa: E402
+
+_register_bots(app)
 from emotive_agents.router.cli import register as _register_route  # noqa: E402
 
 _register_route(app)

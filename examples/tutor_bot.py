@@ -1,0 +1,81 @@
+"""Tutor: patient and encouraging; when the learner gets frustrated or discouraged, the mix shifts
+toward encouragement (and calm joy when things click), while the tutor explains step by step.
+
+Each turn, the affect router reads the learner with the "tutor" policy and picks an emotion mix;
+ChatEmotive streams the answer steered by that mix. The decision is printed before every answer.
+
+Run: .venv/bin/python examples/tutor_bot.py [--script FILE] [--max-new-tokens 60] [--json]
+(offline on the embedded SmolLM2-135M; on a busy CPU prefix OMP_NUM_THREADS=1)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+from emotive_agents.bots import load_script
+from emotive_agents.langchain import ChatEmotive
+from emotive_agents.router import AffectRouter
+
+SYSTEM = (
+    "You are a patient tutor. Explain the topic step by step in short, simple sentences, "
+    "check what the learner already knows, and end with one small next step."
+)
+TURNS = [
+    "Can you explain what a fraction is?",
+    "I still don't get it. I'm so bad at maths, I always fail at this.",
+    "Okay, so 3/4 means three out of four equal parts?",
+]
+
+
+def chat(
+    turns: Sequence[str], max_new_tokens: int = 60, show: Callable[[str], None] | None = None
+) -> list[dict[str, Any]]:
+    """Answer each learner turn; returns one {"user", "reply", "decision"} record per turn."""
+    model = ChatEmotive(max_tokens=max_new_tokens)
+    router = AffectRouter(policy="tutor")
+    history: list[BaseMessage] = []
+    records = []
+    for text in turns:
+        history.append(HumanMessage(text))
+        decision = router.invoke(history)  # reads every learner turn so far
+        if show:
+            show(f"\nlearner: {text}\n  [decision: {decision.label} -> mix {decision.mix}]\n")
+            show(f"  [why: {decision.rationale}]\ntutor: ")
+        if decision.escalation is not None:  # a crisis turn: the policy's safe message, no generation
+            reply = decision.escalation
+            if show:
+                show(reply)
+        else:  # the model sees the last exchange only: a 135M model copies longer histories
+            messages = [SystemMessage(SYSTEM), *history[-3:]]
+            reply = ""
+            for chunk in model.stream(messages, emotion=decision.mix):
+                reply += str(chunk.content)
+                if show:
+                    show(str(chunk.content))
+        history.append(AIMessage(reply))
+        records.append({"user": text, "reply": reply.strip(), "decision": decision.to_json()})
+    return records
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A tutor bot steered by the affect router.")
+    parser.add_argument("--script", help="one learner turn per line (default: a built-in conversation)")
+    parser.add_argument("--max-new-tokens", type=int, default=60)
+    parser.add_argument("--json", action="store_true", help="print one JSON record per turn")
+    args = parser.parse_args(argv)
+    turns = load_script(args.script) if args.script else TURNS
+    show = None if args.json else (lambda text: print(text, end="", flush=True))
+    records = chat(turns, args.max_new_tokens, show)
+    for record in records if args.json else []:
+        print(json.dumps(record, ensure_ascii=False))
+    if not args.json:
+        print()
+
+
+if __name__ == "__main__":
+    main()
