@@ -402,6 +402,9 @@ _register_bots(app)
 from emotive_agents.router.cli import register as _register_route  # noqa: E402
 
 _register_route(app)
+from emotive_agents.server.cli import register as _register_server  # noqa: E402
+
+_register_server(app)
 # --- end of registered subcommands ---
 
 
