@@ -74,6 +74,8 @@ def _chat(url: str, content: str, timeout: float = 30.0) -> tuple[int, dict[str,
             return response.status, json.load(response), dict(response.headers)
     except urllib.error.HTTPError as error:
         return error.code, {}, dict(error.headers)
+    except OSError:  # a request stranded on a killed replica times out or is reset: a failure, status 0
+        return 0, {}, {}
 
 
 def _answered(status: int, payload: dict[str, Any]) -> bool:
