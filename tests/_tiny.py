@@ -6,7 +6,10 @@ Nothing here touches the network or the Hugging Face hub; every model is a few t
 from __future__ import annotations
 
 import string
+import threading
+import time
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -130,3 +133,25 @@ def left_pad(rows: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor,
         mask[i, width - len(row) :] = 1
     positions = (mask.cumsum(-1) - 1).clamp_min(0)
     return input_ids, mask, positions
+
+
+class SlowForward:
+    """Counts forward passes of a model and sleeps in each, to make generation observably slow."""
+
+    def __init__(self, engine: Any, delay: float) -> None:
+        self._model = engine.loaded.model
+        self._delay = delay
+        self._lock = threading.Lock()
+        self.calls = 0
+
+    def _hook(self, module: Any, args: Any) -> None:
+        with self._lock:
+            self.calls += 1
+        time.sleep(self._delay)
+
+    def __enter__(self) -> SlowForward:
+        self._handle = self._model.register_forward_pre_hook(self._hook)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.remove()

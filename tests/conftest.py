@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 # The tiny models gain nothing from intra-op threads, and OpenMP threads that spin-wait for a core
 # busy with another process turn each 10 µs op into a 15 ms one. Set before torch is first imported so
@@ -30,6 +27,7 @@ from _tiny import (
     GPT2_LAYERS,
     LLAMA_LAYERS,
     SIMPLE_TEMPLATE,
+    SlowForward,
     build_tiny_gpt2,
     build_tiny_llama,
     hook_counts,
@@ -114,28 +112,6 @@ def tiny_engine() -> EmotiveEngine:
     loaded = LoadedModel.from_hf(build_tiny_llama(seed=1), tokenizer, name="tiny-llama")
     vectors = EmotionVectorSet.from_vectors(random_vectors(LLAMA_LAYERS, scale=0.05), loaded.fingerprint)
     return EmotiveEngine(loaded, vectors)
-
-
-class SlowForward:
-    """Counts forward passes of a model and sleeps in each, to make generation observably slow."""
-
-    def __init__(self, engine: EmotiveEngine, delay: float) -> None:
-        self._model = engine.loaded.model
-        self._delay = delay
-        self._lock = threading.Lock()
-        self.calls = 0
-
-    def _hook(self, module: Any, args: Any) -> None:
-        with self._lock:
-            self.calls += 1
-        time.sleep(self._delay)
-
-    def __enter__(self) -> SlowForward:
-        self._handle = self._model.register_forward_pre_hook(self._hook)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._handle.remove()
 
 
 @pytest.fixture

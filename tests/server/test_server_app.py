@@ -11,6 +11,7 @@ import pytest
 from _server_helpers import TINY, Slow, chat_body, tiny_settings
 
 from emotive_agents.engine import EmotiveEngine
+from emotive_agents.router import load_policy
 from emotive_agents.server.app import create_app
 from emotive_agents.server.runner import ServerThread
 from emotive_agents.server.scheduler import SchedulerError
@@ -79,7 +80,6 @@ def test_streaming_chunks_and_final_usage(client: httpx.Client, tiny_engine: Emo
 
 
 def test_auto_emotion_uses_the_router(client: httpx.Client) -> None:
-    pytest.importorskip("emotive_agents.router")
     body = chat_body(
         "I am furious, this is the third time my order is late!", emotion="auto", policy="support"
     )
@@ -95,8 +95,7 @@ def test_auto_emotion_uses_the_router(client: httpx.Client) -> None:
 
 
 def test_crisis_escalates_without_generating(client: httpx.Client, tiny_engine: EmotiveEngine) -> None:
-    router = pytest.importorskip("emotive_agents.router")
-    policy = router.load_policy("health")
+    policy = load_policy("health")
     assert policy.escalates, "precondition: the health policy escalates crises"
     message = "I want to kill myself tonight."
     for stream in (False, True):
@@ -118,7 +117,6 @@ def test_crisis_escalates_without_generating(client: httpx.Client, tiny_engine: 
 
 
 def test_manual_mix_with_a_reading(client: httpx.Client) -> None:
-    pytest.importorskip("emotive_agents.router")
     body = chat_body("I am so happy today!", emotion={"sadness": 0.3}, emotive_reading=True)
     emotive = client.post("/v1/chat/completions", json=body).json()["emotive"]
     assert emotive["source"] == "request"
@@ -148,8 +146,6 @@ def test_manual_mix_with_a_reading(client: httpx.Client) -> None:
     ],
 )
 def test_bad_requests_get_openai_errors(client: httpx.Client, body, status, param, fragment) -> None:
-    if param == "policy":
-        pytest.importorskip("emotive_agents.router")
     if isinstance(body, bytes):
         response = client.post(
             "/v1/chat/completions", content=body, headers={"content-type": "application/json"}
