@@ -62,6 +62,17 @@ def parse_emotions(items: list[str] | None) -> dict[str, float]:
     return mix
 
 
+def parse_layers(text: str) -> tuple[int, ...]:
+    """'6-23' or '3,5,7' to layer indices, with a clear error for anything else."""
+    try:
+        if "-" in text:
+            first, last = (int(part) for part in text.split("-", 1))
+            return tuple(range(first, last + 1))
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: expected layers like 6-23 or 3,5,7") from None
+
+
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
@@ -231,6 +242,12 @@ def evaluate(
             help="Label the queries with EmotionQuery+'s blocks (50 per emotion, then 150 neutral).",
         ),
     ] = False,
+    positions: Annotated[
+        str | None, typer.Option(help="Override the vectors' position rule: all, last or generated.")
+    ] = None,
+    layers: Annotated[
+        str | None, typer.Option(help="Override the steered layers: a range 'FIRST-LAST' or a list '3,5,7'.")
+    ] = None,
 ) -> None:
     """The paper's alpha sweep: judged emotion, fluency and topic per emotion and intensity."""
     try:
@@ -245,6 +262,7 @@ def evaluate(
             load_prompts,
             load_queries,
         )
+        from emotive_agents.vectors.recipe import SteeringRecipe
 
         config = EvalConfig(
             alphas=tuple(float(a) for a in alphas.split(",")),
@@ -258,6 +276,12 @@ def evaluate(
         if emotionquery_plus:
             query_list = label_blocks(query_list, EMOTION_QUERY_PLUS_BLOCKS)
         engine = EmotiveEngine.load(model, vectors)
+        if positions is not None or layers is not None:
+            override: dict[str, object] = {"layers": parse_layers(layers)} if layers is not None else {}
+            if positions is not None:
+                override["positions"] = positions
+            recipe = SteeringRecipe.model_validate({**engine.recipe.model_dump(), **override})
+            engine = EmotiveEngine(engine.loaded, engine.vector_set, recipe=recipe)
         judge = EmotionJudge()
         report = run_eval(
             engine,

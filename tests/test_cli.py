@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+import typer
 from _tiny import LLAMA_LAYERS, SIMPLE_TEMPLATE, build_tiny_llama, make_tokenizer, random_vectors
 from typer.testing import CliRunner
 
-from emotive_agents.cli import app, parse_emotions
+from emotive_agents.cli import app, parse_emotions, parse_layers
 from emotive_agents.models.loading import load_model
 from emotive_agents.vectors.store import save_vector_set
 from emotive_agents.vectors.vector_set import EmotionVectorSet
@@ -154,3 +155,35 @@ def test_export_gguf_writes_a_control_vector(vectors_dir: Path, tmp_path: Path) 
     assert sorted(read_gguf(out)) == list(range(1, LLAMA_LAYERS))
     empty = runner.invoke(app, ["export-gguf", "--vectors", str(vectors_dir), "--out", str(out)])
     assert empty.exit_code == 2 and "--emotion" in empty.stderr
+
+
+def test_parse_layers() -> None:
+    assert parse_layers("2-4") == (2, 3, 4)
+    assert parse_layers("1,3") == (1, 3)
+    with pytest.raises(typer.BadParameter, match="expected layers"):
+        parse_layers("a-b")
+
+
+def test_eval_recipe_overrides_are_applied_and_checked(
+    model_dir: Path, vectors_dir: Path, tmp_path: Path
+) -> None:
+    queries = tmp_path / "q.json"
+    queries.write_text(json.dumps(["how are you?", "what is rain?"]))
+    common = [
+        "--model",
+        str(model_dir),
+        "--vectors",
+        str(vectors_dir),
+        "--max-new-tokens",
+        "4",
+        "--no-prompting",
+    ]
+    args = ["eval", "--queries", str(queries), "--alphas", "0,1", "--emotions", "joy", *common]
+    result = runner.invoke(
+        app, [*args, "--layers", "1-1", "--positions", "generated", "--out", str(tmp_path / "a")]
+    )
+    assert result.exit_code == 0, result.stderr
+    bad = runner.invoke(app, [*args, "--layers", "7-9", "--out", str(tmp_path / "b")])
+    assert bad.exit_code == 2 and "[7, 8, 9]" in bad.stderr
+    bad = runner.invoke(app, [*args, "--positions", "middle", "--out", str(tmp_path / "c")])
+    assert bad.exit_code == 2 and "middle" in bad.stderr
