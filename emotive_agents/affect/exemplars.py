@@ -34,7 +34,7 @@ class ExemplarClassifier:
 
     def __init__(
         self,
-        exemplars: Mapping[str, Sequence[str]] | None = None,
+        exemplars: Mapping[str, Sequence[str]] | str | Path | None = None,
         *,
         k: int = 5,
         temperature: float = 0.1,
@@ -44,7 +44,9 @@ class ExemplarClassifier:
     ) -> None:
         if k < 1 or temperature <= 0:
             raise ValueError("k must be >= 1 and temperature > 0")
-        exemplars = load_exemplars() if exemplars is None else exemplars
+        # A path is another exemplar file (e.g. the router's user-message set, data/router/exemplars.json).
+        if exemplars is None or isinstance(exemplars, str | Path):
+            exemplars = load_exemplars(DEFAULT_EXEMPLARS if exemplars is None else exemplars)
         missing = [label for label in LABELS if not exemplars.get(label)]
         if missing:
             raise ValueError(f"no exemplars for {missing}")

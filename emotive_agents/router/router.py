@@ -27,10 +27,16 @@ from emotive_agents.router.policy import DEFAULT_RANGE, Policy, apply_guard_rail
 from emotive_agents.router.tracker import AffectTracker
 
 if TYPE_CHECKING:
+    from emotive_agents.affect.ensemble import EnsembleClassifier
     from emotive_agents.vectors.vector_set import EmotionVectorSet
 
 # The default reader, chosen with data (docs/router.md): see `make_classifier`.
 DEFAULT_CLASSIFIER = "ensemble"
+# User-message exemplars for the router's exemplar reader. The evaluation judge keeps its own set
+# (data/affect/exemplars.json, written for model replies) so that no evaluation number moves.
+ROUTER_EXEMPLARS = Path(__file__).resolve().parent.parent / "data" / "router" / "exemplars.json"
+# The router ensemble's weights (`python -m emotive_agents.router.evaluate --tune`, docs/router.md).
+ROUTER_WEIGHTS: dict[str, float] = {"minilm-head": 0.5, "exemplars": 0.5, "vader": 0.0}
 CLASSIFIERS = ("ensemble", "minilm", "exemplars", "vader", "probe")
 _CACHE_SIZE = 512
 MAX_REPLAY_TURNS = 8  # stateless mode replays at most this many user turns
@@ -78,9 +84,7 @@ def make_classifier(
 ) -> AffectClassifier:
     """A reader by name: 'ensemble' (default), 'minilm', 'exemplars', 'vader' or 'probe' (needs `engine`)."""
     if name == "ensemble":
-        from emotive_agents.affect.ensemble import default_ensemble
-
-        return default_ensemble(device)
+        return router_ensemble(device)
     if name == "minilm":
         from emotive_agents.affect.embedding import EmbeddingClassifier
 
@@ -88,7 +92,7 @@ def make_classifier(
     if name == "exemplars":
         from emotive_agents.affect.exemplars import ExemplarClassifier
 
-        return ExemplarClassifier(device=device)
+        return ExemplarClassifier(ROUTER_EXEMPLARS, device=device)
     if name == "vader":
         from emotive_agents.affect.vader import VaderClassifier
 
@@ -102,6 +106,31 @@ def make_classifier(
 
         return ProbeClassifier(engine)
     raise RouterInputError(f"unknown classifier {name!r}; choose one of {CLASSIFIERS} or pass an object")
+
+
+def router_ensemble(
+    device: str = "cpu",
+    weights: Mapping[str, float] | None = None,
+    *,
+    exemplars: str | Path = ROUTER_EXEMPLARS,
+) -> EnsembleClassifier:
+    """The router's default reader: MiniLM head + user-message exemplars + VADER (valence blended in).
+
+    The judge's `default_ensemble` has the same members but reply exemplars; both share one embedder.
+    """
+    from emotive_agents.affect.embedding import EmbeddingClassifier
+    from emotive_agents.affect.ensemble import EnsembleClassifier
+    from emotive_agents.affect.exemplars import ExemplarClassifier
+    from emotive_agents.affect.vader import VaderClassifier
+    from emotive_agents.models.embeddings import default_embedder
+
+    embedder = default_embedder(device)
+    members: list[AffectClassifier] = [
+        EmbeddingClassifier(embedder=embedder),
+        ExemplarClassifier(exemplars, embedder=embedder),
+        VaderClassifier(),
+    ]
+    return EnsembleClassifier(members, dict(ROUTER_WEIGHTS if weights is None else weights))
 
 
 def user_texts(messages: Any) -> list[str]:
