@@ -1,4 +1,4 @@
-"""Weighted average of several affect classifiers: the default judge and router reader.
+"""Weighted average of several affect classifiers: the evaluation judge (the router builds its own mix).
 
 Members fail differently (the GoEmotions head knows Reddit, exemplars know assistant replies, Nade knows
 emoji-laden social media, VADER knows only polarity), so averaging them is steadier than any one.

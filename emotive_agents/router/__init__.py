@@ -26,6 +26,7 @@ from emotive_agents.router.router import (
     RouteDecision,
     RouterInputError,
     make_classifier,
+    router_ensemble,
     user_texts,
 )
 from emotive_agents.router.tracker import AffectTracker
@@ -48,5 +49,6 @@ __all__ = [
     "empathetic_chain",
     "load_policy",
     "make_classifier",
+    "router_ensemble",
     "user_texts",
 ]
