@@ -90,8 +90,8 @@ def _interleaved_medians(runs: list[Callable[[], float]], repeats: int) -> list[
 
 def extraction_speed(
     engine: EmotiveEngine,
-    queries: int = 10,
-    max_new_tokens: int = 16,
+    queries: int = 16,  # one full batch: fewer rows would understate what batching buys at scale
+    max_new_tokens: int = 24,
     *,
     query_list: list[Query] | None = None,
     prompts: EmotionPrompts | None = None,
