@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from emotive_agents.affect.types import AffectReading
 from emotive_agents.bots.specs import BotSpec
 from emotive_agents.errors import EmotiveError
 from emotive_agents.steering.mix import EmotionMix
@@ -32,6 +33,11 @@ class Decision(Protocol):
     @property
     def escalation(self) -> str | None:
         """The safe message to send instead of generating, or None."""
+        ...
+
+    @property
+    def current(self) -> AffectReading:
+        """This turn's reading alone (the decision's own reading is smoothed over the conversation)."""
         ...
 
     def to_json(self) -> dict[str, Any]:
@@ -63,6 +69,8 @@ class TurnRecord(BaseModel):
     decision: dict[str, Any]
     escalated: bool = Field(description="True when the reply is the escalation text, not a generation.")
     overridden: bool = Field(default=False, description="True when an /emotion override set the mix.")
+    # This turn's own top label and its probability; `decision["label"]` is smoothed over the conversation.
+    current: tuple[str, float] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The scripted chat's `--json` line: user, reply and decision."""
@@ -110,7 +118,11 @@ def format_mix(mix: Mapping[str, float]) -> str:
 def status_line(record: TurnRecord, *, rationale: bool = False) -> str:
     """The compact per-turn status: reading label + confidence, mix, escalation/override markers."""
     decision = record.decision
-    parts = [f"{decision.get('label', '?')} {record.confidence:.2f}", f"mix {format_mix(decision['mix'])}"]
+    smoothed = f"{decision.get('label', '?')} {record.confidence:.2f}"
+    reading = smoothed
+    if record.current is not None and record.current[0] != decision.get("label"):
+        reading = f"{record.current[0]} {record.current[1]:.2f} now, {smoothed} overall"
+    parts = [reading, f"mix {format_mix(decision['mix'])}"]
     if record.escalated:
         parts.append("CRISIS -> escalation")
     elif record.overridden:
@@ -219,8 +231,14 @@ class ChatSession:
                 f"{format_mix(payload.get('mix') or {})}: {payload.get('rationale', '')})"
             )
             payload["mix"] = dict(self.override)
+        current = decision.current
         pending = TurnRecord(
-            user=user, reply="", decision=payload, escalated=escalated, overridden=overridden
+            user=user,
+            reply="",
+            decision=payload,
+            escalated=escalated,
+            overridden=overridden,
+            current=(current.label, current.probabilities[current.label]),
         )
         if on_decision is not None:
             on_decision(pending)

@@ -6,12 +6,14 @@ from typing import Any
 
 import pytest
 
+from emotive_agents.affect.types import reading
+
 LABELS = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral")
 ESCALATION = "Please call your local emergency number or a crisis line now."
 
 
 class FakeDecision:
-    """Quacks like the router's RouteDecision: reading, label, crisis, mix, rationale, escalation."""
+    """Quacks like the router's RouteDecision: reading, label, crisis, mix, rationale, escalation, current."""
 
     def __init__(self, label: str, mix: dict[str, float], rationale: str, crisis: bool = False) -> None:
         self.reading = {name: (0.7 if name == label else 0.05) for name in LABELS}
@@ -20,6 +22,8 @@ class FakeDecision:
         self.mix = mix
         self.rationale = rationale
         self.escalation = ESCALATION if crisis else None
+        # This turn alone reads the same as the conversation (the router's `current`).
+        self.current = reading(self.reading)
 
     def to_json(self) -> dict[str, Any]:
         return {

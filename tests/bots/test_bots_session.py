@@ -150,3 +150,20 @@ def test_parse_override() -> None:
 def test_empty_messages_are_refused(bot_engine, fake_router) -> None:
     with pytest.raises(CommandError, match="empty"):
         _session(bot_engine, fake_router).respond("   ")
+
+
+def test_status_line_shows_this_turn_when_it_differs_from_the_conversation() -> None:
+    from emotive_agents.bots.session import TurnRecord, status_line
+
+    decision = {
+        "reading": {"neutral": 0.31, "anger": 0.2},
+        "label": "neutral",
+        "mix": {"calm": 0.5},
+        "rationale": "distressed customer",
+    }
+    record = TurnRecord(user="This is ridiculous!", reply="", decision=decision, escalated=False)
+    assert status_line(record) == "[neutral 0.31 | mix calm=0.50]"
+    angry = record.model_copy(update={"current": ("anger", 0.29)})
+    assert status_line(angry) == "[anger 0.29 now, neutral 0.31 overall | mix calm=0.50]"
+    same = record.model_copy(update={"current": ("neutral", 0.4)})
+    assert status_line(same) == "[neutral 0.31 | mix calm=0.50]"
