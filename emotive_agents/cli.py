@@ -176,6 +176,9 @@ def extract(
     placement: Annotated[
         str, typer.Option(help="Where the emotion is asked for: system, user (after the message) or both.")
     ] = "system",
+    layers: Annotated[
+        str | None, typer.Option(help="Layers to extract and steer: 'FIRST-LAST' or '3,5,7' (default: all).")
+    ] = None,
     max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1)] = 48,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 16,
 ) -> None:
@@ -197,6 +200,7 @@ def extract(
             positions=positions,  # type: ignore[arg-type]
             component=component,  # type: ignore[arg-type]
             placement=placement,  # type: ignore[arg-type]
+            layers=parse_layers(layers) if layers is not None else None,
             limit=limit,
             max_new_tokens=max_new_tokens,
             batch_size=batch_size,

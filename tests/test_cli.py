@@ -187,3 +187,25 @@ def test_eval_recipe_overrides_are_applied_and_checked(
     assert bad.exit_code == 2 and "[7, 8, 9]" in bad.stderr
     bad = runner.invoke(app, [*args, "--positions", "middle", "--out", str(tmp_path / "c")])
     assert bad.exit_code == 2 and "middle" in bad.stderr
+
+
+def test_extract_writes_a_vector_set_for_the_chosen_layers(model_dir: Path, tmp_path: Path) -> None:
+    from emotive_agents.vectors.store import load_vector_set
+
+    queries = tmp_path / "q.json"
+    queries.write_text(json.dumps(["how are you?", "what is rain?", "help me"]))
+    prompts = tmp_path / "p.json"
+    prompts.write_text(json.dumps({"neutral": "be plain", "emotions": {"joy": "be joyful!!"}}))
+    out = tmp_path / "vec"
+    args = ["extract", "--model", str(model_dir), "--queries", str(queries), "--prompts", str(prompts)]
+    args += ["--emotions", "joy", "--limit", "2", "--max-new-tokens", "3", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--layers", "1-2"])
+    assert result.exit_code == 0, result.stderr
+    vector_set = load_vector_set(out)
+    assert vector_set.emotions == ("joy", "base")
+    assert vector_set.recipe.layers == (1, 2)
+    assert vector_set.metadata.created["queries"] == 2
+    joy = vector_set["joy"].tensor
+    assert joy[0].abs().sum() == 0 and joy[1:3].abs().sum() > 0
+    bad = runner.invoke(app, [*args, "--placement", "user"])  # the prompt file has no user instructions
+    assert bad.exit_code == 2 and "user-turn instruction" in bad.stderr
