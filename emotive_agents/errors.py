@@ -32,3 +32,7 @@ class SteeringError(EmotiveError):
 
 class GenerationError(EmotiveError):
     """Generation failed or was asked for with invalid options."""
+
+
+class ContextLengthError(GenerationError):
+    """The prompt plus the requested new tokens do not fit the model's context window."""

@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from emotive_agents.errors import GenerationError
+from emotive_agents.errors import ContextLengthError, GenerationError
 from emotive_agents.generation.chat import render_prompt
 from emotive_agents.generation.types import GenerationRequest, GenerationResult, SamplingParams, Usage
 from emotive_agents.models.loading import LoadedModel
@@ -98,20 +98,24 @@ class Generator:
             return request.prompt
         return render_prompt(self.loaded.tokenizer, request.messages)
 
+    def prompt_ids(self, request: GenerationRequest) -> list[int]:
+        """The prompt's token ids, checked to be non-empty and to fit the context window."""
+        ids: list[int] = self.loaded.tokenizer(self.prompt_text(request), add_special_tokens=False)[
+            "input_ids"
+        ]
+        if not ids:
+            raise GenerationError("the prompt is empty")
+        limit = self._context_window
+        if limit and len(ids) + request.params.max_new_tokens > limit:
+            raise ContextLengthError(
+                f"prompt ({len(ids)} tokens) plus max_new_tokens ({request.params.max_new_tokens}) "
+                f"exceeds the model's context window of {limit} tokens"
+            )
+        return ids
+
     def _encode(self, requests: Sequence[GenerationRequest]) -> _Batch:
         """Tokenise each prompt alone and left-pad by hand (the user's tokenizer is never modified)."""
-        rows: list[list[int]] = []
-        for request in requests:
-            ids = self.loaded.tokenizer(self.prompt_text(request), add_special_tokens=False)["input_ids"]
-            if not ids:
-                raise GenerationError("the prompt is empty")
-            limit = self._context_window
-            if limit and len(ids) + request.params.max_new_tokens > limit:
-                raise GenerationError(
-                    f"prompt ({len(ids)} tokens) plus max_new_tokens ({request.params.max_new_tokens}) "
-                    f"exceeds the model's context window of {limit} tokens"
-                )
-            rows.append(ids)
+        rows = [self.prompt_ids(request) for request in requests]
         width = max(len(r) for r in rows)
         input_ids = torch.full((len(rows), width), self._pad_id, dtype=torch.long)
         attention = torch.zeros((len(rows), width), dtype=torch.long)

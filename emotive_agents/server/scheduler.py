@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import torch
 
+from emotive_agents import errors
 from emotive_agents.errors import EmotiveError, GenerationError
 from emotive_agents.generation.generator import first_stop
 from emotive_agents.generation.types import GenerationRequest, SamplingParams, Usage
@@ -76,7 +77,7 @@ class RequestTimeoutError(SchedulerError):
     code = "timeout"
 
 
-class ContextLengthError(SchedulerError, GenerationError):
+class ContextLengthError(SchedulerError, errors.ContextLengthError):
     """Prompt plus max tokens do not fit the model's context window."""
 
     status = 400
@@ -360,8 +361,6 @@ class Scheduler:
         if tokenizer.eos_token_id is not None:
             eos_ids.add(tokenizer.eos_token_id)
         self._end_ids = frozenset({*eos_ids, *([pad] if pad is not None else [])})
-        config = self.loaded.model.config
-        self.context_window = int(getattr(config, "max_position_embeddings", 0) or 0)
         self._layers: tuple[int, ...] = (
             engine.recipe.layer_indices(self.loaded.num_layers) if engine.vector_set is not None else ()
         )
@@ -369,7 +368,7 @@ class Scheduler:
         self._decode_recipe = engine.recipe.model_copy(update={"positions": PositionRule.ALL})
         from transformers import DynamicCache
 
-        self._mergeable = _is_mergeable(DynamicCache(config=config))
+        self._mergeable = _is_mergeable(DynamicCache(config=self.loaded.model.config))
         self._cv = threading.Condition()
         self._waiting: deque[RequestHandle] = deque()
         self._outstanding = 0  # submitted and not yet finished: queued, being prefilled or decoding
@@ -423,17 +422,10 @@ class Scheduler:
     # -- submitting --------------------------------------------------------------------------------
     def encode(self, request: GenerationRequest) -> list[int]:
         """Prompt token ids, checked against the context window (raises ContextLengthError)."""
-        text = self.engine.generator.prompt_text(request)
-        ids: list[int] = self.loaded.tokenizer(text, add_special_tokens=False)["input_ids"]
-        if not ids:
-            raise GenerationError("the prompt is empty")
-        limit = self.context_window
-        if limit and len(ids) + request.params.max_new_tokens > limit:
-            raise ContextLengthError(
-                f"this model's context window is {limit} tokens; the prompt has {len(ids)} and "
-                f"max_tokens asks for {request.params.max_new_tokens} more"
-            )
-        return ids
+        try:
+            return self.engine.generator.prompt_ids(request)
+        except errors.ContextLengthError as exc:
+            raise ContextLengthError(str(exc)) from None
 
     def submit(
         self,
