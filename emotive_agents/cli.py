@@ -42,10 +42,15 @@ EmotionOpt = Annotated[
 
 @app.callback()
 def _quiet_progress_bars() -> None:
-    """The CLI owns its process, so it may silence transformers' per-load progress bars."""
-    from transformers.utils import logging as hf_logging
+    """The CLI owns its process, so it may silence transformers' per-load progress bars.
 
-    hf_logging.disable_progress_bar()
+    An environment default rather than `transformers.utils.logging`: importing transformers here would
+    cost every command (and every `--help`) about two seconds. transformers and huggingface_hub read
+    it when they are first imported, later, by the commands that load a model.
+    """
+    import os
+
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def parse_emotions(items: list[str] | None) -> dict[str, float]:

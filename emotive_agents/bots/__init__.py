@@ -10,18 +10,45 @@ every user turn and answers with that turn's emotion mix (or the escalation text
 >>> record.decision["label"], record.decision["mix"], record.reply
 """
 
-from emotive_agents.bots.factory import make_router, make_session
-from emotive_agents.bots.runner import run_interactive, run_script
-from emotive_agents.bots.script import ScriptError, load_script, parse_script
-from emotive_agents.bots.session import (
-    ChatSession,
-    CommandError,
-    CommandOutcome,
-    TurnRecord,
-    format_mix,
-    status_line,
-)
-from emotive_agents.bots.specs import BOTS, BotSpec, UnknownBotError, get_bot
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from emotive_agents._lazy import lazy_exports
+
+_EXPORTS = {
+    "make_router": "emotive_agents.bots.factory",
+    "make_session": "emotive_agents.bots.factory",
+    "run_interactive": "emotive_agents.bots.runner",
+    "run_script": "emotive_agents.bots.runner",
+    "ScriptError": "emotive_agents.bots.script",
+    "load_script": "emotive_agents.bots.script",
+    "parse_script": "emotive_agents.bots.script",
+    "ChatSession": "emotive_agents.bots.session",
+    "CommandError": "emotive_agents.bots.session",
+    "CommandOutcome": "emotive_agents.bots.session",
+    "TurnRecord": "emotive_agents.bots.session",
+    "format_mix": "emotive_agents.bots.session",
+    "status_line": "emotive_agents.bots.session",
+    "BOTS": "emotive_agents.bots.specs",
+    "BotSpec": "emotive_agents.bots.specs",
+    "UnknownBotError": "emotive_agents.bots.specs",
+    "get_bot": "emotive_agents.bots.specs",
+}
+
+if TYPE_CHECKING:
+    from emotive_agents.bots.factory import make_router, make_session
+    from emotive_agents.bots.runner import run_interactive, run_script
+    from emotive_agents.bots.script import ScriptError, load_script, parse_script
+    from emotive_agents.bots.session import (
+        ChatSession,
+        CommandError,
+        CommandOutcome,
+        TurnRecord,
+        format_mix,
+        status_line,
+    )
+    from emotive_agents.bots.specs import BOTS, BotSpec, UnknownBotError, get_bot
 
 __all__ = [
     "BOTS",
@@ -42,3 +69,5 @@ __all__ = [
     "run_script",
     "status_line",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -9,27 +9,56 @@
 Needs langchain-core (the `langchain` extra).
 """
 
-from emotive_agents.router.chain import EmpatheticChain, empathetic_chain
-from emotive_agents.router.crisis import CrisisDetector, CrisisResult
-from emotive_agents.router.policy import (
-    Condition,
-    Escalation,
-    Policy,
-    PolicyError,
-    Rule,
-    apply_guard_rails,
-    load_policy,
-)
-from emotive_agents.router.router import (
-    DEFAULT_CLASSIFIER,
-    AffectRouter,
-    RouteDecision,
-    RouterInputError,
-    make_classifier,
-    router_ensemble,
-    user_texts,
-)
-from emotive_agents.router.tracker import AffectTracker
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from emotive_agents._lazy import lazy_exports
+
+_EXPORTS = {
+    "EmpatheticChain": "emotive_agents.router.chain",
+    "empathetic_chain": "emotive_agents.router.chain",
+    "CrisisDetector": "emotive_agents.router.crisis",
+    "CrisisResult": "emotive_agents.router.crisis",
+    "Condition": "emotive_agents.router.policy",
+    "Escalation": "emotive_agents.router.policy",
+    "Policy": "emotive_agents.router.policy",
+    "PolicyError": "emotive_agents.router.policy",
+    "Rule": "emotive_agents.router.policy",
+    "apply_guard_rails": "emotive_agents.router.policy",
+    "load_policy": "emotive_agents.router.policy",
+    "DEFAULT_CLASSIFIER": "emotive_agents.router.router",
+    "AffectRouter": "emotive_agents.router.router",
+    "RouteDecision": "emotive_agents.router.router",
+    "RouterInputError": "emotive_agents.router.router",
+    "make_classifier": "emotive_agents.router.router",
+    "router_ensemble": "emotive_agents.router.router",
+    "user_texts": "emotive_agents.router.router",
+    "AffectTracker": "emotive_agents.router.tracker",
+}
+
+if TYPE_CHECKING:
+    from emotive_agents.router.chain import EmpatheticChain, empathetic_chain
+    from emotive_agents.router.crisis import CrisisDetector, CrisisResult
+    from emotive_agents.router.policy import (
+        Condition,
+        Escalation,
+        Policy,
+        PolicyError,
+        Rule,
+        apply_guard_rails,
+        load_policy,
+    )
+    from emotive_agents.router.router import (
+        DEFAULT_CLASSIFIER,
+        AffectRouter,
+        RouteDecision,
+        RouterInputError,
+        make_classifier,
+        router_ensemble,
+        user_texts,
+    )
+    from emotive_agents.router.tracker import AffectTracker
 
 __all__ = [
     "DEFAULT_CLASSIFIER",
@@ -52,3 +81,5 @@ __all__ = [
     "router_ensemble",
     "user_texts",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

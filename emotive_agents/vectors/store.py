@@ -27,7 +27,10 @@ from emotive_agents.vectors.vector_set import (
 
 TENSORS_FILE = "vectors.safetensors"
 METADATA_FILE = "metadata.json"
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "vectors"
+# Shipped sets: inside the installed wheel (`emotive_agents/_vectors`, copied there by setup.py's build
+# step) or, in a source checkout / editable install, the repository's top-level `vectors/` directory.
+_WHEEL_VECTORS = Path(__file__).resolve().parents[1] / "_vectors"
+SHIPPED_DIR = _WHEEL_VECTORS if _WHEEL_VECTORS.is_dir() else Path(__file__).resolve().parents[2] / "vectors"
 # Shipped set used when a model has no explicit vectors.
 SHIPPED_DEFAULTS = {DEFAULT_MODEL: "smollm2-135m"}
 

@@ -142,7 +142,7 @@ class EmotionVectorSet:
             tensors[BASE] = torch.stack(members).mean(0)
         names = tuple(tensors)
         stacked = torch.stack([tensors[n] for n in names]) if names else torch.zeros(0, 0, 0)
-        from emotive_agents import __version__
+        from emotive_agents._version import __version__
 
         meta = VectorSetMetadata(
             emotions=names,
