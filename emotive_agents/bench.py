@@ -20,6 +20,7 @@ import torch
 
 from emotive_agents.engine import EmotiveEngine
 from emotive_agents.generation.types import GenerationRequest
+from emotive_agents.progress import ProgressCallback, stepper
 from emotive_agents.vectors.queries import EmotionPrompts, Query
 
 PROMPTS = (
@@ -79,12 +80,15 @@ def _sequential_tokens_per_second(engine: EmotiveEngine, requests: list[Generati
     return total / (time.perf_counter() - start)
 
 
-def _interleaved_medians(runs: list[Callable[[], float]], repeats: int) -> list[float]:
+def _interleaved_medians(
+    runs: list[Callable[[], float]], repeats: int, step: Callable[[], None] = lambda: None
+) -> list[float]:
     """Run each configuration once per round, `repeats` rounds; median per configuration."""
     samples: list[list[float]] = [[] for _ in runs]
     for _ in range(repeats):
         for run, bucket in zip(runs, samples, strict=True):
             bucket.append(run())
+            step()
     return [statistics.median(bucket) for bucket in samples]
 
 
@@ -95,6 +99,7 @@ def extraction_speed(
     *,
     query_list: list[Query] | None = None,
     prompts: EmotionPrompts | None = None,
+    step: Callable[[], None] = lambda: None,
 ) -> dict[str, float]:
     """Five-emotion extraction over the same queries, batched (16 rows) vs one query at a time."""
     from emotive_agents.vectors.extract import ExtractionConfig, extract_vectors
@@ -108,6 +113,7 @@ def extraction_speed(
         start = time.perf_counter()
         extract_vectors(engine.loaded, query_list, prompts, config)
         seconds.append(time.perf_counter() - start)
+        step()
     return {
         "extraction_queries": queries,
         "extraction_batched_s": round(seconds[0], 2),
@@ -117,13 +123,23 @@ def extraction_speed(
 
 
 def run_benchmark(
-    model: str = "smollm2-135m", max_new_tokens: int = 32, repeats: int = 3, extraction: bool = True
+    model: str = "smollm2-135m",
+    max_new_tokens: int = 32,
+    repeats: int = 3,
+    extraction: bool = True,
+    *,
+    on_progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
-    """Return the figures documented in the README (keys are a stable contract)."""
+    """Return the figures documented in the README (keys are a stable contract).
+
+    `on_progress(done, total)` counts timed runs: throughput runs, start-up runs, extraction runs and
+    the router measurement.
+    """
     torch.manual_seed(0)
     engine = EmotiveEngine.load(model)
     if engine.vector_set is None:
         raise RuntimeError(f"model {model!r} has no shipped vector set to benchmark with")
+    step = stepper(on_progress, 1 + 5 * repeats + 2 + 2 + (2 if extraction else 0) + 1)
 
     def batch(mixes: list[dict[str, float] | None], size: int) -> list[GenerationRequest]:
         return [
@@ -132,6 +148,7 @@ def run_benchmark(
         ]
 
     engine.generate_batch(batch([None], 2))  # warm-up
+    step()
     mixed = batch(list(MIXES), 8)
     plain_b1, steered_b1, plain_b8, steered_b8, mixed_b8 = _interleaved_medians(
         [
@@ -142,18 +159,24 @@ def run_benchmark(
             lambda: _tokens_per_second(engine, mixed),
         ],
         repeats,
+        step,
     )
     # Sequential single-row calls are slow; one interleaved round against the mixed batch is enough.
     mixed_again, sequential_b8 = _interleaved_medians(
-        [lambda: _tokens_per_second(engine, mixed), lambda: _sequential_tokens_per_second(engine, mixed)], 1
+        [lambda: _tokens_per_second(engine, mixed), lambda: _sequential_tokens_per_second(engine, mixed)],
+        1,
+        step,
     )
     with tempfile.TemporaryDirectory() as empty_cache:
         cold = _start_time(model, empty_cache)
+    step()
     warm = _start_time(model, None)
-    extraction_figures = extraction_speed(engine) if extraction else {}
+    step()
+    extraction_figures = extraction_speed(engine, step=step) if extraction else {}
     from emotive_agents.router.bench import router_overhead
 
     router = router_overhead(model=model, repeats=repeats)
+    step()
     return {
         "model": model,
         "max_new_tokens": max_new_tokens,

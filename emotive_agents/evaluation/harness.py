@@ -17,12 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from emotive_agents.engine import EmotiveEngine
 from emotive_agents.evaluation.metrics import TextEmbedder, distinct_n, perplexities, topic_similarity
 from emotive_agents.generation.chat import ChatMessage
-from emotive_agents.generation.types import GenerationRequest, SamplingParams
+from emotive_agents.generation.types import GenerationRequest, GenerationResult, SamplingParams
+from emotive_agents.progress import ProgressCallback, stepper
 from emotive_agents.steering.mix import EmotionMix
 from emotive_agents.vectors.queries import EmotionPrompts, Placement, Query
 from emotive_agents.vectors.vector_set import BASIC_EMOTIONS
 
 Method = Literal["unsteered", "steering", "prompting"]
+_PPL_BATCH = 16
 
 
 class Reading(Protocol):
@@ -169,24 +171,43 @@ def run_eval(
     prompts: EmotionPrompts | None = None,
     vectors_name: str = "",
     samples_per_condition: int = 2,
+    on_progress: ProgressCallback | None = None,
 ) -> EvalReport:
-    """Generate every condition for every query, score, and aggregate per condition."""
+    """Generate every condition for every query, score, and aggregate per condition.
+
+    `on_progress(done, total)` counts batches: generation batches, perplexity batches, then one step
+    each for the judge and the topic embeddings.
+    """
     chosen = spread(queries, config.limit)
     conditions = _conditions(config, config.prompting_baseline and prompts is not None)
     params = SamplingParams(max_new_tokens=config.max_new_tokens)
     rows = [(c, q) for c in conditions for q in chosen]
     placement = config.prompt_placement
-    results = engine.generate_batch([_request(c, q, prompts, params, placement) for c, q in rows])
+    requests = [_request(c, q, prompts, params, placement) for c, q in rows]
+    size = engine.generator.max_batch_size  # the generator's own batches, run one at a time to count them
+    starts, ppl_starts = range(0, len(rows), size), range(0, len(rows), _PPL_BATCH)
+    step = stepper(on_progress, len(starts) + len(ppl_starts) + (scorer is not None) + 1)
+    results: list[GenerationResult] = []
+    for start in starts:
+        results += engine.generate_batch(requests[start : start + size])
+        step()
     texts = [r.text for r in results]
     # Fluency is judged as the paper does: the response under the plain (unsteered, no system) prompt.
     plain = [
         engine.generator.prompt_text(_request(Condition(method="unsteered"), q, None, params))
         for _, q in rows
     ]
-    ppl = perplexities(engine.loaded, plain, texts)
+    ppl: list[float] = []
+    for start in ppl_starts:
+        end = start + _PPL_BATCH
+        ppl += perplexities(engine.loaded, plain[start:end], texts[start:end], batch_size=_PPL_BATCH)
+        step()
     # Without a judge (e.g. calibration, which only needs fluency) emotion fields stay empty.
     readings = list(scorer.score(texts)) if scorer is not None else None
+    if scorer is not None:
+        step()
     topic = topic_similarity(embedder, [q.text for _, q in rows], texts)
+    step()
     metrics: list[ConditionMetrics] = []
     samples: list[Sample] = []
     for condition in conditions:

@@ -7,6 +7,9 @@ from typing import Annotated
 
 import typer
 
+from emotive_agents.cli_options import QuietOpt
+from emotive_agents.progress import ProgressBar, progress_enabled
+
 
 def register(app: typer.Typer) -> None:
     """Add the server commands to the main CLI."""
@@ -91,11 +94,16 @@ def register(app: typer.Typer) -> None:
         clients: Annotated[int, typer.Option(min=1, max=8, help="Concurrent clients, one mix each.")] = 8,
         max_tokens: Annotated[int, typer.Option("--max-tokens", min=1)] = 48,
         model: Annotated[str, typer.Option("--model", "-m")] = "smollm2-135m",
+        quiet: QuietOpt = False,
     ) -> None:
         """Concurrent streaming clients with different mixes vs the same requests one after another."""
         from emotive_agents.server.bench import run_server_benchmark
 
-        report = run_server_benchmark(model=model, clients=clients, max_tokens=max_tokens)
+        enabled = progress_enabled(quiet=quiet, as_json=as_json)
+        with ProgressBar("bench-server", unit="request", enabled=enabled) as bar:
+            report = run_server_benchmark(
+                model=model, clients=clients, max_tokens=max_tokens, on_progress=bar
+            )
         if as_json:
             typer.echo(json.dumps(report, indent=2))
         else:
