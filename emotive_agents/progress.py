@@ -32,6 +32,14 @@ def progress_enabled(*, quiet: bool = False, as_json: bool = False, stream: IO[s
     return bool(isatty and isatty())
 
 
+def _columns(stream: IO[str]) -> int:
+    """The terminal's width, or 0 when unknown (a capture, or a terminal that reports no size)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
 class ProgressBar:
     """A callable `on_progress` that draws a tqdm bar (with ETA) on stderr, or does nothing if disabled.
 
@@ -52,7 +60,8 @@ class ProgressBar:
             from tqdm import tqdm
 
             # sys.stderr is looked up now, so a test's captured stderr receives the bar.
-            self._bar = tqdm(total=total, desc=self.desc, unit=self.unit, file=sys.stderr, dynamic_ncols=True)
+            width = {"dynamic_ncols": True} if _columns(sys.stderr) else {"ncols": 100, "nrows": 24}
+            self._bar = tqdm(total=total, desc=self.desc, unit=self.unit, file=sys.stderr, **width)
         if self._bar.total != total:
             self._bar.total = total
         self._bar.update(done - self._bar.n)
