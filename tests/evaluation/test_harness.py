@@ -120,3 +120,23 @@ def test_other_queries_top1_and_prompt_placement(engine: EmotiveEngine) -> None:
     assert [(m.role, m.content) for m in request.messages] == [("user", "a\n\nhappily")]
     request = _request(Condition(method="prompting", emotion="joy"), queries[0], prompts, params)
     assert [(m.role, m.content) for m in request.messages] == [("system", "be happy"), ("user", "a")]
+
+
+def test_progress_counts_batches_and_leaves_results_unchanged(engine: EmotiveEngine) -> None:
+    queries = [Query(text=t) for t in ("how are you?", "what is rain?", "tell me a joke")]
+    config = EvalConfig(alphas=(0.0, 1.0, 2.0), emotions=("joy",), max_new_tokens=4, prompting_baseline=False)
+    small = EmotiveEngine(engine.loaded, engine.vector_set, max_batch_size=2)  # 9 rows -> 5 batches
+    progress: list[tuple[int, int]] = []
+    counted = run_eval(
+        small,
+        queries,
+        AlwaysJoy(),
+        ConstantEmbedder(),
+        config,
+        on_progress=lambda d, t: progress.append((d, t)),
+    )
+    # 5 generation batches, 1 perplexity batch, the judge, the topic embeddings.
+    assert progress == [(i, 8) for i in range(9)]
+    plain = run_eval(engine, queries, AlwaysJoy(), ConstantEmbedder(), config)
+    assert [s.response for s in counted.samples] == [s.response for s in plain.samples]
+    assert [m.perplexity for m in counted.results] == pytest.approx([m.perplexity for m in plain.results])
