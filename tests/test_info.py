@@ -133,3 +133,12 @@ def test_info_loads_neither_torch_nor_transformers(tiny: tuple[Path, Path]) -> N
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_info_before_the_embedded_model_is_converted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EMOTIVE_AGENTS_CACHE", str(tmp_path / "empty-cache"))
+    report = _info()
+    assert report["model"]["cached"] is False and "first use" in report["model"]["note"]
+    assert MODEL_FIELDS <= set(report["model"]) and report["model"]["num_layers"] is None
+    assert report["fingerprint_match"]["compatible"] is None
+    assert not list((tmp_path / "empty-cache").glob("models/*"))  # info converted nothing
