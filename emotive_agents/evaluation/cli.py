@@ -62,6 +62,7 @@ def evaluate(
         from emotive_agents.evaluation.harness import EvalConfig, run_eval
         from emotive_agents.evaluation.judge import EmotionJudge, load_checkset, validate_judge
         from emotive_agents.evaluation.report import write_report
+        from emotive_agents.evaluation.style_judge import StyleJudge
         from emotive_agents.evaluation.summary import eval_summary, format_eval_summary
         from emotive_agents.models.embeddings import default_embedder
         from emotive_agents.vectors.queries import (
@@ -91,6 +92,7 @@ def evaluate(
             recipe = SteeringRecipe.model_validate({**engine.recipe.model_dump(), **override})
             engine = EmotiveEngine(engine.loaded, engine.vector_set, recipe=recipe)
         judge = EmotionJudge()
+        style_judge = StyleJudge()
         with ProgressBar("eval", enabled=progress_enabled(quiet=quiet, as_json=as_json)) as bar:
             report = run_eval(
                 engine,
@@ -101,10 +103,12 @@ def evaluate(
                 prompts=load_prompts(),
                 vectors_name=vectors or model,
                 on_progress=bar,
+                style_scorer=style_judge,
             )
         report.judge = {
             **judge.describe(),
             "check_set": validate_judge(judge, load_checkset().subset("holdout")),
+            "style_judge": style_judge.describe(),
         }
         files = write_report(report, out)
     except EmotiveError as exc:

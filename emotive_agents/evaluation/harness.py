@@ -39,6 +39,13 @@ class EmotionScorer(Protocol):
     def score(self, texts: Sequence[str]) -> Sequence[Reading]: ...
 
 
+class StyleScorer(EmotionScorer, Protocol):
+    """A scorer for the styles (calm, encouraging, patient) that the emotion judge has no labels for."""
+
+    @property
+    def labels(self) -> tuple[str, ...]: ...
+
+
 class EvalConfig(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -62,6 +69,8 @@ class Condition(BaseModel):
 class ConditionMetrics(BaseModel):
     condition: Condition
     n: int
+    # Which judge read the target: "style" for a style the style judge knows, else "emotion".
+    target_judge: str = "emotion"
     target_probability: float | None  # mean judge probability of the condition's emotion
     target_top1: float | None  # share of responses whose top judge label is that emotion
     # The same share over queries that call for another emotion (or none), when queries say which.
@@ -172,11 +181,13 @@ def run_eval(
     vectors_name: str = "",
     samples_per_condition: int = 2,
     on_progress: ProgressCallback | None = None,
+    style_scorer: StyleScorer | None = None,
 ) -> EvalReport:
     """Generate every condition for every query, score, and aggregate per condition.
 
     `on_progress(done, total)` counts batches: generation batches, perplexity batches, then one step
-    each for the judge and the topic embeddings.
+    each for the judge and the topic embeddings. A condition whose emotion is one of
+    `style_scorer.labels` has its target scored by the style judge.
     """
     chosen = spread(queries, config.limit)
     conditions = _conditions(config, config.prompting_baseline and prompts is not None)
@@ -208,21 +219,26 @@ def run_eval(
         step()
     topic = topic_similarity(embedder, [q.text for _, q in rows], texts)
     step()
+    styles = set(style_scorer.labels) & set(config.emotions) if style_scorer is not None else set()
+    style_probs = [r.probabilities for r in style_scorer.score(texts)] if style_scorer and styles else []
     metrics: list[ConditionMetrics] = []
     samples: list[Sample] = []
     for condition in conditions:
         idx = [i for i, (c, _) in enumerate(rows) if c == condition]
         emotion = condition.emotion
         probs = [readings[i].probabilities for i in idx] if readings is not None else []
-        judged = bool(probs) and emotion is not None
+        styled = emotion in styles
+        target = [style_probs[i] for i in idx] if styled else probs
+        judged = bool(target) and emotion is not None
         metrics.append(
             ConditionMetrics(
                 condition=condition,
                 n=len(idx),
-                target_probability=_mean([p.get(emotion or "", 0.0) for p in probs]) if judged else None,
-                target_top1=_mean([float(_top(p) == emotion) for p in probs]) if judged else None,
+                target_judge="style" if styled else "emotion",
+                target_probability=_mean([p.get(emotion or "", 0.0) for p in target]) if judged else None,
+                target_top1=_mean([float(_top(p) == emotion) for p in target]) if judged else None,
                 target_top1_other_queries=(
-                    _other_queries_top1(rows, idx, probs, emotion) if judged and emotion else None
+                    _other_queries_top1(rows, idx, target, emotion) if judged and emotion else None
                 ),
                 valence=_mean([readings[i].valence for i in idx]) if readings is not None else float("nan"),
                 distinct_2=_mean([distinct_n(texts[i], 2) for i in idx]),
@@ -244,10 +260,15 @@ def run_eval(
                 )
             )
     base = metrics[0]
+    base_idx = [i for i, (c, _) in enumerate(rows) if c == base.condition]
     for m in metrics[1:]:
         emotion = m.condition.emotion
         if emotion is not None and m.target_probability is not None:
-            m.target_probability_shift = m.target_probability - base.mean_probabilities.get(emotion, 0.0)
+            if emotion in styles:
+                before = _mean([style_probs[i].get(emotion, 0.0) for i in base_idx])
+            else:
+                before = base.mean_probabilities.get(emotion, 0.0)
+            m.target_probability_shift = m.target_probability - before
         m.distinct_2_ratio = m.distinct_2 / base.distinct_2 if base.distinct_2 else float("nan")
         m.perplexity_ratio = m.perplexity / base.perplexity if base.perplexity else float("nan")
         m.topic_similarity_ratio = (
