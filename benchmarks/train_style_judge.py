@@ -1,4 +1,4 @@
-"""Lab script: train the style judge's head and write emotive_agents/data/style_judge/{head.safetensors,card.json}.
+"""Lab script: train the style judge's head into emotive_agents/data/style_judge/ (head + card).
 
 Training texts: the reply corpus (calm/encouraging/patient rows as themselves; neutral and the five emotion
 rows as `other`) plus data/style_judge/style_texts.jsonl. The L2 strength is chosen on a dev split of the
@@ -47,7 +47,9 @@ def main() -> None:
     rows = load_replies()
     queries = list(dict.fromkeys(r.query for r in rows))
     dev_queries = set(queries[3::4])
-    corpus = [(r.response, r.emotion if r.emotion in STYLES else "other", r.query in dev_queries) for r in rows]
+    corpus = [
+        (r.response, r.emotion if r.emotion in STYLES else "other", r.query in dev_queries) for r in rows
+    ]
     extra = load_style_texts()
     embedder = default_embedder()
     texts = [t for t, _, _ in corpus] + [t for t, _ in extra]
@@ -67,11 +69,14 @@ def main() -> None:
     weight, bias = fit_head(embeddings, labels, l2=best)
     card = StyleCard(
         training={
-            "method": "class-balanced logistic regression on all-MiniLM-L6-v2 embeddings (whole, first, last sentence)",
+            "method": "class-balanced logistic regression on MiniLM embeddings (whole, first, last sentence)",
             "l2": best,
             "steps": 400,
             "texts": {label: labels.count(label) for label in STYLE_LABELS},
-            "sources": ["emotive_agents/data/replies.jsonl", "emotive_agents/data/style_judge/style_texts.jsonl"],
+            "sources": [
+                "emotive_agents/data/replies.jsonl",
+                "emotive_agents/data/style_judge/style_texts.jsonl",
+            ],
             "date": datetime.date.today().isoformat(),
             "command": "PYTHONPATH=$PWD python benchmarks/train_style_judge.py",
         },

@@ -41,9 +41,10 @@ def markdown(report: EvalReport) -> str:
         style = report.judge.get("style_judge")
         if isinstance(style, dict):
             check = style.get("check_set") or {}
+            measured = f"n={check.get('n', '–')}, {check.get('date', 'not measured')}"
             lines += [
-                f"Styles (calm, encouraging, patient) are scored by the style judge; its check-set accuracy: "
-                f"{_fmt(check.get('accuracy'), 2)} (n={check.get('n', '–')}, {check.get('date', 'not measured')}).",
+                "Styles (calm, encouraging, patient) are scored by the style judge; its check-set "
+                f"accuracy: {_fmt(check.get('accuracy'), 2)} ({measured}).",
                 "",
             ]
         lines += ["```json", json.dumps(report.judge, indent=2), "```", ""]

@@ -2,10 +2,11 @@
 
 The router's policies are mostly made of these styles, so the eval table must measure them. A small
 linear head on MiniLM embeddings of the whole reply, its first sentence and its last sentence (where an
-assistant's style mostly shows; the whole-reply embedding alone is dominated by the topic), trained on project-written texts (the reply corpus's style and
-other rows plus data/style_judge/style_texts.jsonl), gives probabilities over calm, encouraging, patient
-and `other` (neutral or any emotion). Its accuracy on an independent check set is stored in the card next
-to the weights (with date and command), and every eval report prints it.
+assistant's style mostly shows; the whole-reply embedding alone is dominated by the topic), trained on
+project-written texts (the reply corpus's style and other rows plus data/style_judge/style_texts.jsonl),
+gives probabilities over calm, encouraging, patient and `other` (neutral or any emotion). Its accuracy on
+an independent check set is stored in the card next to the weights (with date and command), and every
+eval report prints it.
 """
 
 from __future__ import annotations
@@ -169,7 +170,9 @@ class StyleJudge:
 
         directory = Path(path)
         directory.mkdir(parents=True, exist_ok=True)
-        save_file({"weight": self.weight.contiguous(), "bias": self.bias.contiguous()}, str(directory / HEAD_FILE))
+        save_file(
+            {"weight": self.weight.contiguous(), "bias": self.bias.contiguous()}, str(directory / HEAD_FILE)
+        )
         (directory / CARD_FILE).write_text(self.card.model_dump_json(indent=2) + "\n")
 
 
@@ -209,4 +212,9 @@ def validate_style_judge(
         own = [h for g, h in zip(gold, hits, strict=True) if g == label]
         per_label[label] = {"n": len(own), "accuracy": sum(own) / len(own)}
     confusion = {g: {p: pairs[(g, p)] for p in STYLE_LABELS if pairs[(g, p)]} for g in per_label}
-    return {"n": len(items), "accuracy": sum(hits) / len(hits), "per_label": per_label, "confusion": confusion}
+    return {
+        "n": len(items),
+        "accuracy": sum(hits) / len(hits),
+        "per_label": per_label,
+        "confusion": confusion,
+    }

@@ -157,10 +157,16 @@ def test_styles_are_scored_by_the_style_judge() -> None:
     vectors = EmotionVectorSet.from_vectors(random_vectors(LLAMA_LAYERS, ("joy", "calm")), loaded.fingerprint)
     engine = EmotiveEngine(loaded, vectors)
     queries = [Query(text=t) for t in ("what is rain?", "help")]
-    config = EvalConfig(alphas=(0.0, 1.0), emotions=("joy", "calm"), max_new_tokens=3, prompting_baseline=False)
+    config = EvalConfig(
+        alphas=(0.0, 1.0), emotions=("joy", "calm"), max_new_tokens=3, prompting_baseline=False
+    )
     report = run_eval(engine, queries, AlwaysJoy(), ConstantEmbedder(), config, style_scorer=CalmStyles())
     calm, joy = report.find("steering", "calm", 1.0), report.find("steering", "joy", 1.0)
-    assert (calm.target_judge, calm.target_top1, calm.target_probability) == ("style", 1.0, pytest.approx(0.6))
+    assert (calm.target_judge, calm.target_top1, calm.target_probability) == (
+        "style",
+        1.0,
+        pytest.approx(0.6),
+    )
     assert calm.target_probability_shift == pytest.approx(0.0)  # against the unsteered style reading
     assert (joy.target_judge, joy.target_top1) == ("emotion", 1.0)
     assert calm.mean_probabilities["joy"] == pytest.approx(0.7)  # the emotion judge still reads every row
