@@ -98,7 +98,7 @@ def test_save_load_round_trip_keeps_card(judge: StyleJudge, tmp_path: Path) -> N
     judge.save(tmp_path)
     again = StyleJudge(tmp_path, embedder=KeywordEmbedder())
     text = ["Take a breath. First, the next step."]
-    assert again.probabilities(text) == pytest.approx(judge.probabilities(text))
+    assert again.probabilities(text)[0] == pytest.approx(judge.probabilities(text)[0])
     assert again.describe()["check_set"]["accuracy"] == 0.5
     with pytest.raises(FileNotFoundError, match="train_style_judge"):
         StyleJudge(tmp_path / "missing", embedder=KeywordEmbedder())
