@@ -7,10 +7,10 @@ limits are calibration's (distinct-2 >= 0.9x, perplexity <= 1.5x, topic >= 0.85x
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from emotive_agents.evaluation.calibrate import (
     CalibrationConfig,
@@ -61,6 +61,8 @@ class EvalSummary(BaseModel):
     limits: Limits
     rows: list[EvalSummaryRow]
     files: list[str]
+    # Check-set accuracy of the judges behind the scores ("emotion", "style"), when the report has them.
+    judge_accuracy: dict[str, float | None] = Field(default_factory=dict)
 
 
 class CalibrationSummaryRow(BaseModel):
@@ -108,6 +110,7 @@ def eval_summary(
         limits=Limits.of(config),
         rows=rows,
         files=[str(f) for f in files],
+        judge_accuracy=_judge_accuracy(report.judge),
     )
 
 
@@ -165,6 +168,16 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     ]
 
 
+def _judge_accuracy(judge: Mapping[str, object]) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for name, block in (("emotion", judge), ("style", judge.get("style_judge"))):
+        check = block.get("check_set") if isinstance(block, Mapping) else None
+        if isinstance(check, Mapping):
+            accuracy = check.get("accuracy")
+            out[name] = float(accuracy) if isinstance(accuracy, int | float) else None
+    return out
+
+
 def format_eval_summary(summary: EvalSummary) -> str:
     """Per emotion and alpha: target top-1, probability shift and the fluency ratios, misses marked."""
     header = ("emotion", "method", "alpha", "top-1", "shift", "distinct-2 x", "perplexity x", "topic x")
@@ -189,6 +202,14 @@ def format_eval_summary(summary: EvalSummary) -> str:
         *_table(header, rows),
         f"{MISS} outside the fluency limits ({summary.limits.describe()}): "
         f"{missing} of {len(summary.rows) - 1} conditions",
+        *(
+            [
+                "judges' check-set accuracy: "
+                + ", ".join(f"{k} {_num(v)}" for k, v in summary.judge_accuracy.items())
+            ]
+            if summary.judge_accuracy
+            else []
+        ),
         *(f"wrote {path}" for path in summary.files),
     ]
     return "\n".join(lines)

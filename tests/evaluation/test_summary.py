@@ -83,3 +83,12 @@ def test_a_grid_that_passes_says_so() -> None:
         calibration_summary(report, choices, {"joy": 1.0}, config, vectors="o", files=[])
     )
     assert "none: every alpha on the grid passed" in text
+
+
+def test_eval_summary_prints_both_judges_check_set_accuracy() -> None:
+    report = _report()
+    report.judge = {"check_set": {"accuracy": 0.9}, "style_judge": {"check_set": {"accuracy": 0.695}}}
+    summary = eval_summary(report, [])
+    assert summary.judge_accuracy == {"emotion": 0.9, "style": 0.695}
+    assert "judges' check-set accuracy: emotion 0.90, style 0.69" in format_eval_summary(summary)
+    assert eval_summary(_report(), []).judge_accuracy == {}  # a report without judges says nothing
