@@ -49,7 +49,11 @@ def test_chat_matches_the_engine_and_reports_usage(llm: EmotiveLLM, tiny_engine:
     expected = engine_result(tiny_engine)
     assert response.message.role == MessageRole.ASSISTANT
     assert response.message.content == expected.text
-    assert response.raw == {
+    raw = dict(response.raw or {})
+    reading = raw.pop("reply_reading")
+    assert set(reading) == {"label", "probabilities", "valence"}
+    assert reading["label"] == max(reading["probabilities"], key=reading["probabilities"].get)
+    assert raw == {
         "model": "tiny-llama",
         "emotion": {},
         "finish_reason": "length",
