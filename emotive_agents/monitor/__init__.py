@@ -6,7 +6,12 @@ closes the loop with one bounded retry under an adjusted mix.
 """
 
 from emotive_agents.monitor.loop import Attempt, MonitorMode, MonitorRecord, ReplyMonitor
-from emotive_agents.monitor.reading import ReplyReader, ReplyReading, shared_reply_reader
+from emotive_agents.monitor.reading import (
+    ReplyReader,
+    ReplyReading,
+    register_reply_reader,
+    shared_reply_reader,
+)
 from emotive_agents.monitor.verdict import MonitorThresholds, RetryPlan, Verdict, check_reply, plan_retry
 
 __all__ = [
@@ -21,5 +26,6 @@ __all__ = [
     "Verdict",
     "check_reply",
     "plan_retry",
+    "register_reply_reader",
     "shared_reply_reader",
 ]

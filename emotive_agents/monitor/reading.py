@@ -93,3 +93,11 @@ def shared_reply_reader(name: str = "ensemble", device: str = "cpu") -> ReplyRea
             reader = ReplyReader(build_classifier(name, device))
             _SHARED[(name, device)] = reader
         return reader
+
+
+def register_reply_reader(name: str, classifier: AffectClassifier, device: str = "cpu") -> ReplyReader:
+    """Make `classifier` the reader called `name` (for `reply_reader=name` in the integrations/server)."""
+    reader = ReplyReader(classifier)
+    with _SHARED_LOCK:
+        _SHARED[(name, device)] = reader
+    return reader
