@@ -133,13 +133,13 @@ def run_benchmark(
     """Return the figures documented in the README (keys are a stable contract).
 
     `on_progress(done, total)` counts timed runs: throughput runs, start-up runs, extraction runs and
-    the router measurement.
+    the router and reply-reading measurements.
     """
     torch.manual_seed(0)
     engine = EmotiveEngine.load(model)
     if engine.vector_set is None:
         raise RuntimeError(f"model {model!r} has no shipped vector set to benchmark with")
-    step = stepper(on_progress, 1 + 5 * repeats + 2 + 2 + (2 if extraction else 0) + 1)
+    step = stepper(on_progress, 1 + 5 * repeats + 2 + 2 + (2 if extraction else 0) + 2)
 
     def batch(mixes: list[dict[str, float] | None], size: int) -> list[GenerationRequest]:
         return [
@@ -177,6 +177,10 @@ def run_benchmark(
 
     router = router_overhead(model=model, repeats=repeats)
     step()
+    from emotive_agents.monitor.bench import reply_reading_overhead
+
+    reply = reply_reading_overhead(model=model, repeats=max(1, repeats - 1))
+    step()
     return {
         "model": model,
         "max_new_tokens": max_new_tokens,
@@ -199,5 +203,6 @@ def run_benchmark(
         "import_s": round(warm["import_s"], 2),
         "router_vs_turn": round(router["ratio"], 4),  # affect router per turn / a 64-token turn
         "router_with_tracker_vs_turn": round(router["ratio_with_tracker"], 4),
+        "reply_reading_vs_turn": round(reply["ratio"], 4),  # reading the reply / a 64-token turn
         **extraction_figures,
     }

@@ -71,10 +71,15 @@ class TurnRecord(BaseModel):
     overridden: bool = Field(default=False, description="True when an /emotion override set the mix.")
     # This turn's own top label and its probability; `decision["label"]` is smoothed over the conversation.
     current: tuple[str, float] | None = None
+    # The reply's own affect reading ({"label", "probabilities", "valence"}), when the session reads replies.
+    reply_reading: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The scripted chat's `--json` line: user, reply and decision."""
-        return {"user": self.user, "reply": self.reply, "decision": self.decision}
+        """The scripted chat's `--json` line: user, reply, decision (and the reply's reading)."""
+        out = {"user": self.user, "reply": self.reply, "decision": self.decision}
+        if self.reply_reading is not None:
+            out["reply_reading"] = self.reply_reading
+        return out
 
     @property
     def confidence(self) -> float:
@@ -132,6 +137,15 @@ def status_line(record: TurnRecord, *, rationale: bool = False) -> str:
     return "[" + " | ".join(parts) + "]"
 
 
+def reply_status(record: TurnRecord) -> str:
+    """The reply's own reading after it is written: `[reply reads joy 0.62, valence +0.41]` ('' if none)."""
+    reading = record.reply_reading
+    if not reading:
+        return ""
+    p = reading["probabilities"].get(reading["label"], 0.0)
+    return f"[reply reads {reading['label']} {p:.2f}, valence {reading['valence']:+.2f}]"
+
+
 class ChatSession:
     """A conversation between a user and one bot, steered turn by turn by an affect router.
 
@@ -150,6 +164,11 @@ class ChatSession:
         temperature: float = 0.0,
         seed: int | None = None,
         history_turns: int = 1,
+        trim_to_sentence: bool = True,
+        repetition_penalty: float = 1.0,
+        no_repeat_ngram_size: int = 0,
+        read_replies: bool = True,
+        reply_reader: str = "ensemble",
     ) -> None:
         self.spec = spec
         self.engine = engine
@@ -162,6 +181,14 @@ class ChatSession:
         self.history_turns = history_turns
         self.history: list[dict[str, str]] = []
         self.override: dict[str, float] | None = None
+        # Replies end on a sentence (a budget-cut tail is trimmed) and may use repetition control.
+        self.sampling: dict[str, Any] = {
+            "trim_to_sentence": trim_to_sentence,
+            "repetition_penalty": repetition_penalty,
+            "no_repeat_ngram_size": no_repeat_ngram_size,
+        }
+        self.read_replies = read_replies
+        self.reply_reader = reply_reader
 
     # -- commands ---------------------------------------------------------------------------------------
     @staticmethod
@@ -250,7 +277,12 @@ class ChatSession:
         else:
             reply = self._generate(user, payload["mix"], on_token)
         self.history += [{"role": "user", "content": user}, {"role": "assistant", "content": reply}]
-        return pending.model_copy(update={"reply": reply})
+        reading = None
+        if self.read_replies:
+            from emotive_agents.monitor.reading import shared_reply_reader
+
+            reading = shared_reply_reader(self.reply_reader).read(reply).to_json()
+        return pending.model_copy(update={"reply": reply, "reply_reading": reading})
 
     def _generate(self, user: str, mix: Mapping[str, float], on_token: Callable[[str], None] | None) -> str:
         stream = self.engine.stream(
@@ -259,6 +291,7 @@ class ChatSession:
             max_new_tokens=self.max_new_tokens,
             temperature=self.temperature,
             seed=self.seed,
+            **self.sampling,
         )
         pieces: list[str] = []
         for piece in stream:

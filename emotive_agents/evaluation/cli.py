@@ -53,6 +53,12 @@ def evaluate(
     layers: Annotated[
         str | None, typer.Option(help="Override the steered layers: a range 'FIRST-LAST' or a list '3,5,7'.")
     ] = None,
+    repetition_penalty: Annotated[
+        float, typer.Option("--repetition-penalty", min=0.01, help=">1 penalises repeated tokens.")
+    ] = 1.0,
+    no_repeat_ngram_size: Annotated[
+        int, typer.Option("--no-repeat-ngram-size", min=0, help="Forbid repeating n-grams of this size.")
+    ] = 0,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -80,6 +86,8 @@ def evaluate(
             max_new_tokens=max_new_tokens,
             prompting_baseline=prompting,
             prompt_placement=prompt_placement,  # type: ignore[arg-type]
+            repetition_penalty=repetition_penalty,
+            no_repeat_ngram_size=no_repeat_ngram_size,
         )
         query_list = load_queries(queries)
         if emotionquery_plus:

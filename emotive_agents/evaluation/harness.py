@@ -56,6 +56,9 @@ class EvalConfig(BaseModel):
     prompting_baseline: bool = True
     # Where the prompting baseline asks for the emotion (small models ignore system prompts more).
     prompt_placement: Placement = "system"
+    # Repetition control for every generation (to measure its effect on loops and on the emotion hit).
+    repetition_penalty: float = Field(default=1.0, gt=0.0, le=10.0)
+    no_repeat_ngram_size: int = Field(default=0, ge=0, le=16)
 
 
 class Condition(BaseModel):
@@ -191,7 +194,11 @@ def run_eval(
     """
     chosen = spread(queries, config.limit)
     conditions = _conditions(config, config.prompting_baseline and prompts is not None)
-    params = SamplingParams(max_new_tokens=config.max_new_tokens)
+    params = SamplingParams(
+        max_new_tokens=config.max_new_tokens,
+        repetition_penalty=config.repetition_penalty,
+        no_repeat_ngram_size=config.no_repeat_ngram_size,
+    )
     rows = [(c, q) for c in conditions for q in chosen]
     placement = config.prompt_placement
     requests = [_request(c, q, prompts, params, placement) for c, q in rows]

@@ -37,6 +37,12 @@ def register(app: typer.Typer) -> None:
         dtype: Annotated[str, typer.Option(help="float32, float16 or bfloat16.")] = "float32",
         device: Annotated[str, typer.Option(help="cpu, cuda, cuda:1, mps...")] = "cpu",
         classifier: Annotated[str, typer.Option(help="Affect reader for `emotion: auto`.")] = "ensemble",
+        monitor: Annotated[
+            str, typer.Option(help="Default reply monitoring: read (reply_reading), retry or off.")
+        ] = "read",
+        reply_reader: Annotated[
+            str, typer.Option("--reply-reader", help="Reader of replies: ensemble, minilm, exemplars, vader.")
+        ] = "ensemble",
         ray: Annotated[bool, typer.Option("--ray", help="Serve N replicas with Ray Serve.")] = False,
         replicas: Annotated[int, typer.Option("--replicas", min=1, help="Ray replicas (with --ray).")] = 1,
         max_replicas: Annotated[
@@ -61,6 +67,8 @@ def register(app: typer.Typer) -> None:
                 request_timeout_s=timeout,
                 max_tokens_limit=max_tokens_limit,
                 router_classifier=classifier,
+                monitor=monitor,
+                reply_reader=reply_reader,
             )
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None

@@ -80,16 +80,22 @@ def test_chat_streaming(server: ServerThread, tiny_engine: EmotiveEngine) -> Non
     assert all(not line["done"] for line in lines[:-1]) and lines[-1]["done"]
     assert set(lines[-1]["emotive"]["reply_reading"]) == READING_KEYS
     generated = _ndjson(server, "/api/generate", prompt="Hi", options={"num_predict": 4})
-    assert "".join(line["response"] for line in generated) == tiny_engine.generate("Hi", max_new_tokens=4).text
+    assert (
+        "".join(line["response"] for line in generated) == tiny_engine.generate("Hi", max_new_tokens=4).text
+    )
     assert set(generated[-1]["emotive"]["reply_reading"]) == READING_KEYS
 
 
 def test_generate_and_sampling_options(server: ServerThread, tiny_engine: EmotiveEngine) -> None:
     client = _client(server)
-    response = client.generate(model=TINY, prompt="Hello there", system="Be kind.", options={"num_predict": 6})
+    response = client.generate(
+        model=TINY, prompt="Hello there", system="Be kind.", options={"num_predict": 6}
+    )
     messages = [{"role": "system", "content": "Be kind."}, *HI]
     assert response.response == tiny_engine.generate(messages, max_new_tokens=6).text
-    streamed = "".join(p.response for p in client.generate(model=TINY, prompt="Hi", stream=True, options={"num_predict": 6}))
+    streamed = "".join(
+        p.response for p in client.generate(model=TINY, prompt="Hi", stream=True, options={"num_predict": 6})
+    )
     assert streamed == tiny_engine.generate("Hi", max_new_tokens=6).text
     seeded = {"num_predict": 8, "temperature": 1.0, "top_p": 0.9, "seed": 7, "stop": ["zz"]}
     first = client.generate(model=TINY, prompt="Hi", options=seeded).response
@@ -122,7 +128,9 @@ def test_errors_in_ollama_shape(server: ServerThread) -> None:
         raw = httpx.post(f"{server.url}/api/chat", json={**body, "stream": False})
         assert raw.status_code == status, body
         assert set(raw.json()) == {"error"} and text in raw.json()["error"]
-    bad_json = httpx.post(f"{server.url}/api/generate", content=b"{nope", headers={"content-type": "application/json"})
+    bad_json = httpx.post(
+        f"{server.url}/api/generate", content=b"{nope", headers={"content-type": "application/json"}
+    )
     assert bad_json.status_code == 400 and "JSON" in bad_json.json()["error"]
     with pytest.raises(ollama.ResponseError) as caught:
         client.chat(model=TINY, messages=HI, options={"emotion": {"glee": 1}})

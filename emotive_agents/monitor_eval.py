@@ -1,0 +1,193 @@
+"""Does the closed loop raise the share of replies read as intended? One run over a scripted turn set.
+
+    python -m emotive_agents.monitor_eval --turns turns.jsonl --out monitor_loop.json
+
+Each line: {"id", "domain", "history", "user", "emotion": a mix or "auto", "intended"}. `intended` is
+what the reply should read as: a reader label (joy, neutral, sadness...), a style (calm, patient ->
+neutral; encouraging -> joy), "positive"/"non-negative", or a list of those (any one counts). Every
+turn is generated once (the loop's first attempt is the no-loop reply), then the loop decides whether
+to retry; the report gives both shares, the retry rate, the reasons and the extra time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from emotive_agents.affect.types import LABELS, NEGATIVE_LABELS
+from emotive_agents.monitor.reading import ReplyReading
+
+STYLE_READS: dict[str, tuple[str, ...]] = {
+    "calm": ("neutral",),
+    "patient": ("neutral",),
+    "encouraging": ("joy",),
+    "neutral": ("neutral",),
+}
+SHIPPED = ("support", "health", "tutor")
+
+
+def reads_as(reading: ReplyReading, intended: Any) -> bool | None:
+    """True/False when `intended` is understood; None when it is not (reported, never guessed)."""
+    if isinstance(intended, (list, tuple)):
+        verdicts = [reads_as(reading, i) for i in intended]
+        known = [v for v in verdicts if v is not None]
+        return any(known) if known else None
+    if isinstance(intended, dict):
+        for key in ("labels", "label", "any", "emotion"):
+            if key in intended:
+                return reads_as(reading, intended[key])
+        return None
+    if not isinstance(intended, str):
+        return None
+    name = intended.strip().lower()
+    if name in STYLE_READS:
+        return reading.label in STYLE_READS[name]
+    if name in LABELS:
+        return reading.label == name
+    if name == "positive":
+        return reading.valence > 0
+    if name in ("non-negative", "not negative", "not_negative", "nonnegative"):
+        return reading.label not in NEGATIVE_LABELS
+    if name.startswith("not "):
+        inner = reads_as(reading, name[4:])
+        return None if inner is None else not inner
+    return None
+
+
+def history_messages(history: Any) -> list[dict[str, str]]:
+    """[{"role", "content"}...] or alternating user/assistant strings."""
+    out: list[dict[str, str]] = []
+    for i, item in enumerate(history or []):
+        if isinstance(item, dict):
+            out.append({"role": str(item.get("role", "user")), "content": str(item.get("content", ""))})
+        else:
+            out.append({"role": "user" if i % 2 == 0 else "assistant", "content": str(item)})
+    return out
+
+
+def run(turns: Sequence[dict[str, Any]], *, model: str, max_new_tokens: int, reader: str) -> dict[str, Any]:
+    from emotive_agents.bots.specs import BOTS
+    from emotive_agents.engine import EmotiveEngine
+    from emotive_agents.monitor.loop import ReplyMonitor
+    from emotive_agents.router import AffectRouter
+    from emotive_agents.router.policy import apply_guard_rails
+
+    engine = EmotiveEngine.load(model)
+    monitor = ReplyMonitor(reader_name=reader)
+    monitor.read("warm-up")
+    routers: dict[str, Any] = {}
+    available = [e for e in engine.emotions if e != "base"]
+    rows = []
+    params: dict[str, Any] = {"max_new_tokens": max_new_tokens, "trim_to_sentence": True}
+    for turn in turns:
+        domain = str(turn.get("domain") or "support")
+        policy = domain if domain in SHIPPED else "support"
+        history = history_messages(turn.get("history"))
+        messages = [*history, {"role": "user", "content": str(turn["user"])}]
+        system = BOTS[policy].system_prompt if policy in BOTS else None
+        prompt = ([{"role": "system", "content": system}] if system else []) + messages
+        user_reading, guard, escalation = None, None, None
+        emotion = turn.get("emotion")
+        if emotion == "auto":
+            router = routers.setdefault(policy, AffectRouter(policy, vector_set=engine.vector_set))
+            decision = router.invoke(messages)
+            mix = dict(decision.mix)
+            escalation = decision.escalation
+            user_reading = ReplyReading.from_affect(decision.current)
+            distressed = decision.distressed
+
+            def guard(
+                m: dict[str, float], _d: bool = distressed, _p: Any = router.policy
+            ) -> dict[str, float]:
+                return apply_guard_rails(m, distressed=_d, max_total=_p.max_total, available=available).mix
+        else:
+            mix = {k: float(v) for k, v in dict(emotion or {}).items()}
+        t0 = time.perf_counter()
+        first = escalation if escalation is not None else engine.generate(prompt, mix, **params).text
+        base_s = time.perf_counter() - t0
+
+        def retry(m: dict[str, float], sampling: dict[str, Any], _p: list = prompt) -> str:
+            return engine.generate(_p, m, **{**params, **sampling}).text
+
+        t0 = time.perf_counter()
+        record = monitor.run(
+            "retry" if escalation is None else "read",
+            mix,
+            first,
+            retry,
+            user_text=str(turn["user"]),
+            user=user_reading,
+            available=available,
+            guard=guard,
+        )
+        loop_s = time.perf_counter() - t0
+        before = reads_as(record.attempts[0].reading, turn.get("intended"))
+        after = reads_as(record.reading, turn.get("intended"))
+        rows.append(
+            {
+                "id": turn.get("id"),
+                "domain": domain,
+                "emotion": emotion,
+                "mix": mix,
+                "intended": turn.get("intended"),
+                "without_loop": {"text": first, "label": record.attempts[0].reading.label, "ok": before},
+                "with_loop": {
+                    "text": record.attempts[record.chosen].text,
+                    "label": record.reading.label,
+                    "ok": after,
+                },
+                "retried": record.retried,
+                "reasons": record.attempts[0].verdict.reasons,
+                "base_seconds": round(base_s, 3),
+                "monitor_seconds": round(loop_s, 3),
+            }
+        )
+        print(
+            json.dumps({"id": turn.get("id"), "before": before, "after": after, "retried": record.retried}),
+            flush=True,
+        )
+    scored = [r for r in rows if r["without_loop"]["ok"] is not None]
+    base_total = sum(r["base_seconds"] for r in rows)
+    return {
+        "turns": len(rows),
+        "scored_turns": len(scored),
+        "unparsed_intended": sorted(
+            {json.dumps(r["intended"]) for r in rows if r["without_loop"]["ok"] is None}
+        ),
+        "read_as_intended_without_loop": sum(bool(r["without_loop"]["ok"]) for r in scored)
+        / max(len(scored), 1),
+        "read_as_intended_with_loop": sum(bool(r["with_loop"]["ok"]) for r in scored) / max(len(scored), 1),
+        "retried": sum(r["retried"] for r in rows),
+        "reasons": dict(Counter(reason for r in rows for reason in r["reasons"])),
+        "extra_time_ratio": sum(r["monitor_seconds"] for r in rows) / max(base_total, 1e-9),
+        "base_seconds_total": round(base_total, 2),
+        "monitor_seconds_total": round(sum(r["monitor_seconds"] for r in rows), 2),
+        "model": model,
+        "max_new_tokens": max_new_tokens,
+        "reader": reader,
+        "rows": rows,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--turns", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--max-new-tokens", type=int, default=60)
+    parser.add_argument("--reader", default="ensemble")
+    args = parser.parse_args(argv)
+    turns = [json.loads(line) for line in args.turns.read_text().splitlines() if line.strip()]
+    report = run(turns, model=args.model, max_new_tokens=args.max_new_tokens, reader=args.reader)
+    args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    summary = {k: v for k, v in report.items() if k != "rows"}
+    print(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
