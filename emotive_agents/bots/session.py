@@ -75,11 +75,8 @@ class TurnRecord(BaseModel):
     reply_reading: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The scripted chat's `--json` line: user, reply, decision (and the reply's reading)."""
-        out = {"user": self.user, "reply": self.reply, "decision": self.decision}
-        if self.reply_reading is not None:
-            out["reply_reading"] = self.reply_reading
-        return out
+        """The scripted chat's `--json` line: user, reply and decision (the reading is on the record)."""
+        return {"user": self.user, "reply": self.reply, "decision": self.decision}
 
     @property
     def confidence(self) -> float:

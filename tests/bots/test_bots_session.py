@@ -167,3 +167,12 @@ def test_status_line_shows_this_turn_when_it_differs_from_the_conversation() -> 
     assert status_line(angry) == "[anger 0.29 now, neutral 0.31 overall | mix calm=0.50]"
     same = record.model_copy(update={"current": ("neutral", 0.4)})
     assert status_line(same) == "[neutral 0.31 | mix calm=0.50]"
+
+
+def test_reply_status_shows_the_reply_reading() -> None:
+    from emotive_agents.bots.session import TurnRecord, reply_status
+
+    reading = {"label": "joy", "probabilities": {"joy": 0.62, "neutral": 0.38}, "valence": 0.41}
+    record = TurnRecord(user="hi", reply="Great!", decision={"mix": {}}, escalated=False, reply_reading=reading)
+    assert reply_status(record) == "[reply reads joy 0.62, valence +0.41]"
+    assert reply_status(record.model_copy(update={"reply_reading": None})) == ""
