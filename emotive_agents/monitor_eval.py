@@ -31,6 +31,70 @@ STYLE_READS: dict[str, tuple[str, ...]] = {
 SHIPPED = ("support", "health", "tutor")
 
 
+# Free-text intents ("Calm, apologetic and de-escalating; no anger back") are read by keyword: each
+# clause's words add the reader labels they allow, and a clause opened by a negation ("no upbeat tone",
+# "nothing cheerful", "without adding alarm") forbids them instead. Anger, disgust and fear are never
+# an intended reading of a reply here. Written after the set's format was seen, before any result.
+_KEYWORDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("joy", "happi", "congratulat", "cheer", "upbeat", "excit", "celebrat", "delight", "praise"), ("joy",)),
+    (("encourag", "warm", "friendly", "relief"), ("joy", "neutral")),
+    (
+        ("sympath", "sadness", "sorrow", "condolen", "comfort", "validate the disappointment"),
+        ("sadness", "neutral"),
+    ),
+    (
+        (
+            "calm",
+            "patient",
+            "neutral",
+            "plain",
+            "factual",
+            "clear ",
+            "steady",
+            "reassur",
+            "gentle",
+            "soft",
+            "informative",
+            "respectful",
+            "sooth",
+            "apologetic",
+            "de-escalat",
+            "concerned",
+            "caring",
+            "practical",
+        ),
+        ("neutral",),
+    ),
+    (("alarm", "fear", "scare", "panic"), ("fear",)),
+    (("anger", "irritation", "angry", "hostil"), ("anger",)),
+)
+_NEGATIONS = ("no ", "nothing ", "without ", "not ", "never ", "avoid ")
+
+
+def intended_labels(text: str) -> tuple[set[str], set[str]]:
+    """(labels a reply may read as, labels it must not read as) for a free-text intent."""
+    import re
+
+    allowed: set[str] = set()
+    forbidden: set[str] = {"anger", "disgust", "fear"}
+    joyful = calm = False
+    for clause in re.split(r"[;,.:]| but | while ", text.lower()):
+        clause = f" {clause.strip()} "
+        negated = any(f" {n}" in clause for n in _NEGATIONS)
+        for i, (words, labels) in enumerate(_KEYWORDS):
+            if any(re.search(rf"\b{re.escape(w)}", clause) for w in words):
+                if negated:  # "no upbeat tone" forbids joy; a flat, neutral reply stays fine
+                    forbidden.update(label for label in labels if label != "neutral")
+                else:
+                    allowed.update(labels)
+                joyful |= i == 0 and not negated
+                calm |= i in (2, 3) and not negated
+    if joyful and not calm:  # "joyful congratulations": a flat reply is not what was asked
+        allowed.discard("neutral")
+    allowed -= forbidden
+    return (allowed or {"neutral"}), forbidden
+
+
 def reads_as(reading: ReplyReading, intended: Any) -> bool | None:
     """True/False when `intended` is understood; None when it is not (reported, never guessed)."""
     if isinstance(intended, (list, tuple)):
@@ -56,6 +120,9 @@ def reads_as(reading: ReplyReading, intended: Any) -> bool | None:
     if name.startswith("not "):
         inner = reads_as(reading, name[4:])
         return None if inner is None else not inner
+    if " " in name:  # a free-text description
+        allowed, forbidden = intended_labels(name)
+        return reading.label in allowed and reading.label not in forbidden
     return None
 
 
@@ -135,6 +202,9 @@ def run(turns: Sequence[dict[str, Any]], *, model: str, max_new_tokens: int, rea
                 "emotion": emotion,
                 "mix": mix,
                 "intended": turn.get("intended"),
+                "intended_labels": sorted(intended_labels(str(turn.get("intended")))[0])
+                if isinstance(turn.get("intended"), str) and " " in str(turn.get("intended"))
+                else None,
                 "without_loop": {"text": first, "label": record.attempts[0].reading.label, "ok": before},
                 "with_loop": {
                     "text": record.attempts[record.chosen].text,
