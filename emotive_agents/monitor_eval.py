@@ -149,7 +149,7 @@ def run(turns: Sequence[dict[str, Any]], *, model: str, max_new_tokens: int, rea
     monitor.read("warm-up")
     routers: dict[str, Any] = {}
     available = [e for e in engine.emotions if e != "base"]
-    rows = []
+    rows: list[dict[str, Any]] = []
     params: dict[str, Any] = {"max_new_tokens": max_new_tokens, "trim_to_sentence": True}
     for turn in turns:
         domain = str(turn.get("domain") or "support")
@@ -195,28 +195,27 @@ def run(turns: Sequence[dict[str, Any]], *, model: str, max_new_tokens: int, rea
         loop_s = time.perf_counter() - t0
         before = reads_as(record.attempts[0].reading, turn.get("intended"))
         after = reads_as(record.reading, turn.get("intended"))
-        rows.append(
-            {
-                "id": turn.get("id"),
-                "domain": domain,
-                "emotion": emotion,
-                "mix": mix,
-                "intended": turn.get("intended"),
-                "intended_labels": sorted(intended_labels(str(turn.get("intended")))[0])
-                if isinstance(turn.get("intended"), str) and " " in str(turn.get("intended"))
-                else None,
-                "without_loop": {"text": first, "label": record.attempts[0].reading.label, "ok": before},
-                "with_loop": {
-                    "text": record.attempts[record.chosen].text,
-                    "label": record.reading.label,
-                    "ok": after,
-                },
-                "retried": record.retried,
-                "reasons": record.attempts[0].verdict.reasons,
-                "base_seconds": round(base_s, 3),
-                "monitor_seconds": round(loop_s, 3),
-            }
-        )
+        row: dict[str, Any] = {
+            "id": turn.get("id"),
+            "domain": domain,
+            "emotion": emotion,
+            "mix": mix,
+            "intended": turn.get("intended"),
+            "intended_labels": sorted(intended_labels(str(turn.get("intended")))[0])
+            if isinstance(turn.get("intended"), str) and " " in str(turn.get("intended"))
+            else None,
+            "without_loop": {"text": first, "label": record.attempts[0].reading.label, "ok": before},
+            "with_loop": {
+                "text": record.attempts[record.chosen].text,
+                "label": record.reading.label,
+                "ok": after,
+            },
+            "retried": record.retried,
+            "reasons": record.attempts[0].verdict.reasons,
+            "base_seconds": round(base_s, 3),
+            "monitor_seconds": round(loop_s, 3),
+        }
+        rows.append(row)
         print(
             json.dumps({"id": turn.get("id"), "before": before, "after": after, "retried": record.retried}),
             flush=True,

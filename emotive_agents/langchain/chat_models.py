@@ -307,7 +307,11 @@ class ChatEmotive(BaseChatModel):
 
     @staticmethod
     def _metadata(result: GenerationResult, monitored: dict[str, Any] | None = None) -> dict[str, Any]:
-        out = {"model_name": result.model, "finish_reason": result.finish_reason, "emotion": result.emotion}
+        out: dict[str, Any] = {
+            "model_name": result.model,
+            "finish_reason": result.finish_reason,
+            "emotion": result.emotion,
+        }
         if result.usage.trimmed:
             out["trimmed"] = True
         return {**out, **(monitored or {})}

@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
                 request_timeout_s=timeout,
                 max_tokens_limit=max_tokens_limit,
                 router_classifier=classifier,
-                monitor=monitor,
+                monitor=monitor,  # type: ignore[arg-type]  # validated by ServerSettings
                 reply_reader=reply_reader,
             )
         except ValueError as exc:

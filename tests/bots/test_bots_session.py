@@ -173,6 +173,8 @@ def test_reply_status_shows_the_reply_reading() -> None:
     from emotive_agents.bots.session import TurnRecord, reply_status
 
     reading = {"label": "joy", "probabilities": {"joy": 0.62, "neutral": 0.38}, "valence": 0.41}
-    record = TurnRecord(user="hi", reply="Great!", decision={"mix": {}}, escalated=False, reply_reading=reading)
+    record = TurnRecord(
+        user="hi", reply="Great!", decision={"mix": {}}, escalated=False, reply_reading=reading
+    )
     assert reply_status(record) == "[reply reads joy 0.62, valence +0.41]"
     assert reply_status(record.model_copy(update={"reply_reading": None})) == ""

@@ -28,7 +28,7 @@ def test_reply_reading_in_response_and_final_chunk(client: httpx.Client) -> None
     body = client.post("/v1/chat/completions", json=chat_body(emotion={"joy": 0.5})).json()
     assert set(body["emotive"]["reply_reading"]) == KEYS
     chunks = _chunks(client, chat_body(stream=True, stream_options={"include_usage": True}))
-    finish = [c for c in chunks if c["choices"] and c["choices"][0]["finish_reason"]][0]
+    finish = next(c for c in chunks if c["choices"] and c["choices"][0]["finish_reason"])
     assert set(finish["emotive"]["reply_reading"]) == KEYS
     assert set(chunks[-1]["emotive"]["reply_reading"]) == KEYS and chunks[-1]["usage"]
     off = client.post("/v1/chat/completions", json=chat_body(monitor="off")).json()
