@@ -138,9 +138,11 @@ def history_messages(history: Any) -> list[dict[str, str]]:
 
 
 def run(turns: Sequence[dict[str, Any]], *, model: str, max_new_tokens: int, reader: str) -> dict[str, Any]:
+    """First replies in one batch (per-row mixes), then the monitor, then every retry in one batch."""
     from emotive_agents.bots.specs import BOTS
     from emotive_agents.engine import EmotiveEngine
-    from emotive_agents.monitor.loop import ReplyMonitor
+    from emotive_agents.generation.types import GenerationRequest
+    from emotive_agents.monitor.loop import MonitorRecord, ReplyMonitor
     from emotive_agents.router import AffectRouter
     from emotive_agents.router.policy import apply_guard_rails
 
@@ -149,79 +151,101 @@ def run(turns: Sequence[dict[str, Any]], *, model: str, max_new_tokens: int, rea
     monitor.read("warm-up")
     routers: dict[str, Any] = {}
     available = [e for e in engine.emotions if e != "base"]
-    rows: list[dict[str, Any]] = []
     params: dict[str, Any] = {"max_new_tokens": max_new_tokens, "trim_to_sentence": True}
+    prepared: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
     for turn in turns:
         domain = str(turn.get("domain") or "support")
         policy = domain if domain in SHIPPED else "support"
-        history = history_messages(turn.get("history"))
-        messages = [*history, {"role": "user", "content": str(turn["user"])}]
+        messages = [*history_messages(turn.get("history")), {"role": "user", "content": str(turn["user"])}]
         system = BOTS[policy].system_prompt if policy in BOTS else None
         prompt = ([{"role": "system", "content": system}] if system else []) + messages
-        user_reading, guard, escalation = None, None, None
-        emotion = turn.get("emotion")
-        if emotion == "auto":
+        item: dict[str, Any] = {"turn": turn, "domain": domain, "prompt": prompt, "user": None, "guard": None}
+        item["escalation"] = None
+        if turn.get("emotion") == "auto":
             router = routers.setdefault(policy, AffectRouter(policy, vector_set=engine.vector_set))
             decision = router.invoke(messages)
-            mix = dict(decision.mix)
-            escalation = decision.escalation
-            user_reading = ReplyReading.from_affect(decision.current)
-            distressed = decision.distressed
+            item["mix"], item["escalation"] = dict(decision.mix), decision.escalation
+            item["user"] = ReplyReading.from_affect(decision.current)
 
             def guard(
-                m: dict[str, float], _d: bool = distressed, _p: Any = router.policy
+                m: dict[str, float], _d: bool = decision.distressed, _p: Any = router.policy
             ) -> dict[str, float]:
                 return apply_guard_rails(m, distressed=_d, max_total=_p.max_total, available=available).mix
+
+            item["guard"] = guard
         else:
-            mix = {k: float(v) for k, v in dict(emotion or {}).items()}
-        t0 = time.perf_counter()
-        first = escalation if escalation is not None else engine.generate(prompt, mix, **params).text
-        base_s = time.perf_counter() - t0
-
-        def retry(m: dict[str, float], sampling: dict[str, Any], _p: list = prompt) -> str:
-            return engine.generate(_p, m, **{**params, **sampling}).text
-
-        t0 = time.perf_counter()
-        record = monitor.run(
-            "retry" if escalation is None else "read",
-            mix,
-            first,
-            retry,
-            user_text=str(turn["user"]),
-            user=user_reading,
+            item["mix"] = {k: float(v) for k, v in dict(turn.get("emotion") or {}).items()}
+        prepared.append(item)
+    route_s = time.perf_counter() - t0
+    generate = [i for i in prepared if i["escalation"] is None]
+    t0 = time.perf_counter()
+    firsts = engine.generate_batch([engine.request(i["prompt"], i["mix"], **params) for i in generate])
+    base_s = time.perf_counter() - t0
+    for item, result in zip(generate, firsts, strict=True):
+        item["first"] = result.text
+    t0 = time.perf_counter()
+    for item in prepared:
+        text = item.get("first", item["escalation"])
+        mode = "retry" if item["escalation"] is None else "read"
+        attempt, plan, user, _ = monitor.first_attempt(
+            mode,
+            item["mix"],
+            text,
+            user_text=str(item["turn"]["user"]),
+            user=item["user"],
             available=available,
-            guard=guard,
         )
-        loop_s = time.perf_counter() - t0
+        item.update(attempt=attempt, plan=plan, user=user)
+        if plan is not None:
+            item["adjusted"] = item["guard"](dict(plan.mix)) if item["guard"] else dict(plan.mix)
+    read_s = time.perf_counter() - t0
+    retrying = [i for i in prepared if i.get("plan") is not None]
+    t0 = time.perf_counter()
+    requests: list[GenerationRequest] = [
+        engine.request(i["prompt"], i["adjusted"], **{**params, **i["plan"].sampling}) for i in retrying
+    ]
+    seconds = engine.generate_batch(requests) if requests else []
+    retry_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rows: list[dict[str, Any]] = []
+    for item in prepared:
+        if item.get("plan") is not None:
+            second = seconds[retrying.index(item)]
+            record = monitor.second_attempt(
+                item["attempt"], item["plan"], item["adjusted"], second.text, item["user"]
+            )
+        else:
+            record = MonitorRecord(mode="retry", attempts=[item["attempt"]])
+        turn = item["turn"]
         before = reads_as(record.attempts[0].reading, turn.get("intended"))
         after = reads_as(record.reading, turn.get("intended"))
+        intended = turn.get("intended")
         row: dict[str, Any] = {
             "id": turn.get("id"),
-            "domain": domain,
-            "emotion": emotion,
-            "mix": mix,
-            "intended": turn.get("intended"),
-            "intended_labels": sorted(intended_labels(str(turn.get("intended")))[0])
-            if isinstance(turn.get("intended"), str) and " " in str(turn.get("intended"))
-            else None,
-            "without_loop": {"text": first, "label": record.attempts[0].reading.label, "ok": before},
+            "domain": item["domain"],
+            "emotion": turn.get("emotion"),
+            "mix": item["mix"],
+            "intended": intended,
+            "intended_labels": sorted(intended_labels(intended)[0]) if isinstance(intended, str) else None,
+            "escalated": item["escalation"] is not None,
+            "without_loop": {
+                "text": record.attempts[0].text,
+                "label": record.attempts[0].reading.label,
+                "ok": before,
+            },
             "with_loop": {
                 "text": record.attempts[record.chosen].text,
                 "label": record.reading.label,
                 "ok": after,
             },
             "retried": record.retried,
+            "retry_mix": record.attempts[1].mix if record.retried else None,
             "reasons": record.attempts[0].verdict.reasons,
-            "base_seconds": round(base_s, 3),
-            "monitor_seconds": round(loop_s, 3),
         }
         rows.append(row)
-        print(
-            json.dumps({"id": turn.get("id"), "before": before, "after": after, "retried": record.retried}),
-            flush=True,
-        )
+    read_s += time.perf_counter() - t0
     scored = [r for r in rows if r["without_loop"]["ok"] is not None]
-    base_total = sum(r["base_seconds"] for r in rows)
     return {
         "turns": len(rows),
         "scored_turns": len(scored),
@@ -232,10 +256,21 @@ def run(turns: Sequence[dict[str, Any]], *, model: str, max_new_tokens: int, rea
         / max(len(scored), 1),
         "read_as_intended_with_loop": sum(bool(r["with_loop"]["ok"]) for r in scored) / max(len(scored), 1),
         "retried": sum(r["retried"] for r in rows),
+        "retry_fixed": sum(
+            r["retried"] and not r["without_loop"]["ok"] and bool(r["with_loop"]["ok"]) for r in scored
+        ),
+        "retry_broke": sum(
+            r["retried"] and bool(r["without_loop"]["ok"]) and not r["with_loop"]["ok"] for r in scored
+        ),
         "reasons": dict(Counter(reason for r in rows for reason in r["reasons"])),
-        "extra_time_ratio": sum(r["monitor_seconds"] for r in rows) / max(base_total, 1e-9),
-        "base_seconds_total": round(base_total, 2),
-        "monitor_seconds_total": round(sum(r["monitor_seconds"] for r in rows), 2),
+        "escalated": sum(r["escalated"] for r in rows),
+        "extra_time_ratio": (read_s + retry_s) / max(base_s, 1e-9),
+        "seconds": {
+            "route": round(route_s, 2),
+            "first_replies": round(base_s, 2),
+            "reading": round(read_s, 2),
+            "retries": round(retry_s, 2),
+        },
         "model": model,
         "max_new_tokens": max_new_tokens,
         "reader": reader,

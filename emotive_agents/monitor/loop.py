@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from emotive_agents.monitor.reading import ReplyReader, ReplyReading, shared_reply_reader
-from emotive_agents.monitor.verdict import MonitorThresholds, Verdict, check_reply, plan_retry
+from emotive_agents.monitor.verdict import MonitorThresholds, RetryPlan, Verdict, check_reply, plan_retry
 
 MonitorMode = Literal["off", "read", "retry"]
 MONITOR_MODES: tuple[str, ...] = ("off", "read", "retry")
@@ -130,19 +130,11 @@ class ReplyMonitor:
 
         `guard` lets a caller with a policy re-apply its guard rails to the adjusted mix.
         """
-        started = time.perf_counter()
-        needs_user = mode == "retry" and user is None and user_text
-        if needs_user:
-            readings = self.reader.read_many([first_text, user_text or ""])
-            reading, user = readings[0], readings[1]
-        else:
-            reading = self.read(first_text)
-        verdict = check_reply(mix, reading, first_text, user=user, thresholds=self.thresholds)
-        read_seconds = time.perf_counter() - started
-        first = Attempt(mix=dict(mix), text=first_text, reading=reading, verdict=verdict)
-        if mode != "retry" or verdict.ok or retry is None:
+        first, plan, user, read_seconds = self.first_attempt(
+            mode, mix, first_text, user_text=user_text, user=user, available=available
+        )
+        if plan is None or retry is None:
             return MonitorRecord(mode=mode, attempts=[first], read_seconds=read_seconds)
-        plan = plan_retry(mix, verdict, reading, available=available, thresholds=self.thresholds)
         adjusted = guard(dict(plan.mix)) if guard is not None else dict(plan.mix)
         started = time.perf_counter()
         try:
@@ -151,10 +143,48 @@ class ReplyMonitor:
             error = f"{type(exc).__name__}: {exc}"
             return MonitorRecord(mode=mode, attempts=[first], read_seconds=read_seconds, retry_error=error)
         seconds = time.perf_counter() - started
-        # The retry is judged against the ORIGINAL request: that is what "read as intended" means.
-        reading2, verdict2 = self.judge(mix, text, user)
+        return self.second_attempt(
+            first, plan, adjusted, text, user, seconds=seconds, read_seconds=read_seconds
+        )
+
+    def first_attempt(
+        self,
+        mode: MonitorMode,
+        mix: Mapping[str, float],
+        first_text: str,
+        *,
+        user_text: str | None = None,
+        user: ReplyReading | None = None,
+        available: Iterable[str] | None = None,
+    ) -> tuple[Attempt, RetryPlan | None, ReplyReading | None, float]:
+        """Read and judge the first reply: (attempt, the retry plan or None, the user's reading, seconds)."""
+        started = time.perf_counter()
+        if mode == "retry" and user is None and user_text:
+            reading, user = self.reader.read_many([first_text, user_text])
+        else:
+            reading = self.read(first_text)
+        verdict = check_reply(mix, reading, first_text, user=user, thresholds=self.thresholds)
+        first = Attempt(mix=dict(mix), text=first_text, reading=reading, verdict=verdict)
+        plan = None
+        if mode == "retry" and not verdict.ok:
+            plan = plan_retry(mix, verdict, reading, available=available, thresholds=self.thresholds)
+        return first, plan, user, time.perf_counter() - started
+
+    def second_attempt(
+        self,
+        first: Attempt,
+        plan: RetryPlan,
+        adjusted: Mapping[str, float],
+        text: str,
+        user: ReplyReading | None,
+        *,
+        seconds: float = 0.0,
+        read_seconds: float = 0.0,
+    ) -> MonitorRecord:
+        """Judge the retry against the ORIGINAL request (what "read as intended" means) and choose."""
+        reading2, verdict2 = self.judge(first.mix, text, user)
         second = Attempt(
-            mix=adjusted,
+            mix=dict(adjusted),
             text=text,
             reading=reading2,
             verdict=verdict2,
@@ -162,5 +192,5 @@ class ReplyMonitor:
             notes=plan.notes,
             seconds=round(seconds, 4),
         )
-        chosen = 1 if len(verdict2.reasons) <= len(verdict.reasons) else 0
-        return MonitorRecord(mode=mode, attempts=[first, second], chosen=chosen, read_seconds=read_seconds)
+        chosen = 1 if len(verdict2.reasons) <= len(first.verdict.reasons) else 0
+        return MonitorRecord(mode="retry", attempts=[first, second], chosen=chosen, read_seconds=read_seconds)
