@@ -142,7 +142,7 @@ def run(turns: Sequence[dict[str, Any]], *, model: str, max_new_tokens: int, rea
     from emotive_agents.bots.specs import BOTS
     from emotive_agents.engine import EmotiveEngine
     from emotive_agents.generation.types import GenerationRequest
-    from emotive_agents.monitor.loop import MonitorRecord, ReplyMonitor
+    from emotive_agents.monitor.loop import MonitorMode, MonitorRecord, ReplyMonitor
     from emotive_agents.router import AffectRouter
     from emotive_agents.router.policy import apply_guard_rails
 
@@ -187,7 +187,7 @@ def run(turns: Sequence[dict[str, Any]], *, model: str, max_new_tokens: int, rea
     t0 = time.perf_counter()
     for item in prepared:
         text = item.get("first", item["escalation"])
-        mode = "retry" if item["escalation"] is None else "read"
+        mode: MonitorMode = "retry" if item["escalation"] is None else "read"
         attempt, plan, user, _ = monitor.first_attempt(
             mode,
             item["mix"],
