@@ -26,6 +26,7 @@ def test_benchmark_reports_progress_per_timed_run(
     tiny_engine: EmotiveEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every timed run is one unit; the last report is total/total (start-up and router runs stubbed)."""
+    import emotive_agents.monitor.bench as monitor_bench
     import emotive_agents.router.bench as router_bench
 
     class _Engine:
@@ -41,6 +42,7 @@ def test_benchmark_reports_progress_per_timed_run(
     monkeypatch.setattr(
         router_bench, "router_overhead", lambda **_: {"ratio": 0.1, "ratio_with_tracker": 0.2}
     )
+    monkeypatch.setattr(monitor_bench, "reply_reading_overhead", lambda **_: {"ratio": 0.01})
     progress: list[tuple[int, int]] = []
     report = run_benchmark(
         model="tiny",
@@ -50,7 +52,7 @@ def test_benchmark_reports_progress_per_timed_run(
         on_progress=lambda d, t: progress.append((d, t)),
     )
     total = (
-        1 + 5 * 2 + 2 + 2 + 1
-    )  # warm-up, 5 configurations x 2 repeats, mixed vs sequential, starts, router
+        1 + 5 * 2 + 2 + 2 + 1 + 1
+    )  # warm-up, 5 configurations x 2 repeats, mixed vs sequential, starts, router, reply reading
     assert progress == [(i, total) for i in range(total + 1)]
     assert report["repeats"] == 2 and report["steered_tok_s_b8"] > 0

@@ -29,8 +29,10 @@ def test_the_reply_is_generated_under_the_routers_mix(bot_engine, fake_router) -
         {"role": "system", "content": "Be kind."},
         {"role": "user", "content": "This is ridiculous!"},
     ]
-    steered = bot_engine.generate(messages, {"calm": 0.8, "patient": 0.4}, max_new_tokens=8).text.strip()
-    unsteered = bot_engine.generate(messages, {}, max_new_tokens=8).text.strip()
+    # The session's defaults: replies end on a sentence and never repeat a 3-gram.
+    defaults = {"max_new_tokens": 8, "trim_to_sentence": True, "no_repeat_ngram_size": 3}
+    steered = bot_engine.generate(messages, {"calm": 0.8, "patient": 0.4}, **defaults).text.strip()
+    unsteered = bot_engine.generate(messages, {}, **defaults).text.strip()
     assert record.reply == steered
     assert steered != unsteered  # so the equality above really shows the mix was applied
 
