@@ -41,7 +41,7 @@ class Decision(Protocol):
         ...
 
     def to_json(self) -> dict[str, Any]:
-        """reading, label, crisis, mix and rationale (the scripted chat's `decision`)."""
+        """reading, label, crisis, mix, rationale and shift (the scripted chat's `decision`)."""
         ...
 
 
@@ -125,6 +125,9 @@ def status_line(record: TurnRecord, *, rationale: bool = False) -> str:
     if record.current is not None and record.current[0] != decision.get("label"):
         reading = f"{record.current[0]} {record.current[1]:.2f} now, {smoothed} overall"
     parts = [reading, f"mix {format_mix(decision['mix'])}"]
+    shift = decision.get("shift")
+    if isinstance(shift, Mapping):
+        parts.append(f"shift {shift.get('from')} -> {shift.get('to')}")
     if record.escalated:
         parts.append("CRISIS -> escalation")
     elif record.overridden:
@@ -166,6 +169,7 @@ class ChatSession:
         no_repeat_ngram_size: int = 3,
         read_replies: bool = True,
         reply_reader: str = "ensemble",
+        shift_history_turns: int = 0,
     ) -> None:
         self.spec = spec
         self.engine = engine
@@ -176,6 +180,9 @@ class ChatSession:
         # Earlier user/bot exchanges the model sees; the router always reads the whole conversation.
         # One by default: a 135M model given longer histories tends to copy its earlier replies.
         self.history_turns = history_turns
+        # On a detected mood shift the model sees fewer earlier exchanges (none by default): replies
+        # written for the old mood would pull a small model back into it (docs/router.md).
+        self.shift_history_turns = min(shift_history_turns, history_turns)
         self.history: list[dict[str, str]] = []
         self.override: dict[str, float] | None = None
         # Replies end on a sentence (a budget-cut tail is trimmed) and never repeat a 3-gram: on the eval
@@ -218,9 +225,13 @@ class ChatSession:
         raise CommandError(f"unknown command {name!r}; {HELP}")
 
     # -- turns ------------------------------------------------------------------------------------------
-    def messages_for(self, user: str) -> list[dict[str, str]]:
-        """The system prompt, the recent history and the new user turn, as the model sees them."""
-        recent = self.history[-2 * self.history_turns :] if self.history_turns else []
+    def messages_for(self, user: str, *, shift: bool = False) -> list[dict[str, str]]:
+        """The system prompt, the recent history and the new user turn, as the model sees them.
+
+        `shift`: the turn is a detected change of mood, so only `shift_history_turns` exchanges are kept.
+        """
+        turns = self.shift_history_turns if shift else self.history_turns
+        recent = self.history[-2 * turns :] if turns else []
         return [
             {"role": "system", "content": self.spec.system_prompt},
             *recent,
@@ -273,7 +284,8 @@ class ChatSession:
             if on_token is not None:
                 on_token(reply)
         else:
-            reply = self._generate(user, payload["mix"], on_token)
+            shifted = getattr(decision, "shift", None) is not None
+            reply = self._generate(user, payload["mix"], on_token, shift=shifted)
         self.history += [{"role": "user", "content": user}, {"role": "assistant", "content": reply}]
         reading = None
         if self.read_replies:
@@ -282,9 +294,16 @@ class ChatSession:
             reading = shared_reply_reader(self.reply_reader).read(reply).to_json()
         return pending.model_copy(update={"reply": reply, "reply_reading": reading})
 
-    def _generate(self, user: str, mix: Mapping[str, float], on_token: Callable[[str], None] | None) -> str:
+    def _generate(
+        self,
+        user: str,
+        mix: Mapping[str, float],
+        on_token: Callable[[str], None] | None,
+        *,
+        shift: bool = False,
+    ) -> str:
         stream = self.engine.stream(
-            self.messages_for(user),
+            self.messages_for(user, shift=shift),
             dict(mix),
             max_new_tokens=self.max_new_tokens,
             temperature=self.temperature,

@@ -24,6 +24,7 @@ from emotive_agents.affect.types import LABELS, AffectClassifier, AffectReading
 from emotive_agents.errors import EmotiveError
 from emotive_agents.router.crisis import CrisisDetector
 from emotive_agents.router.policy import DEFAULT_RANGE, Policy, apply_guard_rails, load_policy
+from emotive_agents.router.shift import Shift, ShiftSettings
 from emotive_agents.router.tracker import AffectTracker
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class RouteDecision(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     reading: AffectReading  # smoothed over the conversation
-    label: str
+    label: str  # the mood answered: the smoothed label, or the new one on a detected shift
     crisis: bool
     mix: dict[str, float]
     rationale: str
@@ -63,19 +64,22 @@ class RouteDecision(BaseModel):
     crisis_matches: tuple[str, ...] = ()
     policy: str = ""
     tracker: AffectTracker = Field(default_factory=AffectTracker)  # the state after this turn
+    shift: Shift | None = None  # a confident change of mood on this turn (never on a crisis turn)
 
     @property
     def escalated(self) -> bool:
         return self.escalation is not None
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI / response-metadata form: reading (7 probabilities), label, crisis, mix, rationale."""
+        """The CLI / response-metadata form: reading (7 probabilities), label, crisis, mix, rationale,
+        shift ({from, to, strength} or None)."""
         return {
             "reading": {k: round(v, 4) for k, v in self.reading.probabilities.items()},
             "label": self.label,
             "crisis": self.crisis,
             "mix": dict(self.mix),
             "rationale": self.rationale,
+            "shift": self.shift.to_json() if self.shift is not None else None,
         }
 
 
@@ -186,6 +190,7 @@ class AffectRouter(Runnable[Any, RouteDecision]):
         crisis_detector: CrisisDetector | None = None,
         vector_set: EmotionVectorSet | None = None,
         alpha: float = 0.5,
+        shift: ShiftSettings | None = None,
         device: str = "cpu",
         engine: Any = None,
     ) -> None:
@@ -197,6 +202,7 @@ class AffectRouter(Runnable[Any, RouteDecision]):
         self.crisis_detector = crisis_detector or CrisisDetector()
         self.vector_set = vector_set
         self.alpha = alpha
+        self.shift_settings = shift or ShiftSettings()
         self.device = device
         self.engine = engine
         self._lock = threading.Lock()
@@ -248,7 +254,7 @@ class AffectRouter(Runnable[Any, RouteDecision]):
         """
         texts = user_texts(messages)
         if tracker is None:
-            tracker = AffectTracker(alpha=self.alpha)
+            tracker = AffectTracker(alpha=self.alpha, shift_settings=self.shift_settings)
             turns = texts[-MAX_REPLAY_TURNS:]
         else:
             turns = texts[-1:]
@@ -273,6 +279,7 @@ class AffectRouter(Runnable[Any, RouteDecision]):
         since = tracker.turns_since_crisis
         crisis = bool(crisis_matches) or (since is not None and since <= policy.crisis_memory_turns)
         escalation = None
+        shift = None if crisis else tracker.shift  # a crisis is never shifted away
         if crisis:
             rule, raw = "crisis", dict(policy.crisis_mix)
             if crisis_matches:
@@ -285,7 +292,9 @@ class AffectRouter(Runnable[Any, RouteDecision]):
                 why += ": escalated to the safe support message, no free generation"
             distressed = True  # the rails treat a crisis turn as distress whatever the classifier says
         else:
-            rule, raw, why = policy.select(smoothed, distressed=distressed, trend=tracker.trend)
+            rule, raw, why = policy.select(
+                smoothed, distressed=distressed, trend=tracker.trend, current=current, shift=shift
+            )
         vs = vector_set if vector_set is not None else self.vector_set
         guarded = apply_guard_rails(
             raw,
@@ -303,9 +312,17 @@ class AffectRouter(Runnable[Any, RouteDecision]):
             f"mix {_fmt_mix(guarded.mix)}",
             *guarded.notes,
         ]
+        if shift is not None:
+            parts.insert(
+                1,
+                f"mood shift {shift.from_} -> {shift.to} (this turn {current.probabilities[shift.to]:.2f},"
+                f" +{shift.strength:.2f})",
+            )
+        elif crisis and tracker.shift is not None:
+            parts.insert(1, f"mood shift to {tracker.shift.to} ignored: crisis handling stays")
         return RouteDecision(
             reading=smoothed,
-            label=smoothed.label,
+            label=shift.to if shift is not None else smoothed.label,
             crisis=crisis,
             mix=guarded.mix,
             rationale="; ".join(parts),
@@ -316,6 +333,7 @@ class AffectRouter(Runnable[Any, RouteDecision]):
             crisis_matches=tuple(crisis_matches),
             policy=policy.name,
             tracker=tracker,
+            shift=shift,
         )
 
     # -- Runnable ---------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 The state is a small pydantic object, so it can live in a LangGraph state, a session store or a cookie;
 `update` returns a new state and never mutates the old one. One neutral question after three distressed
-turns therefore still reads as distressed enough for the policy to stay gentle.
+turns therefore still reads as distressed enough for the policy to stay gentle, while a confident change
+of mood (`router.shift`) is recorded as `shift` and weighs more in the smoothed state.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from emotive_agents.affect.types import LABELS, AffectReading, reading
+from emotive_agents.router.shift import Shift, ShiftSettings, detect_shift
 
 
 class AffectTracker(BaseModel):
@@ -26,6 +28,8 @@ class AffectTracker(BaseModel):
     last_valence: float | None = None
     turns_since_crisis: int | None = None  # None: no crisis so far
     history: tuple[str, ...] = ()  # labels of the last few turns (at most 8), for the rationale
+    shift_settings: ShiftSettings = Field(default_factory=ShiftSettings)
+    shift: Shift | None = None  # the newest turn's change of mood, if it was one
 
     @property
     def smoothed(self) -> AffectReading | None:
@@ -36,7 +40,8 @@ class AffectTracker(BaseModel):
 
     def update(self, current: AffectReading, *, crisis: bool = False) -> AffectTracker:
         """The state after one more user turn."""
-        a = self.alpha
+        shift = detect_shift(self.smoothed, current, self.shift_settings)
+        a = max(self.alpha, self.shift_settings.alpha) if shift is not None else self.alpha
         if self.probabilities is None:
             probs = dict(current.probabilities)
             valence = current.valence
@@ -62,5 +67,6 @@ class AffectTracker(BaseModel):
                 "last_valence": current.valence,
                 "turns_since_crisis": since,
                 "history": (*self.history, current.label)[-8:],
+                "shift": shift,
             }
         )

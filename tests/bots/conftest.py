@@ -15,7 +15,14 @@ ESCALATION = "Please call your local emergency number or a crisis line now."
 class FakeDecision:
     """Quacks like the router's RouteDecision: reading, label, crisis, mix, rationale, escalation, current."""
 
-    def __init__(self, label: str, mix: dict[str, float], rationale: str, crisis: bool = False) -> None:
+    def __init__(
+        self,
+        label: str,
+        mix: dict[str, float],
+        rationale: str,
+        crisis: bool = False,
+        shift: dict[str, Any] | None = None,
+    ) -> None:
         self.reading = {name: (0.7 if name == label else 0.05) for name in LABELS}
         self.label = label
         self.crisis = crisis
@@ -24,6 +31,7 @@ class FakeDecision:
         self.escalation = ESCALATION if crisis else None
         # This turn alone reads the same as the conversation (the router's `current`).
         self.current = reading(self.reading)
+        self.shift = shift  # the router's Shift, in its JSON form ({from, to, strength}) or None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +40,7 @@ class FakeDecision:
             "crisis": self.crisis,
             "mix": dict(self.mix),
             "rationale": self.rationale,
+            "shift": self.shift,
         }
 
 
@@ -48,6 +57,9 @@ class FakeRouter:
             return FakeDecision("sadness", {"calm": 0.6}, "crisis language", crisis=True)
         if "ridiculous" in text or "angry" in text:
             return FakeDecision("anger", {"calm": 0.8, "patient": 0.4}, "de-escalate anger")
+        if "passed" in text:
+            shift = {"from": "fear", "to": "joy", "strength": 0.5}
+            return FakeDecision("joy", {"joy": 0.4, "calm": 0.3}, "relief", shift=shift)
         if "thank" in text:
             return FakeDecision("joy", {"joy": 0.5}, "share the joy")
         return FakeDecision("neutral", {"patient": 0.3}, "default tone")
