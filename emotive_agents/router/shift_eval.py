@@ -2,8 +2,9 @@
 
     emotive-agents route-eval-shift CONVERSATIONS.jsonl [--policy NAME] [--json]
 
-Each JSONL line: {"id", "domain", "turns": [user texts], "shift_turn": index of the turn to score,
-"shift_to": the new mood's label (null for controls), "kind": "shift" | "control" (| "steady")}. Every
+Each JSONL line: {"id", "domain", "turns": [user texts], "shift_turn": 0-based index of the turn to
+score (null: the last turn, as for controls), "shift_to": the new mood's label (null for controls),
+"kind": "shift" | "control" (| "steady")}; other fields (a "note") are ignored. Every
 conversation is replayed as the router sees it (stateless: the user turns up to `shift_turn`), under
 the shipped policy of its domain (health, support, tutor) unless `--policy` names one for all.
 
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from emotive_agents.affect.types import LABELS, NEGATIVE_LABELS
 from emotive_agents.errors import EmotiveError
@@ -42,12 +43,21 @@ class ShiftConversation(BaseModel):
     id: str
     domain: str
     turns: tuple[str, ...]
-    shift_turn: int
+    shift_turn: int = -1  # null / absent: the last turn
+
+    @field_validator("shift_turn", mode="before")
+    @classmethod
+    def _last_by_default(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return len(info.data.get("turns", ())) - 1
+        return value
     shift_to: str | None = None
     kind: Literal["shift", "control", "steady"]
 
     @model_validator(mode="after")
     def _consistent(self) -> ShiftConversation:
+        if self.shift_turn == -1:
+            object.__setattr__(self, "shift_turn", len(self.turns) - 1)
         if not 0 <= self.shift_turn < len(self.turns):
             raise ValueError(f"{self.id}: shift_turn {self.shift_turn} is outside its {len(self.turns)} turns")
         if self.kind == "shift" and self.shift_to not in LABELS:

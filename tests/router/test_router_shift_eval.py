@@ -84,3 +84,9 @@ def test_cli_on_the_tune_set_controls_stay_gentle_with_the_default_reader() -> N
     assert summary["controls_gentle"]["rate"] == 1.0
     assert summary["steady_no_shift"]["rate"] == 1.0
     assert set(summary["by_policy"]) == {"health", "support", "tutor"}
+
+
+def test_a_null_or_missing_shift_turn_scores_the_last_turn(tmp_path: Path) -> None:
+    control = {k: v for k, v in ROWS[3].items() if k != "shift_turn"}
+    rows = [{**ROWS[3], "shift_turn": None, "note": "ignored"}, control]
+    assert [c.shift_turn for c in load_conversations(write(tmp_path, rows))] == [2, 2]
