@@ -2,10 +2,12 @@
 
 Smoothing keeps one neutral question after several distressed turns gentle, but it also dilutes a
 real change ("I passed my check-up, everything is fine!" after three worried turns). A shift is
-detected when this turn's strongest *emotion* (neutral and surprise excluded: a plain or curious
-question carries no new mood to follow) belongs to another family than the smoothed label, has
-enough probability, has risen against the smoothed state, and is confident: either its probability is
-high, or the valence moved strongly in its direction. The thresholds were chosen by hand on the
+detected when an *emotion* of this turn (neutral and surprise excluded: a plain or curious question
+carries no new mood to follow) has enough probability, is the one that rose most against the smoothed
+state, belongs to another family than the smoothed label, and is confident: either its probability is
+high, or the valence moved strongly in its direction. The shift decides its own turn; the smoothed
+state is updated as usual, so the memory of distress that keeps a later neutral question gentle is
+not cut short. The thresholds were chosen by hand on the
 project-written tune conversations `data/router/shift_tune.jsonl` (docs/router.md).
 """
 
@@ -31,8 +33,9 @@ class ShiftSettings(BaseModel):
     min_gain: float = Field(default=0.10, ge=0.0, le=1.0)  # its rise over the smoothed probability
     confident_mass: float = Field(default=0.40, ge=0.0, le=1.0)  # confident by probability alone...
     min_valence_change: float = Field(default=0.30, ge=0.0, le=2.0)  # ...or by valence moving its way
-    # Weight of the shift turn in the smoothed state (the usual alpha is 0.5): the old mood fades faster.
-    alpha: float = Field(default=0.75, gt=0.0, le=1.0)
+    # Weight of the shift turn in the smoothed state, if above the tracker's alpha (0.5). Default 0.5:
+    # no extra weight (0.75 made a misread joyful turn cut a grieving user's distress memory short).
+    alpha: float = Field(default=0.5, gt=0.0, le=1.0)
 
 
 class Shift(BaseModel):
@@ -60,13 +63,18 @@ def detect_shift(
     s = settings or ShiftSettings()
     if previous is None or not s.enabled:
         return None
-    p = current.probabilities
-    to = max(SHIFT_TARGETS, key=p.__getitem__)
+    p, before = current.probabilities, previous.probabilities
     source = previous.label
+    # The new mood: of the emotions strong enough this turn, the one that rose most (two emotions can
+    # nearly tie: "fear 0.32, joy 0.31" after worried turns is relief, not more fear).
+    candidates = [label for label in SHIFT_TARGETS if p[label] >= s.min_mass]
+    if not candidates:
+        return None
+    to = max(candidates, key=lambda label: p[label] - before[label])
     if _family(to) == _family(source):
         return None
-    gain = p[to] - previous.probabilities[to]
-    if p[to] < s.min_mass or gain < s.min_gain:
+    gain = p[to] - before[to]
+    if gain < s.min_gain:
         return None
     dv = current.valence - previous.valence
     toward = VALENCE_SIGN.get(to, 0.0) * dv  # positive when valence moved in the new label's direction

@@ -64,19 +64,27 @@ def test_settings_can_disable_or_tighten_detection() -> None:
         ShiftSettings(min_mass=1.5)
 
 
-def test_the_tracker_records_the_shift_and_weighs_the_new_mood_more() -> None:
-    state = AffectTracker()
-    for _ in range(3):
-        state = state.update(worried())
-    plain = AffectTracker(shift_settings=ShiftSettings(enabled=False))
-    for _ in range(3):
-        plain = plain.update(worried())
-    happy = peaked("joy", 0.7)
-    after, diluted = state.update(happy), plain.update(happy)
-    assert after.shift is not None and after.shift.to == "joy" and diluted.shift is None
-    assert after.probabilities is not None and diluted.probabilities is not None
-    assert after.probabilities["joy"] > diluted.probabilities["joy"]
-    assert after.update(peaked("joy")).shift is None  # the next joyful turn is no longer a change
+def test_the_tracker_records_the_shift_and_can_weigh_the_new_mood_more() -> None:
+    def after_worry(settings: ShiftSettings) -> AffectTracker:
+        state = AffectTracker(shift_settings=settings)
+        for _ in range(3):
+            state = state.update(worried())
+        return state.update(peaked("joy", 0.7))
+
+    default, heavier = after_worry(ShiftSettings()), after_worry(ShiftSettings(alpha=0.75))
+    plain = after_worry(ShiftSettings(enabled=False))
+    assert default.shift is not None and default.shift.to == "joy" and plain.shift is None
+    assert default.probabilities == plain.probabilities  # by default the smoothing is unchanged
+    assert heavier.probabilities is not None and plain.probabilities is not None
+    assert heavier.probabilities["joy"] > plain.probabilities["joy"]
+    assert default.update(peaked("joy")).shift is None  # the next joyful turn is no longer a change
+
+
+def test_of_two_strong_emotions_the_one_that_rose_is_the_new_mood() -> None:
+    worry = reading({"fear": 0.7, "sadness": 0.1, "neutral": 0.1, "joy": 0.1})
+    relief = reading({"fear": 0.33, "joy": 0.32, "neutral": 0.35}, valence=0.2)
+    shift = detect_shift(worry, relief)
+    assert shift is not None and shift.to == "joy"
 
 
 def test_a_tracker_with_a_shift_round_trips_through_json() -> None:
