@@ -51,6 +51,7 @@ class ShiftConversation(BaseModel):
         if value is None:
             return len(info.data.get("turns", ())) - 1
         return value
+
     shift_to: str | None = None
     kind: Literal["shift", "control", "steady"]
 
@@ -59,7 +60,9 @@ class ShiftConversation(BaseModel):
         if self.shift_turn == -1:
             object.__setattr__(self, "shift_turn", len(self.turns) - 1)
         if not 0 <= self.shift_turn < len(self.turns):
-            raise ValueError(f"{self.id}: shift_turn {self.shift_turn} is outside its {len(self.turns)} turns")
+            raise ValueError(
+                f"{self.id}: shift_turn {self.shift_turn} is outside its {len(self.turns)} turns"
+            )
         if self.kind == "shift" and self.shift_to not in LABELS:
             raise ValueError(f"{self.id}: a shift needs shift_to, one of {LABELS}")
         return self

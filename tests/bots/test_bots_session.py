@@ -180,3 +180,28 @@ def test_reply_status_shows_the_reply_reading() -> None:
     )
     assert reply_status(record) == "[reply reads joy 0.62, valence +0.41]"
     assert reply_status(record.model_copy(update={"reply_reading": None})) == ""
+
+
+def test_on_a_mood_shift_the_model_sees_no_earlier_exchange(bot_engine, fake_router, monkeypatch) -> None:
+    session = _session(bot_engine, fake_router, history_turns=1)
+    seen: list[list[dict[str, str]]] = []
+    original = session.messages_for
+
+    def spy(user: str, *, shift: bool = False) -> list[dict[str, str]]:
+        seen.append(original(user, shift=shift))
+        return seen[-1]
+
+    monkeypatch.setattr(session, "messages_for", spy)
+    session.respond("I'm worried about my order")
+    session.respond("Can you check it?")
+    record = session.respond("It passed inspection and arrived, all good!")
+    assert record.decision["shift"] == {"from": "fear", "to": "joy", "strength": 0.5}
+    assert "shift fear -> joy" in status_line(record)
+    assert [m["role"] for m in seen[1]] == ["system", "user", "assistant", "user"]  # no shift: 1 exchange
+    assert [m["role"] for m in seen[2]] == ["system", "user"]  # the shift turn: none
+    alone = bot_engine.generate(seen[2], record.decision["mix"], max_new_tokens=8).text.strip()
+    assert record.reply == alone
+    kept = _session(bot_engine, FakeRouter(), history_turns=1, shift_history_turns=1)
+    kept.respond("I'm worried about my order")
+    roles = [m["role"] for m in kept.messages_for("It passed!", shift=True)]
+    assert roles == ["system", "user", "assistant", "user"]

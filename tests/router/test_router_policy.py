@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emotive_agents.affect.types import LABELS, NEGATIVE_LABELS, reading
-from emotive_agents.router.shift import Shift
 from emotive_agents.router.policy import (
     SHIPPED_POLICIES,
     Policy,
@@ -20,6 +19,7 @@ from emotive_agents.router.policy import (
     apply_guard_rails,
     load_policy,
 )
+from emotive_agents.router.shift import Shift
 
 # (policy, reading label, distressed, expected rule, emotions that must be positive, that must be negative)
 TABLE = [

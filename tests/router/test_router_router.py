@@ -211,3 +211,16 @@ def test_a_crisis_is_never_shifted_away_within_its_memory(keywords: KeywordClass
         decision = router.invoke(_conversation(*turns[:end]), tracker=state)
         state = decision.tracker
     assert decision.crisis and decision.shift is None and decision.tracker.shift is not None
+
+
+@pytest.mark.parametrize("policy", ["health", "support", "tutor"])
+def test_every_shipped_crisis_message_stays_a_crisis_when_a_happy_turn_follows(policy: str) -> None:
+    from emotive_agents.router.evaluate import crisis_messages
+
+    router = make(KeywordClassifier(), policy)
+    for row in crisis_messages():
+        before = router.invoke(row["text"])
+        assert before.crisis == row["crisis"], row["text"]
+        if row["crisis"]:
+            after = router.invoke(_conversation("I'm so sad", row["text"], "I'm so happy now, great!"))
+            assert after.crisis and after.rule == "crisis" and after.shift is None, row["text"]

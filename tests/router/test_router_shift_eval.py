@@ -73,7 +73,9 @@ def test_unknown_domain_needs_a_policy(tmp_path: Path) -> None:
     rows = [{**ROWS[0], "domain": "banking"}]
     with pytest.raises(EmotiveError, match="--policy"):
         evaluate(load_conversations(write(tmp_path, rows)), classifier=KeywordClassifier())
-    report = evaluate(load_conversations(write(tmp_path, rows)), policy="health", classifier=KeywordClassifier())
+    report = evaluate(
+        load_conversations(write(tmp_path, rows)), policy="health", classifier=KeywordClassifier()
+    )
     assert report["conversations"][0]["policy"] == "health"
 
 
