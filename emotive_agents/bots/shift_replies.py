@@ -59,8 +59,8 @@ def measure(
     conversations: Sequence[ShiftConversation],
     *,
     model: str = "smollm2-135m",
-    max_new_tokens: int = 48,
-    batch: int = 8,
+    max_new_tokens: int = 40,
+    batch: int = 16,
 ) -> dict[str, Any]:
     """Generate and judge (see the module docstring); greedy, so a rerun gives the same replies."""
     from emotive_agents.bots.specs import get_bot
@@ -78,8 +78,8 @@ def measure(
         d: AffectRouter(policy=d, vector_set=vs, classifier=reader, shift=ShiftSettings(enabled=False))
         for d in routers
     }
-    for r in routers.values():
-        r._classifier = reader
+    for router in routers.values():
+        router._classifier = reader  # one reader (and embedding model) for every policy
     judge = EmotionJudge()
 
     def run(requests: list[Any]) -> list[str]:
@@ -153,10 +153,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--file", type=Path, default=TUNE_SET)
     parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--max-new-tokens", type=int, default=48)
+    parser.add_argument("--max-new-tokens", type=int, default=40)
+    parser.add_argument("--batch", type=int, default=16, help="requests per batch (batching can change ties)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    report = measure(load_conversations(args.file), max_new_tokens=args.max_new_tokens)
+    report = measure(load_conversations(args.file), max_new_tokens=args.max_new_tokens, batch=args.batch)
     text = json.dumps(report, indent=1, ensure_ascii=False)
     if args.out is not None:
         args.out.write_text(text + "\n", encoding="utf-8")

@@ -80,4 +80,4 @@ def detect_shift(
     toward = VALENCE_SIGN.get(to, 0.0) * dv  # positive when valence moved in the new label's direction
     if p[to] < s.confident_mass and toward < s.min_valence_change:
         return None
-    return Shift(from_=source, to=to, strength=min(1.0, gain), valence_change=dv)
+    return Shift.model_validate({"from": source, "to": to, "strength": min(1.0, gain), "valence_change": dv})
