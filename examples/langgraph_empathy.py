@@ -3,10 +3,10 @@
 The router reads the user's emotion every turn (MiniLM + trained head + exemplars + VADER), smooths it
 over the conversation in an `AffectTracker` kept in the graph state, picks an emotion mix by policy
 (here the shipped "health" policy) and flags crises. A clear change of mood (the good news after three
-worried turns) is a `shift`: its rule answers the new mood, and the reply sees only the newest turn, so
-the worried history cannot pull the model back into sympathy. A crisis turn is answered with the
-policy's safe escalation message instead of free generation. `stream_mode="messages"` streams answers
-token by token.
+worried turns) is a `shift`: its rule answers the new mood, and the reply sees only the last exchange
+and the new turn, so the worried history cannot pull the model back into sympathy. A crisis turn is
+answered with the policy's safe escalation message instead of free generation. `stream_mode="messages"`
+streams answers token by token.
 
 Run: .venv/bin/python examples/langgraph_empathy.py   (needs langchain-core and langgraph; runs offline)
 """
@@ -50,8 +50,8 @@ def respond(state: EmpathyState) -> dict[str, list]:
     if state.get("escalation"):  # crisis under an escalating policy: the safe template, no generation
         return {"messages": [AIMessage(state["escalation"])]}
     mix = state["decision"]["mix"]
-    # On a mood shift the earlier, worried exchanges would pull a small model back into sympathy.
-    history = state["messages"][-1:] if state["decision"].get("shift") else state["messages"]
+    # On a mood shift older, worried exchanges would pull a small model back into sympathy.
+    history = state["messages"][-3:] if state["decision"].get("shift") else state["messages"]
     reply = chat.invoke([SystemMessage(SYSTEM), *history], emotion=mix)
     return {"messages": [reply]}
 

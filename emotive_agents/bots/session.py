@@ -169,7 +169,7 @@ class ChatSession:
         no_repeat_ngram_size: int = 3,
         read_replies: bool = True,
         reply_reader: str = "ensemble",
-        shift_history_turns: int = 0,
+        shift_history_turns: int = 1,
     ) -> None:
         self.spec = spec
         self.engine = engine
@@ -180,8 +180,8 @@ class ChatSession:
         # Earlier user/bot exchanges the model sees; the router always reads the whole conversation.
         # One by default: a 135M model given longer histories tends to copy its earlier replies.
         self.history_turns = history_turns
-        # On a detected mood shift the model sees fewer earlier exchanges (none by default): replies
-        # written for the old mood would pull a small model back into it (docs/router.md).
+        # On a detected mood shift the model sees at most this many earlier exchanges (one by default):
+        # older replies written for the old mood pull a small model back into it (docs/router.md).
         self.shift_history_turns = min(shift_history_turns, history_turns)
         self.history: list[dict[str, str]] = []
         self.override: dict[str, float] | None = None

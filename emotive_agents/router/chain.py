@@ -3,8 +3,9 @@
 Every answer's `response_metadata["decision"]` is the decision's JSON (on the first streamed chunk, so
 it adds up once when chunks are summed). A crisis turn under an escalating policy returns the policy's
 escalation message and never calls the model. On a detected mood shift the model sees the system
-messages and only the last `shift_keep_turns` exchanges before the new turn (none by default): replies
-written for the old mood would pull a small model back into it (docs/router.md).
+messages and only the last `shift_keep_turns` exchanges before the new turn (one by default): older
+replies written for the old mood pull a small model back into it; with none at all it mirrors the
+user's new negative mood more often (measured in docs/router.md).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class EmpatheticChain(Runnable[Any, AIMessage]):
     """messages -> AIMessage, steered per turn by an AffectRouter (see module docstring)."""
 
     def __init__(
-        self, router: AffectRouter, model: BaseChatModel, *, shift_keep_turns: int | None = 0
+        self, router: AffectRouter, model: BaseChatModel, *, shift_keep_turns: int | None = 1
     ) -> None:
         if "emotion" not in type(model).model_fields:
             raise TypeError(
@@ -154,7 +155,7 @@ class EmpatheticChain(Runnable[Any, AIMessage]):
 
 
 def empathetic_chain(
-    router: AffectRouter, model: BaseChatModel, *, shift_keep_turns: int | None = 0
+    router: AffectRouter, model: BaseChatModel, *, shift_keep_turns: int | None = 1
 ) -> EmpatheticChain:
     """messages -> AIMessage steered by `router`'s decision each turn (also what `router | model` builds)."""
     return EmpatheticChain(router, model, shift_keep_turns=shift_keep_turns)

@@ -182,8 +182,10 @@ def test_reply_status_shows_the_reply_reading() -> None:
     assert reply_status(record.model_copy(update={"reply_reading": None})) == ""
 
 
-def test_on_a_mood_shift_the_model_sees_no_earlier_exchange(bot_engine, fake_router, monkeypatch) -> None:
-    session = _session(bot_engine, fake_router, history_turns=1)
+def test_on_a_mood_shift_the_model_sees_at_most_one_earlier_exchange(
+    bot_engine, fake_router, monkeypatch
+) -> None:
+    session = _session(bot_engine, fake_router, history_turns=2)
     seen: list[list[dict[str, str]]] = []
     original = session.messages_for
 
@@ -197,11 +199,11 @@ def test_on_a_mood_shift_the_model_sees_no_earlier_exchange(bot_engine, fake_rou
     record = session.respond("It passed inspection and arrived, all good!")
     assert record.decision["shift"] == {"from": "fear", "to": "joy", "strength": 0.5}
     assert "shift fear -> joy" in status_line(record)
-    assert [m["role"] for m in seen[1]] == ["system", "user", "assistant", "user"]  # no shift: 1 exchange
-    assert [m["role"] for m in seen[2]] == ["system", "user"]  # the shift turn: none
+    assert [m["role"] for m in seen[1]] == ["system", "user", "assistant", "user"]
+    assert [m["role"] for m in seen[2]] == ["system", "user", "assistant", "user"]  # 1, not 2, on a shift
+    assert seen[2][1]["content"] == "Can you check it?"
     alone = bot_engine.generate(seen[2], record.decision["mix"], max_new_tokens=8).text.strip()
     assert record.reply == alone
-    kept = _session(bot_engine, FakeRouter(), history_turns=1, shift_history_turns=1)
-    kept.respond("I'm worried about my order")
-    roles = [m["role"] for m in kept.messages_for("It passed!", shift=True)]
-    assert roles == ["system", "user", "assistant", "user"]
+    none = _session(bot_engine, FakeRouter(), history_turns=2, shift_history_turns=0)
+    none.respond("I'm worried about my order")
+    assert [m["role"] for m in none.messages_for("It passed!", shift=True)] == ["system", "user"]
