@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
+from _bots_fakes import BOT_EMOTIONS, ESCALATION, FakeRouter
 from _tiny import LLAMA_LAYERS, SIMPLE_TEMPLATE, build_tiny_llama, make_tokenizer, random_vectors
-from conftest import BOT_EMOTIONS, ESCALATION, FakeRouter
 from typer.testing import CliRunner
 
 import emotive_agents.bots.factory as factory

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ESCALATION, FakeRouter
+from _bots_fakes import ESCALATION, FakeRouter
 
 from emotive_agents.bots import ChatSession, CommandError, get_bot, status_line
 from emotive_agents.bots.session import parse_override
@@ -202,7 +202,9 @@ def test_on_a_mood_shift_the_model_sees_at_most_one_earlier_exchange(
     assert [m["role"] for m in seen[1]] == ["system", "user", "assistant", "user"]
     assert [m["role"] for m in seen[2]] == ["system", "user", "assistant", "user"]  # 1, not 2, on a shift
     assert seen[2][1]["content"] == "Can you check it?"
-    alone = bot_engine.generate(seen[2], record.decision["mix"], max_new_tokens=8).text.strip()
+    alone = bot_engine.generate(
+        seen[2], record.decision["mix"], max_new_tokens=8, **session.sampling
+    ).text.strip()
     assert record.reply == alone
     none = _session(bot_engine, FakeRouter(), history_turns=2, shift_history_turns=0)
     none.respond("I'm worried about my order")
