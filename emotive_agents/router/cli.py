@@ -66,8 +66,10 @@ def read_messages_file(path: Path) -> list[str]:
 
 
 def _human(decision: Any) -> str:
+    risk = decision.risk
     lines = [
-        f"label: {decision.label}   crisis: {decision.crisis}",
+        f"label: {decision.label}   crisis: {decision.crisis}"
+        + (f"   risk: {risk.category} {risk.score:.2f} ({', '.join(risk.detectors)})" if decision.crisis else ""),
         "mix: " + (", ".join(f"{k}={v:+.2f}" for k, v in decision.mix.items()) or "(unsteered)"),
         f"why: {decision.rationale}",
     ]
@@ -114,5 +116,8 @@ def route(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `route` command to the main CLI."""
+    """Add the `route` and `route-eval-risk` commands to the main CLI."""
+    from emotive_agents.router.risk_eval import route_eval_risk
+
     app.command("route")(route)
+    app.command("route-eval-risk")(route_eval_risk)
