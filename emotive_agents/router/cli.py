@@ -69,7 +69,11 @@ def _human(decision: Any) -> str:
     risk = decision.risk
     lines = [
         f"label: {decision.label}   crisis: {decision.crisis}"
-        + (f"   risk: {risk.category} {risk.score:.2f} ({', '.join(risk.detectors)})" if decision.crisis else ""),
+        + (
+            f"   risk: {risk.category} {risk.score:.2f} ({', '.join(risk.detectors)})"
+            if decision.crisis
+            else ""
+        ),
         "mix: " + (", ".join(f"{k}={v:+.2f}" for k, v in decision.mix.items()) or "(unsteered)"),
         f"why: {decision.rationale}",
     ]

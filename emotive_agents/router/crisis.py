@@ -4,7 +4,8 @@
    their own (other languages, local slang) with `extra_patterns` / `category_patterns` and
    `extra_idioms`. Idioms only remove a hit that lies wholly inside them, so "this exam is killing me"
    cannot trigger while "I want to die for real" still does. Past, fictional, news or game framing
-   lowers a hit below the alarm line unless its sentence has a present-tense first-person anchor.
+   in the hit's sentence lowers it below the alarm line unless the hit's clause has a present-tense
+   first-person anchor ("I want", "I'm going to", "tonight", "again") or the hit is quoted.
 2. **Meaning** (`risk_semantic`): MiniLM embeddings + a trained head, on the message, each sentence and
    each pair of sentences, catching the wordings no pattern knows.
 3. **Conversation**: the last user turns read together, and a risk level that accumulates over turns,
@@ -33,9 +34,12 @@ from emotive_agents.router.risk import (
 )
 from emotive_agents.router.risk_patterns import (
     CATEGORY_PATTERNS,
+    CLAUSE_SPLIT,
     FRAMING_CUES,
     IDIOM_PATTERNS,
+    PAST_IN_CLAUSE,
     PRESENT_ANCHORS,
+    PRESENT_TIME,
     RELATION,
     compile_all,
 )
@@ -51,6 +55,9 @@ FRAMED_SCORE = 0.35  # a hit framed as past, fiction, news or a game: below the 
 CONTEXT_TURNS = 2  # earlier user turns read together with the newest one
 
 
+_CLAUSE = re.compile(CLAUSE_SPLIT, re.IGNORECASE)
+_PAST = re.compile(PAST_IN_CLAUSE, re.IGNORECASE)
+_NOW = re.compile(PRESENT_TIME, re.IGNORECASE)
 _QUOTE = re.compile(r"\"[^\"]+\"|“[^”]+”")
 
 
@@ -98,7 +105,9 @@ class CrisisDetector(BaseModel):
 
     def model_post_init(self, context: object, /) -> None:
         shipped = self.patterns == CRISIS_PATTERNS
-        table: dict[str, tuple[str, ...]] = dict(CATEGORY_PATTERNS) if shipped else {UNSPECIFIED: self.patterns}
+        table: dict[str, tuple[str, ...]] = (
+            dict(CATEGORY_PATTERNS) if shipped else {UNSPECIFIED: self.patterns}
+        )
         for category, extra in self.category_patterns.items():
             table[category] = (*table.get(category, ()), *extra)
         table[UNSPECIFIED] = (*table.get(UNSPECIFIED, ()), *self.extra_patterns)
@@ -127,15 +136,24 @@ class CrisisDetector(BaseModel):
     def _anchored(self, sentence: str) -> bool:
         return any(a.search(sentence) for a in self._anchors)
 
+    def _anchored_at(self, sentence: str, start: int, end: int) -> bool:
+        """A present anchor in the clause(s) the hit spans (not elsewhere in the sentence)."""
+        cuts = [0, *(m.end() for m in _CLAUSE.finditer(sentence)), len(sentence) + 1]
+        lo = max(c for c in cuts if c <= start)
+        hi = min(c for c in cuts if c >= end) if any(c >= end for c in cuts) else len(sentence)
+        clause = sentence[lo:hi]
+        if _PAST.search(clause) and not _NOW.search(clause):
+            return False
+        return self._anchored(clause)
+
     def pattern_hits(self, text: str) -> list[tuple[str, str, float]]:
         """(category, phrase, score) for every hit not wholly inside an idiom; framed hits score low."""
         clean = normalise(text)
-        framing = self._framing_of(clean)
         related = bool(self._relation.search(clean))
         hits: list[tuple[str, str, float]] = []
         for sentence in sentences(clean):
+            framing = self._framing_of(sentence)  # framing counts in the hit's own sentence only
             idiom_spans = [m.span() for idiom in self._idioms for m in idiom.finditer(sentence)]
-            anchored = self._anchored(sentence)
             for category, pattern in self._by_category:
                 for m in pattern.finditer(sentence):
                     if any(a <= m.start() and m.end() <= b for a, b in idiom_spans):
@@ -144,7 +162,7 @@ class CrisisDetector(BaseModel):
                     if category == "third_party":
                         framed = bool(framing) and (not related or "past_resolved" in framing)
                     else:
-                        framed = bool(framing) and (not anchored or quoted)
+                        framed = bool(framing) and (quoted or not self._anchored_at(sentence, *m.span()))
                     hits.append((category, m.group(0), FRAMED_SCORE if framed else PATTERN_SCORE))
         return hits
 

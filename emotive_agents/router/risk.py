@@ -9,6 +9,7 @@ the category picks the escalation text (third-party risk gets guidance on helpin
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -80,7 +81,7 @@ def units(text: str) -> list[str]:
     out = [text.strip()]
     if len(parts) > 1:
         out += parts
-        out += [f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False)] if len(parts) > 2 else []
+        out += [f"{a} {b}" for a, b in itertools.pairwise(parts)] if len(parts) > 2 else []
     return list(dict.fromkeys(u for u in out if u))
 
 

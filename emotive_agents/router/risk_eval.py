@@ -75,7 +75,8 @@ def evaluate_risk(data: dict[str, list[dict[str, Any]]], detector: Any = None) -
         report["recall"] = {
             "overall": {"hit": sum(hits), "n": len(hits), "rate": round(sum(hits) / len(hits), 4)},
             "by_category": {
-                c: {"hit": sum(v), "n": len(v), "rate": round(sum(v) / len(v), 4)} for c, v in sorted(by.items())
+                c: {"hit": sum(v), "n": len(v), "rate": round(sum(v) / len(v), 4)}
+                for c, v in sorted(by.items())
             },
             "missed": missed,
         }
@@ -109,7 +110,12 @@ def evaluate_risk(data: dict[str, list[dict[str, Any]]], detector: Any = None) -
             else:
                 outcome = "on_time" if flagged == target else ("early" if flagged < target else "late")
             rows.append(
-                {"id": conv.get("id", number), "escalate_at": target, "flagged_at": flagged, "outcome": outcome}
+                {
+                    "id": conv.get("id", number),
+                    "escalate_at": target,
+                    "flagged_at": flagged,
+                    "outcome": outcome,
+                }
             )
         counts: dict[str, int] = defaultdict(int)
         for r in rows:

@@ -28,6 +28,7 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(wouldn'?t|would\s+not|don'?t)\s+(mind|care)\s+if\s+i\s+(died|was\s+dead|didn'?t\s+wake|never\s+woke)",
         r"\b(stop|cease)\s+(existing|to\s+exist)\b",
         r"\b(rather|want\s+to)\s+(just\s+)?not\s+be\s+alive\b",
+        r"\b(hope|wish|pray)\b.*\b(takes|kills|finishes)\s+me\b",
     ),
     "active_ideation": (
         r"\b(i'?m|i\s+am|im|feel(ing)?|felt|been|get|getting|go|going|am)\s+(so\s+|really\s+|very\s+|quite\s+|"
@@ -59,10 +60,14 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(saving|saved|stockpil(e|ed|ing)|hoard(ed|ing))\s+(up\s+)?(my\s+)?(pills|meds|tablets|medication|"
         r"antidepressants|sleeping\s+pills)\b",
         r"\b(pills|tablets|blade|razor|rope|gun)\s+(are\s+|is\s+)?(ready|in\s+my\s+hand|lined\s+up)\b",
+        r"\b(i\s+have|i'?ve\s+got|i\s+got)\s+(the|my|all\s+my|enough)\s+(\w+\s+)?(pills|tablets|meds|rope|gun|blade|"
+        r"razor)\b.*\b(going\s+to|gonna|will|'ll)\s+(take|use|swallow|do\s+it)\b",
         r"\btonight'?s\s+the\s+night\b",
         r"\b(picked|chosen|set)\s+a\s+date\b.*\b(end|die|do\s+it|it'?s)\b",
         r"\b(lethal|fatal)\s+dose\b.*\b(for\s+(me|tonight|myself)|to\s+kill\s+me|would\s+kill\s+me)\b",
         r"\b(dose|much|many)\b.*\bwould\s+kill\s+me\b",
+        r"\b(lethal|fatal|deadly)\b.*\b(i\s+have|i'?ve\s+got)\s+enough\b",
+        r"\b(edge|ledge)\s+of\s+(the|a)\s+(cliff|roof|bridge|building|platform)\b",
     ),
     "preparatory_behaviour": (
         r"\b(goodbye|suicide)\s+(letters?|notes?|messages?|videos?)\b",
@@ -72,8 +77,12 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(won'?t|will\s+not)\s+(be\s+)?(need|needing)\s+(it|them|these|this|my\s+\w+)\s+"
         r"(anymore|after|much\s+longer|soon)\b",
         r"\bone\s+last\s+time\b",
+        r"\b(gave|giving|give|given)\s+(\w+\s+){0,4}away\b.*\b(won'?t|will\s+not)\s+(be\s+)?need",
+        r"\b(watch|read|open|find)\s+(it\s+|them\s+)?after(wards)?\s*[.!]?$",
+        r"\bplann?(ed|ing)\s+my\s+(own\s+)?funeral\b",
         r"\b(put(ting)?|get(ting)?|sort(ed|ing)?)\s+(out\s+)?my\s+affairs\s+in\s+order\b",
-        r"\bsort(ed|ing)?\s+out\s+my\s+affairs\b",
+        r"\bsort(ed|ing)?\s+out\s+my\s+affairs\b(?!\s+(before|for)\s+(the|my|our)\s+(house\s+)?(move|trip|holiday|"
+        r"wedding|surgery|operation|baby))",
         r"\b(say|said|saying)\s+(my\s+)?goodbyes?\s+to\s+(everyone|people|everybody)\b(?!.*\b(moving|move|leaving\s+for|trip))",
     ),
     "nssi": (
@@ -82,7 +91,9 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bself[\s-]?harm(ing|ed)\b",
         r"\b(i|i'?ve|been|started|start|keep|to|my)\s+(\w+\s+)?self[\s-]?harm\b|\bself[\s-]?harm\s+(urges?|again)\b",
         r"\b(started|start|began)\s+cutting\b|\bcutting\s+(again|deeper)\b|\bcut\s+(again|deeper)\b",
-        r"\b(cut|burn|scratch|scratched|carve|carved)\s+(my\s+)?(arms?|wrists?|thighs?|legs?|stomach|skin)\b",
+        r"\b(cut|cutting|burn|burning|scratch|scratching|scratched|carve|carved|carving)\s+(my\s+|into\s+my\s+)?"
+        r"(arms?|wrists?|thighs?|legs?|stomach|skin)\b",
+        r"\bcarv(e|ed|ing)\s+(\w+\s+){0,2}into\s+my\s+(skin|arms?|wrists?|legs?|thighs?)\b",
         r"\b(hide|hiding|cover|covering)\s+(my\s+|the\s+)?(cuts|scars|marks|wounds)\b",
         r"\burges?\s+to\s+(cut|self[\s-]?harm|hurt\s+myself|burn)\b",
     ),
@@ -118,6 +129,7 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(checking|check)\s+out\s+early\b",
         r"\bpull(ing)?\s+the\s+plug\s+on\s+myself\b",
         r"\bmake\s+it\s+permanent\b",
+        r"\blast\s+time\s+(you'?ll|you\s+will|anyone\s+will)\s+(hear|see)\s+(from\s+)?me\b",
         r"\b(one\s+less|no\s+more)\s+(problem|burden)\s+(in|for)\b",
     ),
     "third_party": (
@@ -144,6 +156,7 @@ IDIOM_PATTERNS: tuple[str, ...] = (
     r"\b(going\s+to|gonna)\s+die\s+(from|of)\s+(this|the|a|my)\s+(flu|cold|cough|fever|heat|boredom)\b",
     r"\b(bored|scared|frightened|worried|tickled|loved|stressed)\s+to\s+death\b",
     r"\bdie\s+(of|from)\s+(embarrassment|boredom|shame|laughter|laughing)\b",
+    r"\b(going\s+to|gonna)\s+die\s+if\s+i\s+(don'?t|do\s+not|can'?t)\s+(get|have|eat|drink)\b",
     r"\bi'?m\s+dead\s*(lol|lmao|😂|💀)",
     r"\b(lol|lmao)\s+i'?m\s+dead\b",
     r"\bdrop[\s-]dead\s+gorgeous\b",
@@ -153,7 +166,8 @@ IDIOM_PATTERNS: tuple[str, ...] = (
 
 # Framing that may lower a pattern hit (never one with a present anchor in its sentence).
 FRAMING_CUES: dict[str, str] = {
-    "past_resolved": r"\b(years?|months?|decades?)\s+ago\b|\bused\s+to\b|\bback\s+(then|in)\b|\bwhen\s+i\s+was\s+"
+    "past_resolved": r"\b(years?|months?|decades?|long)\s+ago\b|\bused\s+to\b|\bback\s+(then|in)\b"
+    r"|\bwhen\s+i\s+was\s+"
     r"(younger|little|a\s+(kid|child|teen|teenager)|\d+)\b|\b(in|since)\s+(19|20)\d\d\b|\brecover(ed|y|ing)\b"
     r"|\bwhen\s+i\s+was\b|\bsince\s+i\s+last\b|\bbetter\s+place\b|\bin\s+remission\b|\bclean\s+for\b|\bsurviv(ed|or)\b|\blong\s+behind\s+me\b|\b(don'?t|no\s+longer)"
     r"\s+feel\s+(that\s+way|suicidal)\b|\bi'?m\s+(doing\s+)?(well|better|fine|okay|ok|healthy|stable|happy)"
@@ -173,10 +187,15 @@ FRAMING_CUES: dict[str, str] = {
 # A present-tense first-person anchor in the sentence keeps a hit at full strength whatever the framing.
 PRESENT_ANCHORS: tuple[str, ...] = (
     r"\bi\s*(?:'m|am|m)\s+(?:going|gonna|about|planning|ready|thinking|considering|tempted|close|standing|"
-    r"sitting|done|on\s+the)\b",
-    r"\bi\s+(?:just\s+|really\s+|still\s+)?(?:want|wanna|need|plan|intend|keep|will|'ll|can'?t\s+stop)\b",
-    r"\bi(?:'ve|\s+have)\s+(?:got|decided|been\s+(?:thinking|planning|cutting|saving|stockpiling|hurting|"
-    r"self))",
+    r"sitting|done|on\s+the|feeling|having|still)\b",
+    r"\bi\s+(?:just\s+|really\s+|still\s+|honestly\s+|seriously\s+)?(?:want|wanna|need|plan|intend|keep|will|"
+    r"'ll|can'?t\s+stop|wish|hope|feel|think|have\s+(?:the|a|my|enough))\b",
+    r"\bi\s+(?:do\s+not|don'?t|can'?t|cannot|won'?t|will\s+not)\s+(?:want|wanna|see|go\s+on|take|cope|do\s+this|"
+    r"keep|be\s+(?:around|here|alive))\b",
+    r"\bi(?:'ve|\s+have)\s+(?:got|decided|made|just\s+\w+|already\s+\w+|written|bought|been\s+(?:thinking|"
+    r"planning|cutting|saving|stockpiling|hurting|self|burning|giving))",
+    r"\b(?:better\s+off|happier)\s+(?:dead|without\s+me)\b",
+    r"\bi\s*(?:'m|am)\s+(?:so\s+|too\s+|really\s+|just\s+)?(?:tired|sick|done|ready)\b",
     r"\b(?:tonight|right\s+now|this\s+(?:week|weekend)|tomorrow)\b",
     r"\bagain\b",
 )
@@ -188,6 +207,18 @@ RELATION = (
     r"niece|neighbou?r|mate|classmate|teen|teenager|sibling|parent|care)\b|\b(a|one\s+of\s+(my|the)|someone\s+in"
     r"\s+my)\s+(\w+\s+)?(kid|child|student|girl|boy|classmate|friend|employees?|students|group|class)\b"
 )
+
+
+# A past marker in the hit's own clause frames it whatever else the clause says, unless the clause
+# also names the present ("used to think they'd be better off without me" vs "... and tonight I will").
+PAST_IN_CLAUSE = (
+    r"\bused\s+to\b|\b(years?|months?|decades?|long)\s+ago\b|\bwhen\s+i\s+was\b|\bback\s+(then|in)\b"
+    r"|\bi\s+once\b"
+)
+PRESENT_TIME = r"\b(tonight|right\s+now|today|again|still|anymore|now)\b"
+
+# Clauses: a present anchor counts in the clause of the hit ("years ago I ..., and tonight I'm going to").
+CLAUSE_SPLIT = r",|;|:|\s+-\s+|\b(?:and|but|so|because|although|though)\b"
 
 
 def compile_all(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:

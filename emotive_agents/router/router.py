@@ -71,7 +71,7 @@ class RouteDecision(BaseModel):
         return self.escalation is not None
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI / response-metadata form: reading (7 probabilities), label, crisis, risk, mix, rationale."""
+        """CLI / response-metadata form: reading (7 probabilities), label, crisis, risk, mix, rationale."""
         return {
             "reading": {k: round(v, 4) for k, v in self.reading.probabilities.items()},
             "label": self.label,

@@ -1,4 +1,4 @@
-"""Affect over a conversation: smoothing of the user's readings, a valence trend, crisis memory and risk level.
+"""Affect over a conversation: smoothed readings, a valence trend, crisis memory and the risk level.
 
 The state is a small pydantic object, so it can live in a LangGraph state, a session store or a cookie;
 `update` returns a new state and never mutates the old one. One neutral question after three distressed
@@ -70,7 +70,9 @@ class AffectTracker(BaseModel):
                 "trend": max(-2.0, min(2.0, trend)),
                 "last_valence": current.valence,
                 "turns_since_crisis": since,
-                "crisis_category": (crisis_category or self.crisis_category) if crisis else self.crisis_category,
+                "crisis_category": (crisis_category or self.crisis_category)
+                if crisis
+                else self.crisis_category,
                 "risk_level": self.risk_level if risk_level is None else max(0.0, risk_level),
                 "history": (*self.history, current.label)[-8:],
             }

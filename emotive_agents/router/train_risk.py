@@ -8,9 +8,12 @@ and every train negative with each of its sentences and sentence pairs ("none"),
 that a sentence lifted from a story or a recovered past is not a crisis. Multinomial logistic
 regression, full-batch L-BFGS from zeros (deterministic: re-running reproduces the weights).
 
-Thresholds, on the tune split, recall first: the message threshold is the largest that still flags
-every tune positive the unframed patterns miss, times a safety margin; the conversation parameters
-are the grid point that flags the corpus's conversations at their turn, then fewest early or false.
+Thresholds, on the tune split, recall first within a false-alarm budget: the message threshold is the
+one with the highest tune recall (patterns and head together) whose tune false-alarm rate stays within
+FALSE_ALARM_BUDGET (the lowest such threshold, i.e. the most recall the budget buys). Flagging every
+tune positive would flag most hard negatives too (the card's `tune_grid` shows it). The conversation
+parameters are the grid point that flags the corpus's conversations at their turn, then the fewest
+early or false flags, then the fewest late ones.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import argparse
 import hashlib
 import itertools
 import json
+import math
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
@@ -32,8 +36,22 @@ from emotive_agents.router.risk_semantic import HEAD_DIR, RiskHead, SemanticRisk
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "data" / "router" / "risk"
 CLASSES: tuple[str, ...] = (NO_RISK, *RISK_CATEGORIES)
-MARGIN = 0.85  # the threshold is this fraction of the lowest tune positive's score
-L2 = 1e-3
+FALSE_ALARM_BUDGET = 0.10  # twice the 5 % goal: recall comes first
+L2 = 1e-4
+
+
+class CachedEmbedder:
+    """Embeds each text once (the threshold search re-reads the same texts many times)."""
+
+    def __init__(self, embedder: Any) -> None:
+        self.embedder = embedder
+        self.cache: dict[str, torch.Tensor] = {}
+
+    def embed(self, texts: Sequence[str]) -> torch.Tensor:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if missing:
+            self.cache.update(zip(missing, self.embedder.embed(missing).clone(), strict=True))
+        return torch.stack([self.cache[t] for t in texts]) if texts else torch.zeros(0, 384)
 
 
 def load_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -106,7 +124,7 @@ def train(out: Path, directory: Path = CORPUS_DIR) -> dict[str, Any]:
 
     torch.manual_seed(0)
     data = corpus(directory)
-    embedder = default_embedder("cpu")
+    embedder = CachedEmbedder(default_embedder("cpu"))
     texts, labels = training_rows(data)
     x = embedder.embed(texts).clone()  # out of inference mode, for autograd
     w, b = fit(x, torch.tensor(labels))
@@ -129,12 +147,20 @@ def train(out: Path, directory: Path = CORPUS_DIR) -> dict[str, Any]:
         neg_raw = [detector.semantic_score(r["text"])[0] for r in tune_neg]
         by_patterns = [any(s >= 0.5 for _, _, s in detector.pattern_hits(r["text"])) for r in tune_pos]
         neg_patterns = [any(s >= 0.5 for _, _, s in detector.pattern_hits(r["text"])) for r in tune_neg]
-    needed = [s for s, p in zip(pos_raw, by_patterns, strict=True) if not p]
-    threshold = round(MARGIN * min(needed), 4) if needed else 0.5
-    grid = []
-    for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, threshold):
+
+    def rates(t: float) -> tuple[float, float]:
         recall = sum(p or s >= t for s, p in zip(pos_raw, by_patterns, strict=True)) / len(tune_pos)
         alarms = sum(p or s >= t for s, p in zip(neg_raw, neg_patterns, strict=True)) / len(tune_neg)
+        return recall, alarms
+
+    candidates = sorted({round(s, 4) for s in pos_raw + neg_raw} | {0.5})
+    within = [t for t in candidates if rates(t)[1] <= FALSE_ALARM_BUDGET]
+    threshold = min(within, key=lambda t: (-rates(t)[0], rates(t)[1], t)) if within else 0.5
+    grid = []
+    needed = [s for s, p in zip(pos_raw, by_patterns, strict=True) if not p]
+    every = math.floor(min(needed) * 1e4) / 1e4 if needed else 0.5
+    for t in sorted({0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, threshold, every}):
+        recall, alarms = rates(t)
         grid.append({"threshold": t, "tune_recall": round(recall, 4), "tune_false_alarms": round(alarms, 4)})
     card = {**base, "threshold": threshold, "context_threshold": threshold}
     best: tuple[tuple[int, int, int], dict[str, float]] | None = None
@@ -166,11 +192,13 @@ def train(out: Path, directory: Path = CORPUS_DIR) -> dict[str, Any]:
             "corpus_sha256": digest.hexdigest(),
             "training_rows": len(texts),
             "l2": L2,
-            "margin": MARGIN,
+            "false_alarm_budget": FALSE_ALARM_BUDGET,
+            "tune_recall": round(rates(threshold)[0], 4),
+            "tune_false_alarms": round(rates(threshold)[1], 4),
             "tune_grid": grid,
             "conversation_choice": {"ok": best[0][0], "early_or_false": -best[0][1], "late": -best[0][2]},
             "embedder": "all-MiniLM-L6-v2 (mean-pooled, L2-normalised)",
-            "command": "python -m emotive_agents.router.train_risk --out emotive_agents/data/router/risk_head",
+            "command": "python -m emotive_agents.router.train_risk",
         }
     )
     write_head(out, w, b, card)

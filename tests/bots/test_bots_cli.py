@@ -64,7 +64,7 @@ def test_scripted_json_prints_one_object_per_turn(tmp_path: Path, tiny_dirs, scr
     assert [row["user"] for row in rows] == ["Hello", "This is ridiculous!", "I want to end it all"]
     for row in rows:
         assert set(row) == {"user", "reply", "decision"}
-        assert set(row["decision"]) == {"reading", "label", "crisis", "mix", "rationale"}
+        assert set(row["decision"]) == {"reading", "label", "crisis", "risk", "mix", "rationale"}
     assert rows[1]["decision"]["mix"] == {"calm": 0.8, "patient": 0.4}
     assert rows[2]["decision"]["crisis"] is True and rows[2]["reply"] == ESCALATION
 
