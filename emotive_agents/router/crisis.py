@@ -53,6 +53,9 @@ ALARM = 0.5  # every layer's score is on this scale: at or above it the turn is 
 PATTERN_SCORE = 0.95
 FRAMED_SCORE = 0.35  # a hit framed as past, fiction, news or a game: below the line, the meaning decides
 CONTEXT_TURNS = 2  # earlier user turns read together with the newest one
+# In a conversation the affect reader finds distressed, a turn this close to the line is flagged: an
+# ambiguous act ("I've written the letters") after several sad turns is what a counsellor escalates.
+DISTRESSED_FLOOR = 0.4
 
 
 _CLAUSE = re.compile(CLAUSE_SPLIT, re.IGNORECASE)
@@ -188,9 +191,12 @@ class CrisisDetector(BaseModel):
         return best
 
     # -- the turn -----------------------------------------------------------------------------------
-    def detect(self, text: str, context: Sequence[str] = (), level: float = 0.0) -> CrisisResult:
+    def detect(
+        self, text: str, context: Sequence[str] = (), level: float = 0.0, *, distressed: bool = False
+    ) -> CrisisResult:
         """Assess one user turn; `context` are the earlier user turns (oldest first), `level` the
-        conversation's accumulated risk before this turn (`CrisisResult.level` after it)."""
+        conversation's accumulated risk before this turn (`CrisisResult.level` after it), `distressed`
+        whether the affect reader found the earlier turns distressed (the router passes it)."""
         hits = self.pattern_hits(text)
         layer: dict[str, tuple[float, str, str]] = {}
         if hits:
@@ -211,6 +217,12 @@ class CrisisDetector(BaseModel):
                     raw.category,
                     f"the last {len(earlier) + 1} user turns read together",
                 )
+        if distressed and DISTRESSED_FLOOR <= own < ALARM:
+            layer["distress"] = (
+                ALARM + 0.01,
+                layer.get("semantic", (0.0, NO_RISK, ""))[1],
+                f"a risk signal ({own:.2f}) in a conversation read as distressed",
+            )
         new_level = level
         if card is not None:
             added = own if own >= card.accumulate_floor else 0.0
@@ -276,11 +288,16 @@ class CrisisDetector(BaseModel):
         """Each text alone (no conversation context)."""
         return [self.detect(t) for t in texts]
 
-    def detect_conversation(self, turns: Sequence[str], level: float = 0.0) -> list[CrisisResult]:
-        """Each user turn in order, with the earlier turns as context and the level carried along."""
+    def detect_conversation(
+        self, turns: Sequence[str], level: float = 0.0, distressed: Sequence[bool] | None = None
+    ) -> list[CrisisResult]:
+        """Each user turn in order, with the earlier turns as context and the level carried along
+        (`distressed[i]`: the affect reader's view of the turns before turn i; the router's is used
+        when it routes)."""
         out = []
         for i, text in enumerate(turns):
-            result = self.detect(text, turns[max(0, i - CONTEXT_TURNS) : i], level)
+            flag = bool(distressed[i]) if distressed is not None else False
+            result = self.detect(text, turns[max(0, i - CONTEXT_TURNS) : i], level, distressed=flag)
             level = result.level
             out.append(result)
         return out

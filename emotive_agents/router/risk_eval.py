@@ -7,8 +7,10 @@ DIR holds (any may be missing, at least one must be there):
 
 It prints recall per category, false alarms per negative kind, and for each conversation the turn it
 was first flagged at: on time, early, late, missed (or a false alarm when `escalate_at` is null).
-Conversations are read as the router reads them (each turn with the earlier ones as context, the risk
-level carried along). `--split tune` keeps only rows whose "split" is "tune" (the project corpus).
+Conversations are read by the router itself (`AffectRouter(policy="health")`, its default reader: each
+turn with the earlier ones as context, the risk level carried along, and the reader's distress test on
+the earlier turns); with `--patterns-only`, by the pattern layer alone. `--split tune` keeps only rows
+whose "split" is "tune" (the project corpus).
 """
 
 from __future__ import annotations
@@ -57,8 +59,24 @@ def load_risk_set(directory: Path, split: str | None = None) -> dict[str, list[d
     return out
 
 
-def evaluate_risk(data: dict[str, list[dict[str, Any]]], detector: Any = None) -> dict[str, Any]:
-    """Recall by category, false alarms by kind, and the conversations' first flagged turn."""
+def _first_flag(turns: list[str], detector: Any, router: Any) -> int | None:
+    if router is None:
+        results = detector.detect_conversation(turns)
+        return next((i for i, r in enumerate(results) if r.crisis), None)
+    for i in range(len(turns)):
+        messages: list[dict[str, str]] = []
+        for text in turns[: i + 1]:
+            messages += [{"role": "user", "content": text}, {"role": "assistant", "content": "I see."}]
+        if router.route(messages[:-1]).crisis:
+            return i
+    return None
+
+
+def evaluate_risk(
+    data: dict[str, list[dict[str, Any]]], detector: Any = None, router: Any = None
+) -> dict[str, Any]:
+    """Recall by category, false alarms by kind, and the conversations' first flagged turn (read by
+    `router` when given, else by `detector` alone)."""
     from emotive_agents.router.crisis import CrisisDetector
 
     detector = detector or CrisisDetector()
@@ -100,8 +118,7 @@ def evaluate_risk(data: dict[str, list[dict[str, Any]]], detector: Any = None) -
     if data["conversations"]:
         rows = []
         for number, conv in enumerate(data["conversations"], start=1):
-            results = detector.detect_conversation([str(t) for t in conv["turns"]])
-            flagged = next((i for i, r in enumerate(results) if r.crisis), None)
+            flagged = _first_flag([str(t) for t in conv["turns"]], detector, router)
             target = conv["escalate_at"]
             if target is None:
                 outcome = "false_alarm" if flagged is not None else "correct"
@@ -165,7 +182,13 @@ def route_eval_risk(
         from emotive_agents.router.crisis import CrisisDetector
 
         data = load_risk_set(directory, split)
-        report = evaluate_risk(data, CrisisDetector(semantic=not patterns_only))
+        detector = CrisisDetector(semantic=not patterns_only)
+        router = None
+        if not patterns_only and data["conversations"]:
+            from emotive_agents.router.router import AffectRouter
+
+            router = AffectRouter(policy="health", crisis_detector=detector)
+        report = evaluate_risk(data, detector, router)
     except (EmotiveError, ValueError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -40,12 +40,15 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bend\s+it\s+all\b",
         r"\btak(e|ing)\s+my\s+(own\s+)?life\b",
         r"\bcommit(ting)?\s+suicide\b",
-        r"\b(thinking|thought|thoughts)\s+(about|of)\s+(suicide|ending\s+(it|things|my\s+life))\b",
+        r"\b(i\s+keep|i'?ve\s+been|i'?m|i\s+am|i\s+have|i'?ve\s+had|my|i\s+can'?t\s+stop)\s+(\w+\s+){0,2}(thinking|thought|"
+        r"thoughts)\s+(about|of)\s+(suicide|ending\s+(it|things|my\s+life))\b",
         r"\b(want|wanna|wish|going|planning|plan|ready|tempted|decided|need)\s+(to\s+)?"
         r"(just\s+|really\s+|simply\s+|so\s+badly\s+)?(die|be\s+dead)\b",
         r"\bi\s+(just\s+|really\s+|seriously\s+)?want\s+to\s+die\b",
         r"\b(ways|how)\s+to\s+(die|kill\s+myself|end\s+(it|my\s+life))\b",
         r"\bnot\s+safe\s+(from|with)\s+myself\b",
+        r"\bslit(ting)?\s+my\s+(own\s+)?(wrists?|throat)\b",
+        r"\b(what'?s|whats)\s+the\s+point\s+(of|in)\s+(waking\s+up|living|being\s+alive|going\s+on|staying\s+alive)\b",
         r"\bsuicide\s+(is|as)\s+(my|the)\s+only\b",
     ),
     "plan_means_intent": (
@@ -67,6 +70,15 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(lethal|fatal)\s+dose\b.*\b(for\s+(me|tonight|myself)|to\s+kill\s+me|would\s+kill\s+me)\b",
         r"\b(dose|much|many)\b.*\bwould\s+kill\s+me\b",
         r"\b(lethal|fatal|deadly)\b.*\b(i\s+have|i'?ve\s+got)\s+enough\b",
+        r"\b(use|using|used)\s+(it|them|that|this|the\s+\w+|a\s+\w+|his\s+\w+|her\s+\w+)\s+on\s+myself\b",
+        r"\b(going\s+to|gonna|i'?ll|i\s+will|i\s+decide\s+to|decide\s+to)\s+(swallow|take|down)\s+(them|it|these|those)\s+all\b",
+        r"\b(swallow|take|taking|swallowing)\s+(them|it|these|those)\s+all\s+(at\s+once|tonight|together)\b",
+        r"\bhow\s+many\s+(of\s+)?(my|these|the)\s+(\w+\s+)?\w+\s+would\s+it\s+take\b",
+        r"\bhow\s+(high|far|tall|long)\b.*\b(to\s+be\s+(fatal|lethal)|would\s+kill\s+me|to\s+die)\b",
+        r"\b(looked|looking|look)\s+up\b.*\b(fatal|lethal|painless|overdoses?|ways\s+to\s+die)\b"
+        r"|\b(researched|researching|googled|googling|searched|searching)\b.*\b(fatal|lethal|painless|overdoses?|"
+        r"ways\s+to\s+die)\b",
+        r"\bpainless\s+(way|ways|method|overdose|death|suicide)\b|\b(overdoses?|ways\s+to\s+die)\s+(are|is)\s+painless\b",
         r"\b(edge|ledge)\s+of\s+(the|a)\s+(cliff|roof|bridge|building|platform)\b",
     ),
     "preparatory_behaviour": (
@@ -79,7 +91,10 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bone\s+last\s+time\b",
         r"\b(gave|giving|give|given)\s+(\w+\s+){0,4}away\b.*\b(won'?t|will\s+not)\s+(be\s+)?need",
         r"\b(watch|read|open|find)\s+(it\s+|them\s+)?after(wards)?\s*[.!]?$",
-        r"\bplann?(ed|ing)\s+my\s+(own\s+)?funeral\b",
+        r"\b(plann?(ed|ing)|instructions\s+for|arrang(ed|ing))\s+my\s+(own\s+)?funeral\b",
+        r"\b(no\s*one|nobody)\s+(has|have|will\s+have)\s+to\s+(deal\s+with|clean\s+up|sort\s+out)\b.*\bafter\b",
+        r"\bit'?s\s+(really|actually|the\s+final|the\s+last|a\s+final)\s+goodbye\b",
+        r"\binsurance\b.*\b(pays?\s+out|covers?|covered)\b.*\bsuicide\b",
         r"\b(put(ting)?|get(ting)?|sort(ed|ing)?)\s+(out\s+)?my\s+affairs\s+in\s+order\b",
         r"\bsort(ed|ing)?\s+out\s+my\s+affairs\b(?!\s+(before|for)\s+(the|my|our)\s+(house\s+)?(move|trip|holiday|"
         r"wedding|surgery|operation|baby))",
@@ -88,9 +103,10 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
     "nssi": (
         r"\b(cut|cutting|burn|burning|burnt|burned|hurt|hurting|harm|harming|punish|punishing|starve|starving|"
         r"hit|hitting|slice|slicing)\s+my\s*self\b(?!\s+(laughing|by\s+accident|accidentally|cooking|shaving))",
-        r"\bself[\s-]?harm(ing|ed)\b",
+        r"(?<!ever\s)\bself[\s-]?harm(ing|ed)\b",
         r"\b(i|i'?ve|been|started|start|keep|to|my)\s+(\w+\s+)?self[\s-]?harm\b|\bself[\s-]?harm\s+(urges?|again)\b",
-        r"\b(started|start|began)\s+cutting\b|\bcutting\s+(again|deeper)\b|\bcut\s+(again|deeper)\b",
+        r"\b(started|start|began|back\s+to)\s+cutting\b|\bcutting\s+(again|deeper)\b|\bcut\s+(again|deeper)\b",
+        r"\brelapsed\b.*\b(blade|razor|cut|cutting|burn|burning|self[\s-]?harm)",
         r"\b(cut|cutting|burn|burning|scratch|scratching|scratched|carve|carved|carving)\s+(my\s+|into\s+my\s+)?"
         r"(arms?|wrists?|thighs?|legs?|stomach|skin)\b",
         r"\bcarv(e|ed|ing)\s+(\w+\s+){0,2}into\s+my\s+(skin|arms?|wrists?|legs?|thighs?)\b",
@@ -116,7 +132,9 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bsewer\s*slide\b",
         r"\bkms\b",
         r"\bctb\b",
-        r"\b(sleep|nap)\s+forever\b|\beternal\s+(sleep|nap|rest)\b",
+        r"\b(sleep|nap)\s+forever\b|\beternal\s+(sleep|nap|rest)\b|\bthe\s+big\s+sleep\b",
+        r"\b(won'?t|will\s+not|not\s+going\s+to|not\s+gonna)\s+be\s+alive\b",
+        r"\bplan(ning)?\s+(to\s+)?(not\s+be|on\s+not\s+being)\s+(around|here|alive)\b",
         r"\b(go\s+to\s+sleep|fall\s+asleep)\s+and\s+(never|not)\s+(wake|come\s+back)\b",
         r"\b(won'?t|will\s+not|not\s+going\s+to|not\s+gonna)\s+be\s+(a\s+problem|a\s+burden|around|here|alive)\s+"
         r"(for\s+(anyone|anybody|you)\s+)?(much\s+longer|any\s*more|for\s+long|after\s+(tonight|today|this)|"
@@ -135,8 +153,8 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
     "third_party": (
         r"\bkill(ing|ed)?\s+(him|her|them)\s*sel(f|ves)\b",
         r"\bend(ing)?\s+(his|her|their)\s+(own\s+)?life\b",
-        r"\b(he|she|they)\s+(\w+\s+){0,3}(wants?|wanted|going|gonna|plans?|planning|'?s\s+going)\s+to\s+"
-        r"(die|end\s+it|be\s+dead|unalive|kill)",
+        r"\b(he|she|they)('s|'re|\s+is|\s+are)?\s+(\w+\s+){0,3}(wants?|wanted|going|gonna|plans?|planning)\s+to\s+"
+        r"(die|end\s+(it|things|(his|her|their)\s+life)|be\s+dead|unalive|kill|jump)",
         r"\b(hurt(ing)?|cut(ting)?|burn(ing|s)?|harm(ing)?)\s+(him|her|them)\s*sel(f|ves)\b",
         r"\b(he|she|they)\s*('s|'re|\s+is|\s+are|\s+was|\s+were|\s+seems?|\s+sounds?)\s+suicidal\b",
         r"\b(doesn'?t|does\s+not)\s+want\s+to\s+(live|be\s+alive|be\s+here)\b",
@@ -180,8 +198,8 @@ FRAMING_CUES: dict[str, str] = {
     r"roman|victorian|feudal)\b",
     "coursework_info": r"\b(exam|homework|class|course|essay|assignment|study\s+guide|lecture|pharmacology|"
     r"toxicology|nursing|paramedic|biology|chemistry|biochem|forensic|flashcards|debate|presentation)\b",
-    "game_sport": r"\b(game|level|boss|respawn|match|minecraft|fortnite|call\s+of\s+duty|sims|player|"
-    r"league|skydive|bungee|chess|cyclist|race|stage|descent|team|season|striker|goalkeeper|referee)\b",
+    "game_sport": r"\b(game|boss|respawn|minecraft|fortnite|call\s+of\s+duty|sims|"
+    r"league|skydive|bungee|chess|cyclist|descent|striker|goalkeeper|referee)\b",
 }
 
 # A present-tense first-person anchor in the sentence keeps a hit at full strength whatever the framing.
@@ -195,7 +213,8 @@ PRESENT_ANCHORS: tuple[str, ...] = (
     r"\bi(?:'ve|\s+have)\s+(?:got|decided|made|just\s+\w+|already\s+\w+|written|bought|been\s+(?:thinking|"
     r"planning|cutting|saving|stockpiling|hurting|self|burning|giving))",
     r"\b(?:better\s+off|happier)\s+(?:dead|without\s+me)\b",
-    r"\bi\s*(?:'m|am)\s+(?:so\s+|too\s+|really\s+|just\s+)?(?:tired|sick|done|ready)\b",
+    r"\bi\s*(?:'m|am)\s+(?:so\s+|too\s+|really\s+|just\s+)?(?:tired|sick|done|ready|afraid|scared|worried)\b",
+    r"\bi\s+(?:might|may|could|would)\b",
     r"\b(?:tonight|right\s+now|this\s+(?:week|weekend)|tomorrow)\b",
     r"\bagain\b",
 )

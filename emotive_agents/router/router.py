@@ -260,7 +260,9 @@ class AffectRouter(Runnable[Any, RouteDecision]):
         crises = []
         for i, reading_ in enumerate(readings, start=start):
             context = texts[max(0, i - CONTEXT_TURNS) : i]
-            crisis = self.crisis_detector.detect(texts[i], context, tracker.risk_level)
+            before = tracker.smoothed
+            distressed = before is not None and self.policy.is_distressed(before)
+            crisis = self.crisis_detector.detect(texts[i], context, tracker.risk_level, distressed=distressed)
             tracker = tracker.update(
                 reading_, crisis=crisis.crisis, risk_level=crisis.level, crisis_category=crisis.risk.category
             )

@@ -10,13 +10,14 @@ from langchain_core.messages import AIMessage, HumanMessage
 from emotive_agents.bots.session import ChatSession
 from emotive_agents.bots.specs import get_bot
 from emotive_agents.router import AffectRouter, load_policy
-from emotive_agents.router.crisis import ALARM, CrisisDetector
+from emotive_agents.router.crisis import ALARM, DISTRESSED_FLOOR, CrisisDetector
 from emotive_agents.router.policy import SHIPPED_POLICIES, THIRD_PARTY_TEMPLATE, Escalation
 
+# Sad turns (the keyword reader reads "sad" and "crying" as sadness), then an ambiguous act.
 EMERGING = [
-    "I've been feeling really low for weeks.",
-    "Work has been awful and I can't sleep.",
-    "I don't really talk to anyone anymore.",
+    "I've been so sad for weeks.",
+    "I keep crying at night and I can't sleep.",
+    "I'm sad and I don't talk to anyone anymore.",
     "I've written the letters.",
 ]
 MODERATE = (
@@ -52,8 +53,8 @@ def test_emerging_risk_escalates_at_the_letters_turn(keywords: KeywordClassifier
     decision = router.invoke(_messages(EMERGING))
     assert decision.escalated and decision.risk.category != "none"
     assert decision.to_json()["risk"]["detectors"], decision.to_json()
-    # the same words alone are read for what they are too: the context is what raised them
-    assert alone.risk.score <= decision.risk.score
+    # alone, the same words are not a crisis: the sad conversation before them is what escalates
+    assert not alone.crisis
 
 
 def test_tracker_mode_carries_the_risk_level(keywords: KeywordClassifier) -> None:
@@ -78,6 +79,15 @@ def test_moderate_signals_add_up_over_turns() -> None:
     raised = detector.detect(text, level=card.accumulate_threshold / card.accumulate_decay)
     assert raised.crisis and "accumulation" in raised.risk.detectors
     assert raised.level >= card.accumulate_threshold
+
+
+def test_a_distressed_conversation_lifts_a_turn_near_the_line_only() -> None:
+    detector = CrisisDetector()
+    near = detector.detect("I've written the letters.")
+    assert DISTRESSED_FLOOR <= near.risk.score < ALARM and not near.crisis
+    lifted = detector.detect("I've written the letters.", distressed=True)
+    assert lifted.crisis and "distress" in lifted.risk.detectors
+    assert not detector.detect("What time does the clinic open?", distressed=True).crisis
 
 
 def test_a_short_reply_after_a_crisis_is_remembered_not_rescored(keywords: KeywordClassifier) -> None:

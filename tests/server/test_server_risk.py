@@ -7,18 +7,14 @@ from _server_helpers import TINY
 
 from emotive_agents.router import load_policy
 
-TURNS = [
-    "I've been feeling really low for weeks.",
-    "Work has been awful and I can't sleep.",
-    "I don't really talk to anyone anymore.",
-    "I've written the letters.",
-]
+# Short turns: the tiny test model's context window is 256 characters.
+TURNS = ["I feel so sad.", "I cry every night.", "I feel alone.", "I've written the letters."]
 
 
 def _body(turns: list[str]) -> dict[str, object]:
     messages: list[dict[str, str]] = []
     for text in turns:
-        messages += [{"role": "user", "content": text}, {"role": "assistant", "content": "I hear you."}]
+        messages += [{"role": "user", "content": text}, {"role": "assistant", "content": "ok"}]
     return {"model": TINY, "messages": messages[:-1], "max_tokens": 8, "emotion": "auto", "policy": "health"}
 
 
