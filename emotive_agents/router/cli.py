@@ -66,8 +66,14 @@ def read_messages_file(path: Path) -> list[str]:
 
 
 def _human(decision: Any) -> str:
+    risk = decision.risk
     lines = [
-        f"label: {decision.label}   crisis: {decision.crisis}",
+        f"label: {decision.label}   crisis: {decision.crisis}"
+        + (
+            f"   risk: {risk.category} {risk.score:.2f} ({', '.join(risk.detectors)})"
+            if decision.crisis
+            else ""
+        ),
         "mix: " + (", ".join(f"{k}={v:+.2f}" for k, v in decision.mix.items()) or "(unsteered)"),
         f"why: {decision.rationale}",
     ]
@@ -150,6 +156,9 @@ def route_eval_shift(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `route` and `route-eval-shift` commands to the main CLI."""
+    """Add the `route`, `route-eval-risk` and `route-eval-shift` commands to the main CLI."""
+    from emotive_agents.router.risk_eval import route_eval_risk
+
     app.command("route")(route)
+    app.command("route-eval-risk")(route_eval_risk)
     app.command("route-eval-shift")(route_eval_shift)

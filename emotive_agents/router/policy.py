@@ -171,28 +171,55 @@ class Rule(BaseModel):
         return _check_mix(value)
 
 
+# When the person at risk is someone else: how to help them, then the resources (any policy's).
+THIRD_PARTY_TEMPLATE = (
+    "Thank you for looking out for them; it matters. If they might be in immediate danger, call "
+    "{emergency_number} now and stay with them if it is safe to. Ask them directly whether they are "
+    "thinking about suicide: asking does not put the idea in their head. Listen without judging, tell "
+    "them you care, help them move pills, weapons or other means out of reach, and help them contact "
+    "{crisis_line} (you can call it too, for advice on supporting them). Don't promise to keep it "
+    "secret, and look after yourself as well. {extra}"
+)
+_THIRD_PARTY_DEFAULTS = {
+    "emergency_number": "your local emergency number",
+    "crisis_line": "a local crisis line",
+    "extra": "",
+}
+
+
 class Escalation(BaseModel):
     """What a crisis turn returns instead of free generation: a template with deployer-set resources.
 
     `template` uses `{name}` placeholders filled from `resources` (e.g. a local crisis line); a
     placeholder without a value is an error at load time, so a deployment cannot ship a hole.
+    `third_party_template` answers risk to someone else (a friend, a student); by default guidance on
+    helping them, filled from the same resources.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     enabled: bool = True
     template: str
+    third_party_template: str | None = None
     resources: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _placeholders_filled(self) -> Escalation:
-        try:
-            self.template.format(**self.resources)
-        except (KeyError, IndexError) as exc:
-            raise ValueError(f"escalation template placeholder {exc} has no value in resources") from exc
+        for template in (self.template, self.third_party_template):
+            if template is None:
+                continue
+            try:
+                template.format(**self.resources)
+            except (KeyError, IndexError) as exc:
+                raise ValueError(f"escalation template placeholder {exc} has no value in resources") from exc
         return self
 
-    def message(self) -> str:
+    def message(self, category: str | None = None) -> str:
+        """The escalation text; for `category == "third_party"`, the helper's guidance."""
+        if category == "third_party":
+            if self.third_party_template is not None:
+                return self.third_party_template.format(**self.resources)
+            return THIRD_PARTY_TEMPLATE.format(**{**_THIRD_PARTY_DEFAULTS, **self.resources}).strip()
         return self.template.format(**self.resources)
 
 

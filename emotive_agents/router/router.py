@@ -22,8 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from emotive_agents.affect.types import LABELS, AffectClassifier, AffectReading
 from emotive_agents.errors import EmotiveError
-from emotive_agents.router.crisis import CrisisDetector
+from emotive_agents.router.crisis import CONTEXT_TURNS, CrisisDetector
 from emotive_agents.router.policy import DEFAULT_RANGE, Policy, apply_guard_rails, load_policy
+from emotive_agents.router.risk import RiskAssessment
 from emotive_agents.router.shift import Shift, ShiftSettings
 from emotive_agents.router.tracker import AffectTracker
 
@@ -62,6 +63,7 @@ class RouteDecision(BaseModel):
     rule: str  # name of the policy rule that chose the mix ("default", "crisis")
     distressed: bool
     crisis_matches: tuple[str, ...] = ()
+    risk: RiskAssessment = Field(default_factory=RiskAssessment)  # this turn's (or the remembered) risk
     policy: str = ""
     tracker: AffectTracker = Field(default_factory=AffectTracker)  # the state after this turn
     shift: Shift | None = None  # a confident change of mood on this turn (never on a crisis turn)
@@ -71,12 +73,13 @@ class RouteDecision(BaseModel):
         return self.escalation is not None
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI / response-metadata form: reading (7 probabilities), label, crisis, mix, rationale,
+        """CLI / response-metadata form: reading (7 probabilities), label, crisis, risk, mix, rationale,
         shift ({from, to, strength} or None)."""
         return {
             "reading": {k: round(v, 4) for k, v in self.reading.probabilities.items()},
             "label": self.label,
             "crisis": self.crisis,
+            "risk": self.risk.to_json(),
             "mix": dict(self.mix),
             "rationale": self.rationale,
             "shift": self.shift.to_json() if self.shift is not None else None,
@@ -199,7 +202,7 @@ class AffectRouter(Runnable[Any, RouteDecision]):
         self._classifier: AffectClassifier | None = (
             None if isinstance(self._classifier_spec, str) else self._classifier_spec
         )
-        self.crisis_detector = crisis_detector or CrisisDetector()
+        self.crisis_detector = crisis_detector or CrisisDetector(device=device)
         self.vector_set = vector_set
         self.alpha = alpha
         self.shift_settings = shift or ShiftSettings()
@@ -255,14 +258,23 @@ class AffectRouter(Runnable[Any, RouteDecision]):
         texts = user_texts(messages)
         if tracker is None:
             tracker = AffectTracker(alpha=self.alpha, shift_settings=self.shift_settings)
-            turns = texts[-MAX_REPLAY_TURNS:]
+            start = max(0, len(texts) - MAX_REPLAY_TURNS)
         else:
-            turns = texts[-1:]
+            start = len(texts) - 1
+        turns = texts[start:]
         readings = self.read(turns)
-        crises = self.crisis_detector.detect_many(turns)
-        for r, c in zip(readings, crises, strict=True):
-            tracker = tracker.update(r, crisis=c.crisis)
-        return self.decide(readings[-1], tracker, crises[-1].matches, vector_set=vector_set)
+        crises = []
+        for i, reading_ in enumerate(readings, start=start):
+            context = texts[max(0, i - CONTEXT_TURNS) : i]
+            before = tracker.smoothed
+            distressed = before is not None and self.policy.is_distressed(before)
+            crisis = self.crisis_detector.detect(texts[i], context, tracker.risk_level, distressed=distressed)
+            tracker = tracker.update(
+                reading_, crisis=crisis.crisis, risk_level=crisis.level, crisis_category=crisis.risk.category
+            )
+            crises.append(crisis)
+        last = crises[-1]
+        return self.decide(readings[-1], tracker, last.matches, vector_set=vector_set, risk=last.risk)
 
     def decide(
         self,
@@ -271,24 +283,48 @@ class AffectRouter(Runnable[Any, RouteDecision]):
         crisis_matches: Sequence[str] = (),
         *,
         vector_set: EmotionVectorSet | None = None,
+        risk: RiskAssessment | None = None,
     ) -> RouteDecision:
-        """Apply the policy and the guard rails to a turn already added to `tracker`."""
+        """Apply the policy and the guard rails to a turn already added to `tracker`.
+
+        `risk` is this turn's assessment (flagged, or not); without one, `crisis_matches` alone flag it.
+        """
         policy = self.policy
         smoothed = tracker.smoothed or current
         distressed = policy.is_distressed(current, smoothed)
         since = tracker.turns_since_crisis
-        crisis = bool(crisis_matches) or (since is not None and since <= policy.crisis_memory_turns)
+        flagged = bool(crisis_matches) or (risk is not None and risk.flagged)
+        crisis = flagged or (since is not None and since <= policy.crisis_memory_turns)
+        if risk is None:
+            risk = RiskAssessment(
+                category="unspecified" if flagged else "none",
+                score=1.0 if flagged else 0.0,
+                evidence=tuple(crisis_matches),
+                detectors=("patterns",) if flagged else (),
+                flagged=flagged,
+            )
         escalation = None
         shift = None if crisis else tracker.shift  # a crisis is never shifted away
         if crisis:
             rule, raw = "crisis", dict(policy.crisis_mix)
+            if not flagged:  # remembered: keep the earlier turn's category (e.g. third-party guidance)
+                risk = risk.model_copy(
+                    update={
+                        "category": tracker.crisis_category or "unspecified",
+                        "evidence": (*risk.evidence, f"crisis {since} turn(s) ago"),
+                        "detectors": (*risk.detectors, "memory"),
+                    }
+                )
             if crisis_matches:
-                why = f"crisis language ({'; '.join(repr(m) for m in crisis_matches[:2])})"
+                why = f"crisis language ({'; '.join(crisis_matches[:2])})"
+            elif flagged:
+                why = f"crisis risk ({risk.category}, {', '.join(risk.detectors)})"
             else:
                 why = f"crisis language {since} turn(s) ago"
+            why += f" [{risk.category}]"
             if policy.escalates:
                 assert policy.escalation is not None
-                escalation = policy.escalation.message()
+                escalation = policy.escalation.message(risk.category)
                 why += ": escalated to the safe support message, no free generation"
             distressed = True  # the rails treat a crisis turn as distress whatever the classifier says
         else:
@@ -331,6 +367,7 @@ class AffectRouter(Runnable[Any, RouteDecision]):
             rule=rule,
             distressed=distressed,
             crisis_matches=tuple(crisis_matches),
+            risk=risk,
             policy=policy.name,
             tracker=tracker,
             shift=shift,

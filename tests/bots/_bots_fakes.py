@@ -36,6 +36,12 @@ class FakeDecision:
             "reading": dict(self.reading),
             "label": self.label,
             "crisis": self.crisis,
+            "risk": {
+                "category": "active_ideation" if self.crisis else "none",
+                "score": 0.95 if self.crisis else 0.0,
+                "evidence": ["'end it all'"] if self.crisis else [],
+                "detectors": ["patterns"] if self.crisis else [],
+            },
             "mix": dict(self.mix),
             "rationale": self.rationale,
             "shift": self.shift,

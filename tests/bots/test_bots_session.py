@@ -140,7 +140,7 @@ def test_to_json_has_exactly_the_documented_fields(bot_engine, fake_router) -> N
     record = _session(bot_engine, fake_router).respond("Hello")
     payload = record.to_json()
     assert set(payload) == {"user", "reply", "decision"}
-    assert set(payload["decision"]) == {"reading", "label", "crisis", "mix", "rationale", "shift"}
+    assert set(payload["decision"]) == {"reading", "label", "crisis", "risk", "mix", "rationale", "shift"}
     assert record.confidence == pytest.approx(0.7)
 
 

@@ -19,7 +19,13 @@ def test_decision_has_the_contract_fields(keywords: KeywordClassifier) -> None:
     decision = make(keywords, "support").invoke("I'm furious, you charged me twice!")
     assert isinstance(decision, RouteDecision)
     payload = decision.to_json()
-    assert set(payload) == {"reading", "label", "crisis", "mix", "rationale", "shift"}
+    assert set(payload) == {"reading", "label", "crisis", "risk", "mix", "rationale", "shift"}
+    assert payload["risk"] == {
+        "category": "none",
+        "score": payload["risk"]["score"],
+        "evidence": [],
+        "detectors": [],
+    }
     assert payload["shift"] is None
     assert set(payload["reading"]) == set(LABELS)
     assert payload["label"] == "anger" and payload["crisis"] is False
