@@ -99,6 +99,7 @@ def train_user_head(
     *,
     arch: HeadArchitecture,
     epochs: int = 25,
+    lr: float = 3e-3,
     seed: int = 0,
 ) -> tuple[AffectHead, dict[str, float]]:
     """AdamW on GoEmotions single-label rows + oversampled user turns; keeps the best (epoch, beta).
@@ -119,7 +120,7 @@ def train_user_head(
     log_prior = y_goe.mean(0).clamp_min(1e-4).log()
 
     head = AffectHead(arch)
-    opt = torch.optim.AdamW(head.parameters(), lr=3e-3, weight_decay=1e-2)
+    opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=1e-2)
     best: tuple[tuple[float, float], dict[str, torch.Tensor], dict[str, float]] | None = None
     for epoch in range(1, epochs + 1):
         head.train()

@@ -86,3 +86,40 @@ def test_router_reader_accuracy_floor_on_heldout_messages() -> None:
     readings = reader.predict([r["text"] for r in HELDOUT])
     metrics = classification_metrics([r["label"] for r in HELDOUT], [x.label for x in readings])
     assert metrics["accuracy"] >= 0.77, metrics
+
+
+# The reader's reported confusions (issue 12), in new words written for this test: not in the user-turn
+# corpus, the exemplars or any evaluation set.
+CONFUSIONS: list[tuple[str, str]] = [
+    ("Please sort out my broken heater today, I've asked three times and I'm losing patience.", "anger"),
+    ("I'd really appreciate a refund instead of another excuse, the blender broke on day two.", "anger"),
+    ("Great, the update wiped my playlists again. I want them restored now.", "anger"),
+    ("I hope they don't cut my hours, I'm scared we won't manage.", "fear"),
+    ("With all these layoffs I'm terrified my job is next.", "fear"),
+    ("My contract might not be renewed and I'm so anxious I can't eat.", "fear"),
+    ("I'm heartbroken, my best friend and I fell out for good.", "sadness"),
+    ("Heartbroken after the vet said there was nothing more they could do for my cat.", "sadness"),
+    ("The bathroom at the cafe was covered in filth, I felt sick.", "disgust"),
+    ("It's revolting how he bullies the new kids and then laughs about it.", "disgust"),
+    ("How do I change the font size in my document?", "neutral"),
+    ("What's the best way to clean a keyboard?", "neutral"),
+    ("How do I calculate the median of a list of numbers?", "neutral"),
+]
+
+
+def test_router_reader_fixes_the_reported_confusions() -> None:
+    reader = make_classifier(DEFAULT_CLASSIFIER)
+    readings = reader.predict([t for t, _ in CONFUSIONS])
+    wrong = [(t, g, r.label) for (t, g), r in zip(CONFUSIONS, readings, strict=True) if r.label != g]
+    assert not wrong
+
+
+def test_router_reads_with_its_user_turn_head_and_the_judge_keeps_the_goemotions_head() -> None:
+    from emotive_agents.affect.embedding import DEFAULT_HEAD_DIR, EmbeddingClassifier
+    from emotive_agents.affect.ensemble import default_ensemble
+    from emotive_agents.router.router import ROUTER_HEAD
+
+    ours = next(m for m in router_ensemble().members if isinstance(m, EmbeddingClassifier))
+    judge = next(m for m in default_ensemble().members if isinstance(m, EmbeddingClassifier))
+    assert ROUTER_HEAD != DEFAULT_HEAD_DIR
+    assert "user_turns" in ours.card.data and "user_turns" not in judge.card.data
