@@ -17,6 +17,7 @@ reproduces the shipped weights. Embeddings of GoEmotions are cached like `train.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import time
 from collections.abc import Sequence
@@ -81,9 +82,9 @@ class UserTrial(BaseModel):
 
 
 def grid() -> list[UserTrial]:
-    """Oversampling x class weighting, around the best region of earlier runs (docs/router.md: first
-    oversampling 0, 10, 30, 60 x power 0.35, 0.6 on 224 train turns, then 10, 20 on 319; 20 was best)."""
-    return [UserTrial(oversample=20, power=p) for p in (0.35, 0.6)]
+    """Oversampling x class weighting, around the best region of a wider first run (docs/router.md:
+    oversampling 0, 10, 30, 60 x power 0.35, 0.6 on the first 224 train turns; 10 / 0.6 was best)."""
+    return [UserTrial(oversample=r, power=p) for r, p in itertools.product((10, 20), (0.35, 0.6))]
 
 
 def _labels_of(logits: torch.Tensor) -> list[str]:

@@ -40,7 +40,7 @@ ROUTER_EXEMPLARS = Path(__file__).resolve().parent.parent / "data" / "router" / 
 # (`python -m emotive_agents.affect.train_user`, docs/router.md). The judge keeps the GoEmotions-only head.
 ROUTER_HEAD = Path(__file__).resolve().parent.parent / "data" / "router" / "minilm_head"
 # The router ensemble's weights (`python -m emotive_agents.router.evaluate --tune`, docs/router.md).
-ROUTER_WEIGHTS: dict[str, float] = {"minilm-head": 0.6, "exemplars": 0.3, "vader": 0.1}
+ROUTER_WEIGHTS: dict[str, float] = {"minilm-head": 0.4, "exemplars": 0.6, "vader": 0.0}
 CLASSIFIERS = ("ensemble", "minilm", "exemplars", "vader", "probe")
 _CACHE_SIZE = 512
 MAX_REPLAY_TURNS = 8  # stateless mode replays at most this many user turns

@@ -80,7 +80,7 @@ def test_router_ensemble_reads_with_the_router_exemplars_and_the_judge_keeps_its
     assert ours.valence_from == "vader"  # zero probability weight, still supplies the valence
 
 
-# Measured 0.917 (docs/router.md, classifier_report.json "heldout"; 0.810 before the user-turn head);
+# Measured 0.929 (docs/router.md, classifier_report.json "heldout"; 0.810 before the user-turn head);
 # the floor leaves room for numeric drift but fails if the router falls back to the old reader.
 def test_router_reader_accuracy_floor_on_heldout_messages() -> None:
     reader = make_classifier(DEFAULT_CLASSIFIER)
