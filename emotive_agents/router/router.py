@@ -37,8 +37,11 @@ DEFAULT_CLASSIFIER = "ensemble"
 # User-message exemplars for the router's exemplar reader. The evaluation judge keeps its own set
 # (data/affect/exemplars.json, written for model replies) so that no evaluation number moves.
 ROUTER_EXEMPLARS = Path(__file__).resolve().parent.parent / "data" / "router" / "exemplars.json"
+# The router's MiniLM head: trained on GoEmotions plus project-written user turns
+# (`python -m emotive_agents.affect.train_user`, docs/router.md). The judge keeps the GoEmotions-only head.
+ROUTER_HEAD = Path(__file__).resolve().parent.parent / "data" / "router" / "minilm_head"
 # The router ensemble's weights (`python -m emotive_agents.router.evaluate --tune`, docs/router.md).
-ROUTER_WEIGHTS: dict[str, float] = {"minilm-head": 0.5, "exemplars": 0.5, "vader": 0.0}
+ROUTER_WEIGHTS: dict[str, float] = {"minilm-head": 0.4, "exemplars": 0.6, "vader": 0.0}
 CLASSIFIERS = ("ensemble", "minilm", "exemplars", "vader", "probe")
 _CACHE_SIZE = 512
 MAX_REPLAY_TURNS = 8  # stateless mode replays at most this many user turns
@@ -95,7 +98,7 @@ def make_classifier(
     if name == "minilm":
         from emotive_agents.affect.embedding import EmbeddingClassifier
 
-        return EmbeddingClassifier(device=device)
+        return EmbeddingClassifier(ROUTER_HEAD, device=device)
     if name == "exemplars":
         from emotive_agents.affect.exemplars import ExemplarClassifier
 
@@ -121,9 +124,10 @@ def router_ensemble(
     *,
     exemplars: str | Path = ROUTER_EXEMPLARS,
 ) -> EnsembleClassifier:
-    """The router's default reader: MiniLM head + user-message exemplars + VADER (valence blended in).
+    """The router's default reader: user-turn MiniLM head + user-message exemplars + VADER (valence).
 
-    The judge's `default_ensemble` has the same members but reply exemplars; both share one embedder.
+    The judge's `default_ensemble` has the same members but the GoEmotions-only head and reply
+    exemplars; both share one embedder.
     """
     from emotive_agents.affect.embedding import EmbeddingClassifier
     from emotive_agents.affect.ensemble import EnsembleClassifier
@@ -133,7 +137,7 @@ def router_ensemble(
 
     embedder = default_embedder(device)
     members: list[AffectClassifier] = [
-        EmbeddingClassifier(embedder=embedder),
+        EmbeddingClassifier(ROUTER_HEAD, embedder=embedder),
         ExemplarClassifier(exemplars, embedder=embedder),
         VaderClassifier(),
     ]
