@@ -63,6 +63,8 @@ def _read_prompts_file(path: Path, default_mix: dict[str, float]) -> list[tuple[
             _fail(f"{path}:{number}: not valid JSON ({exc})")
         if not isinstance(row, dict) or not isinstance(row.get("prompt"), str):
             _fail(f'{path}:{number}: each line needs a "prompt" string')
+        if not row["prompt"].strip():
+            _fail(f'{path}:{number}: "prompt" is empty; there is nothing to answer')
         emotion = row.get("emotion", default_mix)
         if not isinstance(emotion, dict):
             _fail(f'{path}:{number}: "emotion" must be an object like {{"joy": 1.0}}')
@@ -98,6 +100,8 @@ def generate(
     """Generate a reply to PROMPT (or to every line of --prompts-file) with an emotion mix."""
     if (prompt is None) == (prompts_file is None):
         _fail("give either PROMPT or --prompts-file")
+    if prompt is not None and not prompt.strip():
+        _fail("PROMPT is empty; there is nothing to answer")
     mix = parse_emotions(emotion)
     try:
         from emotive_agents.engine import EmotiveEngine

@@ -78,8 +78,11 @@ class EmotiveEngine:
         return request
 
     def check_mix(self, mix: EmotionMix) -> None:
-        """Fail early on emotions the vector set lacks (instead of inside a worker thread)."""
-        if mix.is_neutral:
+        """Fail early on emotions the vector set lacks (instead of inside a worker thread).
+
+        Every name is checked, whatever its intensity: `{"hapiness": 0}` is a typo, not a neutral mix.
+        """
+        if not mix.intensities:
             return
         if self.vector_set is None:
             raise VectorSetError("this engine has no vector set; load one to steer emotions")

@@ -23,9 +23,13 @@ def make_router(
     With `engine`, the router clips mixes to that engine's vector set (its calibrated range, its emotions).
     """
     from emotive_agents.router import AffectRouter
+    from emotive_agents.router.policy import SHIPPED_POLICIES, Policy, load_policy
 
     vector_set = engine.vector_set if engine is not None else None
-    return AffectRouter(policy=policy if policy is not None else spec.policy, vector_set=vector_set)
+    chosen: str | Path | Policy = policy if policy is not None else spec.policy
+    if policy is not None and vector_set is not None and str(policy) not in SHIPPED_POLICIES:
+        chosen = load_policy(policy, emotions=vector_set.emotions)  # a typo'd emotion fails here
+    return AffectRouter(policy=chosen, vector_set=vector_set)
 
 
 def make_session(

@@ -20,7 +20,7 @@ class SamplingParams(BaseModel):
     temperature: float = Field(default=0.0, ge=0.0, le=5.0)
     top_p: float = Field(default=1.0, gt=0.0, le=1.0)
     top_k: int | None = Field(default=None, ge=1)
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=-(2**63), le=2**64 - 1)  # what torch generators take
     stop: tuple[str, ...] = ()
     ignore_eos: bool = False  # keep decoding to max_new_tokens (benchmarks)
     # Repetition control, as in transformers: >1 penalises tokens already in the prompt or reply;

@@ -142,6 +142,50 @@ def resolve_model_path(name_or_path: str, cache_dir: Path | None = None) -> str:
     return str(target)
 
 
+_TRUE = ("1", "true", "yes", "on")
+HUB_PROBE_TIMEOUT_S = 3.0
+
+
+def hub_offline() -> bool:
+    """HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) as the hub client reads it, checked at call time."""
+    return any(
+        os.environ.get(name, "").strip().lower() in _TRUE
+        for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
+
+
+def _hub_host() -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").hostname or "huggingface.co"
+
+
+def hub_reachable(timeout: float = HUB_PROBE_TIMEOUT_S) -> bool:
+    """One TCP connect to the hub (or the HTTPS proxy): seconds, instead of the client's 5 retries."""
+    import socket
+    from urllib.parse import urlsplit
+
+    proxy = os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy") or os.environ.get("ALL_PROXY")
+    target = urlsplit(proxy) if proxy else urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host = target.hostname or "huggingface.co"
+    port = target.port or (443 if target.scheme in ("https", "") else 80)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def hub_access(path: str) -> dict[str, Any]:
+    """from_pretrained options for `path`: none for a local directory or a reachable hub; otherwise
+    `local_files_only`, so an uncached id fails at once (the Hugging Face cache still serves)."""
+    if Path(path).exists():
+        return {}
+    if hub_offline() or not hub_reachable():
+        return {"local_files_only": True}
+    return {}
+
+
 def _resolve_dtype(dtype: str | torch.dtype) -> torch.dtype | str:
     if isinstance(dtype, torch.dtype) or dtype == "auto":
         return dtype
@@ -161,10 +205,19 @@ def load_model(
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = resolve_model_path(name_or_path, cache_dir)
+    torch_dtype = _resolve_dtype(dtype)
+    hub = hub_access(path)
     try:
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=_resolve_dtype(dtype))
-        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, **hub)
+        tokenizer = AutoTokenizer.from_pretrained(path, **hub)
     except (OSError, ValueError) as exc:
+        if hub:  # offline, or the hub is unreachable: say so instead of quoting the hub client
+            why = "HF_HUB_OFFLINE is set" if hub_offline() else f"{_hub_host()} cannot be reached"
+            raise ModelLoadError(
+                f"Could not load model {name_or_path!r}: it is not a local directory, not in the Hugging "
+                f"Face cache, and {why}. Pass a local model directory, the embedded model's name "
+                f"{DEFAULT_MODEL!r}, or download the model once with network access."
+            ) from exc
         raise ModelLoadError(
             f"Could not load model {name_or_path!r}: {exc}. Pass the embedded model's name "
             f"{DEFAULT_MODEL!r}, a Hugging Face model id (needs hub access) or a local model directory."

@@ -13,7 +13,10 @@ import typer
 
 from emotive_agents.errors import EmotiveError
 
-POLICY_HELP = "Shipped policy (tutor, health, support) or a YAML/JSON policy file."
+POLICY_HELP = (
+    "Shipped policy (tutor, health, support) or a YAML/JSON policy file (its emotions must be in the "
+    "embedded model's vector set)."
+)
 
 
 def _fail(message: str) -> None:
@@ -65,6 +68,20 @@ def read_messages_file(path: Path) -> list[str]:
     return texts
 
 
+def checked_policy(policy: str) -> Any:
+    """A shipped name as is; a policy file loaded and refused if it names an emotion the embedded
+    model's shipped vector set lacks (the mixes `route` prints are for that set)."""
+    from emotive_agents.router.policy import SHIPPED_POLICIES, load_policy
+
+    if policy in SHIPPED_POLICIES:
+        return policy
+    from emotive_agents.models.loading import DEFAULT_MODEL
+    from emotive_agents.vectors.store import SHIPPED_DEFAULTS, load_vector_set
+
+    emotions = load_vector_set(SHIPPED_DEFAULTS[DEFAULT_MODEL]).emotions
+    return load_policy(policy, emotions=emotions)
+
+
 def _human(decision: Any) -> str:
     risk = decision.risk
     lines = [
@@ -105,7 +122,7 @@ def route(
     try:
         from emotive_agents.router.router import AffectRouter
 
-        router = AffectRouter(policy=policy, classifier=classifier)
+        router = AffectRouter(policy=checked_policy(policy), classifier=classifier)
         if file is not None:
             texts = read_messages_file(file)
             router.read(texts)  # one batch; the models load once

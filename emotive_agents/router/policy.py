@@ -340,8 +340,40 @@ def _parse(text: str, suffix: str) -> Any:
     return yaml.safe_load(text)
 
 
-def load_policy(source: str | Path | Mapping[str, Any] | Policy) -> Policy:
-    """A Policy from a shipped name ('tutor', 'health', 'support'), a YAML/JSON path, a dict or a Policy."""
+def policy_emotions(policy: Policy) -> set[str]:
+    """Every emotion name the policy's mixes use (rules, default and crisis mix)."""
+    names = set(policy.default_mix) | set(policy.crisis_mix)
+    for rule in policy.rules:
+        names |= set(rule.mix)
+    return names
+
+
+def check_policy_emotions(policy: Policy, emotions: Iterable[str], where: str = "") -> Policy:
+    """Refuse a policy whose mixes name emotions the vector set does not have (a typo steers nothing)."""
+    available = set(emotions)
+    unknown = sorted(policy_emotions(policy) - available)
+    if unknown:
+        raise PolicyError(
+            f"policy {policy.name!r}{where} names emotions the vector set lacks: {', '.join(unknown)} "
+            f"(it has: {', '.join(sorted(available))})"
+        )
+    return policy
+
+
+def load_policy(
+    source: str | Path | Mapping[str, Any] | Policy, *, emotions: Iterable[str] | None = None
+) -> Policy:
+    """A Policy from a shipped name ('tutor', 'health', 'support'), a YAML/JSON path, a dict or a Policy.
+
+    With `emotions` (a vector set's names), a policy naming any other emotion is refused at load.
+    """
+    policy = _load(source)
+    if emotions is not None:
+        check_policy_emotions(policy, emotions, "" if not isinstance(source, str | Path) else f" in {source}")
+    return policy
+
+
+def _load(source: str | Path | Mapping[str, Any] | Policy) -> Policy:
     if isinstance(source, Policy):
         return source
     if isinstance(source, Mapping):

@@ -3,30 +3,35 @@
 `create_app(settings, engine=None)` builds the app; its lifespan loads the engine (when not given) and
 runs the scheduler, so the same app object serves under uvicorn, in tests and in Ray Serve replicas.
 Everything per request (mix, routing decision, handle) lives in the request; the app's state is the engine,
-the scheduler and the routers built on first use, one per policy.
+the scheduler, the registered router policies and one router per policy, all built at start.
+HTTP statuses are chosen here (`APIError`); engine and scheduler errors never carry one to the client
+except the scheduler's own refusals (429, 503, 504...). Unexpected errors answer a generic 500 whose
+request id is logged with the traceback, never the internal text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import threading
+import logging
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 
 from emotive_agents.errors import EmotiveError, UnknownEmotionError
+from emotive_agents.server.bodies import parse_chat, read_json
 from emotive_agents.server.monitoring import buffered_sse, monitor_mode, monitored, reply_reading
 from emotive_agents.server.ollama import Pipeline, mount_ollama
+from emotive_agents.server.prepare import check_model, prepare_generation
 from emotive_agents.server.protocol import (
     APIError,
     ChatCompletionRequest,
@@ -36,7 +41,9 @@ from emotive_agents.server.protocol import (
     new_id,
     usage_json,
 )
+from emotive_agents.server.security import ApiGuard, HostOriginGuard
 from emotive_agents.server.settings import ServerSettings
+from emotive_agents.server.state import ServerState, build_policies, build_routers
 
 if TYPE_CHECKING:
     from emotive_agents.engine import EmotiveEngine
@@ -44,51 +51,16 @@ if TYPE_CHECKING:
     from emotive_agents.server.scheduler import RequestHandle, Scheduler
 
 STATIC_DIR = Path(__file__).parent / "static"
-DEFAULT_POLICY = "support"
 _DISCONNECT_POLL_S = 0.1
-
-
-@dataclass
-class ServerState:
-    """What the app holds between requests: the engine, its scheduler and routers by policy."""
-
-    settings: ServerSettings
-    engine: EmotiveEngine
-    scheduler: Scheduler
-    started: float = field(default_factory=time.time)
-    routers: dict[str, Any] = field(default_factory=dict)
-    router_lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def router(self, policy: str) -> Any:
-        """The AffectRouter for a policy, built once (its classifier loads on first use)."""
-        try:
-            from emotive_agents.router import AffectRouter
-        except ImportError as exc:  # the router needs langchain-core
-            raise APIError(
-                400,
-                f'"emotion": "auto" needs the affect router, which failed to import: {exc}',
-                param="emotion",
-            ) from exc
-        with self.router_lock:
-            router = self.routers.get(policy)
-            if router is None:
-                try:
-                    router = AffectRouter(
-                        policy,
-                        classifier=self.settings.router_classifier,
-                        vector_set=self.engine.vector_set,
-                        device=self.settings.device,
-                    )
-                except (EmotiveError, ValueError, OSError) as exc:
-                    raise APIError(
-                        400, f"policy {policy!r}: {exc}", param="policy", code="invalid_policy"
-                    ) from exc
-                self.routers[policy] = router
-            return router
+logger = logging.getLogger("emotive_agents.server")
 
 
 def create_app(settings: ServerSettings, engine: EmotiveEngine | None = None) -> FastAPI:
-    """Build the app; the engine is loaded in the lifespan when not given, and the scheduler runs there."""
+    """Build the app; the engine is loaded in the lifespan when not given, and the scheduler runs there.
+
+    With an engine, the policies are checked here, so a bad `--policy` raises before anything serves.
+    """
+    given_policies = build_policies(settings, engine) if engine is not None else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -105,22 +77,46 @@ def create_app(settings: ServerSettings, engine: EmotiveEngine | None = None) ->
                 dtype=settings.dtype,
                 device=settings.device,
             )
+        policies = given_policies if engine is not None else build_policies(settings, loaded)
+        routers = build_routers(settings, loaded, policies) if policies is not None else {}
         scheduler = Scheduler(
             loaded,
             max_batch_size=settings.max_batch_size,
             max_queue=settings.max_queue,
             request_timeout_s=settings.request_timeout_s,
         ).start()
-        app.state.server = ServerState(settings, loaded, scheduler)
+        app.state.server = ServerState(settings, loaded, scheduler, policies, routers)
         try:
             yield
         finally:
             await asyncio.to_thread(scheduler.stop)
 
+    docs = settings.enable_docs
     app = FastAPI(
-        title="emotive-agents", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None
+        title="emotive-agents",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.settings = settings
+    # Starlette runs the last added middleware first: host/origin, then CORS preflights, then the key.
+    app.add_middleware(ApiGuard, api_key=settings.api_key.get_secret_value() if settings.api_key else None)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
+    app.add_middleware(
+        HostOriginGuard,
+        bind_host=settings.host,
+        allowed_hosts=settings.allowed_hosts,
+        cors_origins=settings.cors_origins,
+    )
 
     @app.exception_handler(APIError)
     async def _api_error(request: Request, exc: APIError) -> JSONResponse:
@@ -128,11 +124,12 @@ def create_app(settings: ServerSettings, engine: EmotiveEngine | None = None) ->
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(error_body(exc.status_code, str(exc.detail)), status_code=exc.status_code)
+        error = APIError(exc.status_code, str(exc.detail))
+        return JSONResponse(error.body(), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - a bug
-        return JSONResponse(error_body(500, f"internal error: {type(exc).__name__}: {exc}"), status_code=500)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(internal_error(exc).body(), status_code=500)
 
     @app.get("/health")
     async def health(request: Request) -> JSONResponse:
@@ -170,18 +167,17 @@ def create_app(settings: ServerSettings, engine: EmotiveEngine | None = None) ->
         return {
             "model": settings.model_id,
             "emotions": [e for e in state.engine.emotions if e != "base"],
-            "policies": available_policies(),
-            "default_policy": settings.policy or DEFAULT_POLICY,
+            "policies": state.policies.names if state.policies is not None else [],
+            "default_policy": state.default_policy,
             "max_tokens_limit": settings.max_tokens_limit,
         }
 
     @app.post("/v1/chat/completions", response_model=None)
     async def chat_completions(request: Request) -> Response:
         state = _state(request)
-        body = await _read_json(request, settings.max_body_bytes)
-        chat = _parse(body)
-        _check_model(chat, state)
-        generation, emotive, escalation = await asyncio.to_thread(_prepare, state, chat)
+        chat = parse_chat(await read_json(request, settings.max_body_bytes))
+        check_model(chat, state)
+        generation, emotive, escalation = await asyncio.to_thread(prepare_generation, state, chat)
         completion_id, created = new_id(), int(time.time())
         if escalation is not None:
             return _escalated(state, chat, generation, emotive, escalation, completion_id, created)
@@ -228,10 +224,10 @@ def create_app(settings: ServerSettings, engine: EmotiveEngine | None = None) ->
         app,
         Pipeline(
             state=_state,
-            read_json=_read_json,
-            parse=_parse,
-            check_model=_check_model,
-            prepare=_prepare,
+            read_json=read_json,
+            parse=parse_chat,
+            check_model=check_model,
+            prepare=prepare_generation,
             submit=_submit,
             await_completion=_await_completion,
             scheduler_error=_scheduler_api_error,
@@ -259,6 +255,13 @@ def available_policies() -> list[str]:
         return []
 
 
+def internal_error(exc: BaseException, code: str = "internal_error") -> APIError:
+    """A generic 500: the traceback goes to the log under a request id, the client gets only the id."""
+    request_id = f"req-{uuid.uuid4().hex[:16]}"
+    logger.error("request %s failed: %s", request_id, type(exc).__name__, exc_info=exc)
+    return APIError(500, f"internal server error (request id {request_id})", code=code)
+
+
 # -- request handling ----------------------------------------------------------------------------------
 
 
@@ -267,148 +270,6 @@ def _state(request: Request) -> ServerState:
     if state is None:
         raise APIError(503, "the server is still starting", code="unavailable")
     return state  # type: ignore[no-any-return,unused-ignore]
-
-
-async def _read_json(request: Request, limit: int) -> Any:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise APIError(413, f"request body is larger than {limit} bytes", code="body_too_large")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise APIError(413, f"request body is larger than {limit} bytes", code="body_too_large")
-        chunks.append(chunk)
-    try:
-        return json.loads(b"".join(chunks))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise APIError(400, f"request body is not valid JSON: {exc}", code="invalid_json") from None
-
-
-def _parse(body: Any) -> ChatCompletionRequest:
-    if not isinstance(body, dict):
-        raise APIError(400, "request body must be a JSON object", code="invalid_json")
-    try:
-        chat = ChatCompletionRequest.model_validate(body)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        parts = []
-        for part in first["loc"]:  # drop pydantic's union-member tags such as "dict[str,float]"
-            if not (isinstance(part, int) or str(part).isidentifier()):
-                break
-            parts.append(str(part))
-        param = ".".join(parts) or None
-        message = first["msg"].removeprefix("Value error, ")
-        if param == "emotion":
-            message = 'must be a mix like {"joy": 0.6} (emotion name to intensity) or "auto"'
-        elif param == "stop":
-            message = "must be a string or a list of up to 4 strings"
-        raise APIError(400, f"{param}: {message}" if param else message, param=param) from None
-    if chat.n != 1:
-        raise APIError(400, "only n=1 is supported", param="n")
-    if chat.tools:
-        raise APIError(400, "tool calling is not supported by this server", param="tools")
-    return chat
-
-
-def _check_model(chat: ChatCompletionRequest, state: ServerState) -> None:
-    names = {state.settings.model_id, state.settings.model, state.engine.model_name}
-    if chat.model is not None and chat.model not in names:
-        raise APIError(
-            404,
-            f"the model {chat.model!r} does not exist; this server serves {state.settings.model_id!r}",
-            param="model",
-            code="model_not_found",
-        )
-
-
-def _messages(chat: ChatCompletionRequest) -> list[dict[str, str]]:
-    out = []
-    for i, message in enumerate(chat.messages):
-        if message.role in ("tool", "function"):
-            raise APIError(400, f"messages.{i}: role {message.role!r} is not supported", param="messages")
-        try:
-            text = message.text()
-        except ValueError as exc:
-            raise APIError(400, f"messages.{i}: {exc}", param="messages") from None
-        out.append({"role": "system" if message.role == "developer" else message.role, "content": text})
-    if not any(m["role"] == "user" and m["content"].strip() for m in out):
-        raise APIError(400, "messages need at least one non-empty user message", param="messages")
-    return out
-
-
-def _prepare(
-    state: ServerState, chat: ChatCompletionRequest
-) -> tuple[GenerationRequest, dict[str, Any], str | None]:
-    """Validate, route and build the generation request (in a worker thread: routing may run models)."""
-    from emotive_agents.generation.types import GenerationRequest
-    from emotive_agents.steering.mix import EmotionMix
-
-    settings = state.settings
-    messages = _messages(chat)
-    emotive: dict[str, Any] = {
-        "source": "none",
-        "mix": {},
-        "policy": None,
-        "decision": None,
-        "escalated": False,
-    }
-    escalation = None
-    wants_auto = chat.emotion == "auto" or (chat.emotion is None and settings.policy is not None)
-    if wants_auto or (chat.emotive_reading and isinstance(chat.emotion, dict)):
-        policy = chat.policy or settings.policy or DEFAULT_POLICY
-        try:
-            decision = state.router(policy).invoke(messages)
-        except APIError:
-            raise
-        except (EmotiveError, ValueError) as exc:
-            raise APIError(400, f"affect router: {exc}", param="messages") from exc
-        emotive.update(policy=policy, decision=decision.to_json())
-        if wants_auto:
-            emotive.update(source="router", mix=dict(decision.mix))
-            if decision.escalation is not None:
-                escalation = decision.escalation
-                emotive["escalated"] = True
-    if isinstance(chat.emotion, dict):
-        emotive.update(source="request", mix=dict(chat.emotion))
-    try:
-        mix = EmotionMix.coerce(emotive["mix"])
-        state.engine.check_mix(mix)
-    except UnknownEmotionError as exc:
-        raise APIError(400, f"emotion: {exc}", param="emotion", code="unknown_emotion") from None
-    except (ValidationError, ValueError) as exc:
-        message = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-        message = message.removeprefix("Value error, ")
-        raise APIError(400, f"emotion: {message}", param="emotion", code="invalid_emotion") from None
-    except EmotiveError as exc:
-        raise APIError(400, f"emotion: {exc}", param="emotion") from None
-    emotive["mix"] = mix.as_dict()
-    budget = chat.token_budget or settings.default_max_tokens
-    if budget > settings.max_tokens_limit:
-        raise APIError(
-            400,
-            f"max_tokens is {budget}; this server allows at most {settings.max_tokens_limit}",
-            param="max_tokens",
-            code="max_tokens_exceeded",
-        )
-    try:
-        generation = GenerationRequest.build(
-            messages,
-            mix,
-            max_new_tokens=budget,
-            temperature=settings.default_temperature if chat.temperature is None else chat.temperature,
-            top_p=1.0 if chat.top_p is None else chat.top_p,
-            top_k=chat.top_k,
-            seed=chat.seed,
-            stop=chat.stop,
-            repetition_penalty=chat.repetition_penalty or 1.0,
-            no_repeat_ngram_size=chat.no_repeat_ngram_size or 0,
-            trim_to_sentence=bool(chat.trim_to_sentence),
-        )
-    except (ValidationError, EmotiveError) as exc:
-        message = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-        raise APIError(400, message) from None
-    return generation, emotive, escalation
 
 
 def _submit(
@@ -422,8 +283,10 @@ def _submit(
         headers = {"Retry-After": "1"} if exc.status in (429, 503) else None
         param = "messages" if exc.status == 400 else None
         raise APIError(exc.status, str(exc), code=exc.code, param=param, headers=headers) from None
+    except UnknownEmotionError as exc:
+        raise APIError(400, f"emotion: {exc}", param="emotion", code="unknown_emotion") from None
     except EmotiveError as exc:
-        raise APIError(400, str(exc)) from None
+        raise APIError(400, str(exc), code="invalid_value") from None
 
 
 def _scheduler_api_error(exc: BaseException) -> APIError:
@@ -431,7 +294,7 @@ def _scheduler_api_error(exc: BaseException) -> APIError:
 
     if isinstance(exc, SchedulerError):
         return APIError(exc.status, str(exc), code=exc.code)
-    return APIError(500, f"generation failed: {exc}", code="generation_failed")
+    return internal_error(exc, code="generation_failed")
 
 
 async def _await_completion(request: Request, handle: RequestHandle) -> Any:

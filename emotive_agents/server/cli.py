@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from emotive_agents.cli_options import QuietOpt
+from emotive_agents.errors import EmotiveError
 from emotive_agents.progress import ProgressBar, progress_enabled
+from emotive_agents.server.security import is_loopback
+
+if TYPE_CHECKING:
+    from emotive_agents.server.settings import ServerSettings
 
 
 def register(app: typer.Typer) -> None:
@@ -27,9 +33,36 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Vector set directory or shipped name (default: the model's).")
         ] = None,
         policy: Annotated[
-            str | None,
-            typer.Option(help="Router policy; requests without an `emotion` field are then routed by it."),
+            list[str] | None,
+            typer.Option(
+                help="Register a router policy (shipped name or YAML/JSON file; repeatable). The first "
+                "is the default: requests without an `emotion` field are routed by it.",
+            ),
         ] = None,
+        policy_dir: Annotated[
+            Path | None,
+            typer.Option("--policy-dir", help="Register every *.yaml / *.yml / *.json policy in DIR."),
+        ] = None,
+        api_key: Annotated[
+            str | None,
+            typer.Option(
+                "--api-key",
+                envvar="EMOTIVE_AGENTS_API_KEY",
+                show_envvar=True,
+                help="Require `Authorization: Bearer KEY` on every API route (/health stays open).",
+            ),
+        ] = None,
+        cors_origin: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--cors-origin", help="Allow browser calls from this origin (scheme://host:port or *)."
+            ),
+        ] = None,
+        allowed_host: Annotated[
+            list[str] | None,
+            typer.Option("--allowed-host", help="Accept this Host name too (e.g. behind a proxy)."),
+        ] = None,
+        docs: Annotated[bool, typer.Option("--docs", help="Serve /docs and /openapi.json.")] = False,
         max_batch_size: Annotated[int, typer.Option("--max-batch-size", min=1)] = 16,
         max_queue: Annotated[int, typer.Option("--max-queue", min=0)] = 64,
         timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Per-request seconds.")] = 120.0,
@@ -53,11 +86,18 @@ def register(app: typer.Typer) -> None:
         """Run the OpenAI-compatible server (chat page at /, API at /v1) with continuous batching."""
         from emotive_agents.server.settings import ServerSettings
 
+        policies = list(policy or [])
         try:
             settings = ServerSettings(
                 model=model,
                 vectors=vectors,
-                policy=policy,
+                policy=policies[0] if policies else None,
+                policies=tuple(policies[1:]),
+                policy_dir=str(policy_dir) if policy_dir is not None else None,
+                api_key=api_key,
+                cors_origins=tuple(cors_origin or ()),
+                allowed_hosts=tuple(allowed_host or ()),
+                enable_docs=docs,
                 host=host,
                 port=port,
                 dtype=dtype,
@@ -71,7 +111,14 @@ def register(app: typer.Typer) -> None:
                 reply_reader=reply_reader,
             )
         except ValueError as exc:
-            raise typer.BadParameter(str(exc)) from None
+            raise typer.BadParameter(_first_error(exc)) from None
+        _precheck_policies(settings)
+        if not is_loopback(host) and settings.api_key is None:
+            typer.echo(
+                f"emotive-agents: warning: serving on {host} without --api-key; anyone who can reach "
+                "this port can use the model",
+                err=True,
+            )
         if ray:
             from emotive_agents.server.ray import RayAutoscaling, run_ray
 
@@ -88,11 +135,18 @@ def register(app: typer.Typer) -> None:
 
         from emotive_agents.server.app import create_app
 
+        try:
+            from emotive_agents.engine import EmotiveEngine
+
+            engine = EmotiveEngine.load(model, vectors, dtype=dtype, device=device)
+            application = create_app(settings, engine=engine)
+        except EmotiveError as exc:
+            _fail(str(exc))
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         typer.echo(
             f"emotive-agents: chat page http://{shown}:{port}/  API http://{shown}:{port}/v1", err=True
         )
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(application, host=host, port=port, log_level="info")
 
     @app.command("bench-server")
     def bench_server(
@@ -117,3 +171,34 @@ def register(app: typer.Typer) -> None:
         else:
             for key, value in report.items():
                 typer.echo(f"{key:28s} {value}")
+
+
+def _fail(message: str) -> NoReturn:
+    """One clear line on stderr and exit status 2 (a bad flag, file or vector set; no traceback)."""
+    first = message.strip().splitlines()[0] if message.strip() else "failed"
+    typer.echo(f"error: {first}", err=True)
+    raise typer.Exit(2)
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"{where}: {str(first['msg']).removeprefix('Value error, ')}"
+    return str(exc)
+
+
+def _precheck_policies(settings: ServerSettings) -> None:
+    """Fail on a missing or malformed policy before the model loads (emotions are checked after)."""
+    sources = [*([settings.policy] if settings.policy else []), *settings.policies]
+    if not sources and settings.policy_dir is None:
+        return
+    try:
+        from emotive_agents.server.policies import PolicyRegistry
+
+        PolicyRegistry.build(sources, policy_dir=settings.policy_dir)
+    except ImportError as exc:
+        _fail(f"--policy needs the affect router (the langchain extra): {exc}")
+    except EmotiveError as exc:
+        _fail(str(exc))

@@ -1,10 +1,14 @@
 """OpenAI chat-completions wire format: the request we accept, the responses and chunks we send, errors.
 
-Only what a local steered model can honour is accepted; fields OpenAI clients send by habit (user,
-presence_penalty, logprobs=false...) are tolerated and ignored, while ones that would silently change the
-meaning (n > 1, tools) are refused with a clear 400. Two extra request fields steer the reply:
-`emotion` (a mix like {"joy": 0.6}, or "auto" to let the affect router choose) and `policy` (the router
-policy for "auto"). The response carries what was applied in an extra `emotive` field.
+Only what a local steered model can honour is accepted. Fields OpenAI clients send by habit with their
+neutral value (user, penalties, `logprobs: false`, `response_format: {"type": "text"}`, `tools: []`...)
+are tolerated; a value that would silently change the meaning (n > 1, logprobs, JSON mode, tools) is
+refused with a 400 `unsupported_parameter`. Booleans are strict (`"yes"` is not true). Two extra fields
+steer the reply: `emotion` (a mix like {"joy": 0.6}, or "auto" to let the affect router choose) and
+`policy` (the name of a router policy the server registered). The response carries an `emotive` field.
+
+As in vLLM's OpenAI entrypoint, these are plain pydantic models; HTTP statuses are chosen by the server
+(`APIError`), never by the engine's exceptions.
 """
 
 from __future__ import annotations
@@ -13,18 +17,39 @@ import time
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+MAX_NAME_CHARS = 256  # model and policy names; longer ones are not names
 
 ERROR_TYPES = {
     400: "invalid_request_error",
+    401: "invalid_request_error",
+    403: "invalid_request_error",
     404: "invalid_request_error",
     405: "invalid_request_error",
     413: "invalid_request_error",
+    415: "invalid_request_error",
     429: "rate_limit_error",
     499: "invalid_request_error",
     500: "server_error",
     503: "server_error",
     504: "timeout_error",
+}
+# The stable `code` of an error that has no more specific one, by status.
+DEFAULT_CODES = {
+    400: "invalid_request",
+    401: "invalid_api_key",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    499: "cancelled",
+    500: "internal_error",
+    503: "unavailable",
+    504: "timeout",
 }
 
 
@@ -43,7 +68,7 @@ class APIError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-        self.code = code
+        self.code = code or default_code(status)
         self.param = param
         self.headers = headers or {}
 
@@ -51,17 +76,35 @@ class APIError(Exception):
         return error_body(self.status, self.message, code=self.code, param=self.param)
 
 
+def default_code(status: int) -> str:
+    return DEFAULT_CODES.get(status, "internal_error" if status >= 500 else "invalid_request")
+
+
+class ErrorInfo(BaseModel):
+    """The `error` object of every non-2xx answer; `code` is always a stable string."""
+
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorInfo
+
+
 def error_body(
     status: int, message: str, *, code: str | None = None, param: str | None = None
 ) -> dict[str, Any]:
-    return {
-        "error": {
-            "message": message,
-            "type": ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error"),
-            "param": param,
-            "code": code,
-        }
-    }
+    kind = ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+    info = ErrorInfo(message=message, type=kind, param=param, code=code)
+    return ErrorResponse(error=info).model_dump()
+
+
+def short(value: object, limit: int = 64) -> str:
+    """A request value quoted for an error message, cut so that an error never echoes a large body."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class ContentPart(BaseModel):
@@ -88,7 +131,7 @@ class ChatMessageIn(BaseModel):
         pieces = []
         for part in self.content:
             if part.type != "text" or part.text is None:
-                raise ValueError(f"content part type {part.type!r} is not supported; send text")
+                raise ValueError(f"content part type {short(part.type)} is not supported; send text")
             pieces.append(part.text)
         return "".join(pieces)
 
@@ -96,7 +139,7 @@ class ChatMessageIn(BaseModel):
 class StreamOptions(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    include_usage: bool = False
+    include_usage: StrictBool = False
 
 
 class ChatCompletionRequest(BaseModel):
@@ -104,27 +147,35 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    model: str | None = None
+    model: str | None = Field(None, max_length=MAX_NAME_CHARS)
     messages: list[ChatMessageIn]
     max_tokens: int | None = Field(None, ge=1)
     max_completion_tokens: int | None = Field(None, ge=1)
     temperature: float | None = Field(None, ge=0.0, le=2.0)
     top_p: float | None = Field(None, gt=0.0, le=1.0)
     top_k: int | None = Field(None, ge=1)
-    seed: int | None = None
+    seed: int | None = Field(None, ge=INT64_MIN, le=INT64_MAX)
     stop: str | list[str] | None = None
-    stream: bool = False
+    stream: StrictBool = False
     stream_options: StreamOptions | None = None
     n: int = Field(1, ge=1)
+    # Accepted only with their neutral values (see `unsupported`): refusing beats silently ignoring.
+    logprobs: StrictBool | None = None
+    top_logprobs: int | None = None
+    response_format: dict[str, Any] | None = None
     tools: list[Any] | None = None
+    tool_choice: Any = None
+    functions: list[Any] | None = None
+    function_call: Any = None
+    logit_bias: dict[str, Any] | None = None
     # -- emotive extensions --
     emotion: dict[str, float] | Literal["auto"] | None = None
-    policy: str | None = None
-    emotive_reading: bool = False  # also read the user's affect when the mix is given by hand
+    policy: str | None = Field(None, max_length=MAX_NAME_CHARS)
+    emotive_reading: StrictBool = False  # also read the user's affect when the mix is given by hand
     monitor: Literal["off", "read", "retry"] | None = None  # reply reading; "retry" closes the loop
     repetition_penalty: float | None = Field(None, gt=0.0, le=10.0)
     no_repeat_ngram_size: int | None = Field(None, ge=0, le=16)
-    trim_to_sentence: bool | None = None  # cut a budget-cut reply back to its last sentence end
+    trim_to_sentence: StrictBool | None = None  # cut a budget-cut reply back to its last sentence end
 
     @field_validator("messages")
     @classmethod
@@ -138,7 +189,27 @@ class ChatCompletionRequest(BaseModel):
     def _stops(cls, value: Any) -> Any:
         if isinstance(value, list) and len(value) > 4:
             raise ValueError("at most 4 stop sequences")
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        if any(isinstance(s, str) and not s for s in items):
+            raise ValueError("stop sequences must be non-empty strings")
         return value
+
+    def unsupported(self) -> tuple[str, str] | None:
+        """(param, message) for the first field whose value this server cannot honour, else None."""
+        if self.n != 1:
+            return "n", "only n=1 is supported"
+        if self.logprobs or self.top_logprobs is not None:
+            return ("logprobs" if self.logprobs else "top_logprobs"), "logprobs are not supported"
+        if self.response_format is not None and self.response_format.get("type", "text") != "text":
+            return "response_format", 'response_format is not supported (only {"type": "text"})'
+        if self.tools or self.functions:
+            return ("tools" if self.tools else "functions"), "tool calling is not supported by this server"
+        if self.tool_choice not in (None, "none") or self.function_call not in (None, "none"):
+            param = "tool_choice" if self.tool_choice not in (None, "none") else "function_call"
+            return param, "tool calling is not supported by this server"
+        if self.logit_bias:
+            return "logit_bias", "logit_bias is not supported"
+        return None
 
     @property
     def token_budget(self) -> int | None:

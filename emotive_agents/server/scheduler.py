@@ -544,6 +544,8 @@ class Scheduler:
         deltas = layer_deltas(
             self.engine.vector_set, [mix], self._layers, dtype=parameter.dtype, device=parameter.device
         )
+        if not deltas:  # intensities so small that every coefficient rounds to 0 in float32
+            return None
         return torch.stack([deltas[layer][0] for layer in self._layers])
 
     def _prefill(self, handle: RequestHandle) -> None:

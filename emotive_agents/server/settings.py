@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+API_KEY_ENV = "EMOTIVE_AGENTS_API_KEY"
+
+
+def _env_api_key() -> SecretStr | None:
+    value = os.environ.get(API_KEY_ENV, "").strip()
+    return SecretStr(value) if value else None
 
 
 class ServerSettings(BaseModel):
@@ -23,7 +31,15 @@ class ServerSettings(BaseModel):
         default=None, description="Vector set directory or shipped name (default: shipped)."
     )
     policy: str | None = Field(
-        default=None, description="Default router policy for `emotion: auto` requests."
+        default=None,
+        description="Default router policy (shipped name or a policy file): requests without `emotion` "
+        "are routed by it.",
+    )
+    policies: tuple[str, ...] = Field(
+        default=(), description="More policies requests may name (shipped names or policy files)."
+    )
+    policy_dir: str | None = Field(
+        default=None, description="Register every *.yaml / *.yml / *.json policy in this directory."
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
@@ -46,6 +62,17 @@ class ServerSettings(BaseModel):
         le=2.0,
         description="Temperature when a request gives none (0 = greedy, reproducible).",
     )
+    api_key: SecretStr | None = Field(
+        default_factory=_env_api_key,
+        description=f"Bearer key every API request must send (default: ${API_KEY_ENV}); /health stays open.",
+    )
+    cors_origins: tuple[str, ...] = Field(
+        default=(), description="Origins (scheme://host[:port], or *) browsers may call the API from."
+    )
+    allowed_hosts: tuple[str, ...] = Field(
+        default=(), description="Extra Host names accepted besides the loopback names and --host."
+    )
+    enable_docs: bool = Field(default=False, description="Serve /docs and /openapi.json.")
     router_classifier: str = Field(
         default="ensemble",
         description="Affect reader of the router for `emotion: auto` (e.g. 'ensemble', 'vader').",
@@ -58,6 +85,21 @@ class ServerSettings(BaseModel):
     monitor: Literal["off", "read", "retry"] = Field(
         default="read", description="Default reply monitoring when a request gives no `monitor`."
     )
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _key_not_blank(cls, value: object) -> object:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(raw, str) and not raw.strip():
+            raise ValueError("the API key must not be empty")
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from emotive_agents.server.security import normalise_origin
+
+        return tuple(normalise_origin(origin) for origin in value)
 
     @property
     def model_id(self) -> str:

@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import torch
 from pydantic import ValidationError
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
@@ -29,6 +30,8 @@ from emotive_agents.vectors.vector_set import (
     FORMAT_VERSION,
     EmotionVectorSet,
     VectorSetMetadata,
+    scales_digest,
+    sealed,
     tensors_digest,
 )
 
@@ -41,7 +44,8 @@ def save_vector_set(vector_set: EmotionVectorSet, directory: str | Path) -> Path
     try:
         tensors = {name: vector_set.vectors[i].contiguous() for i, name in enumerate(vector_set.emotions)}
         save_file(tensors, str(staging / TENSORS_FILE), metadata={"format": "emotive-agents"})
-        (staging / METADATA_FILE).write_text(vector_set.metadata.model_dump_json(indent=2) + "\n")
+        metadata = sealed(vector_set.metadata, vector_set.vectors)  # scales may have changed since
+        (staging / METADATA_FILE).write_text(metadata.model_dump_json(indent=2) + "\n")
         staging.chmod(0o755)  # mkdtemp makes it private; vector sets are meant to be shared
         for name in (TENSORS_FILE, METADATA_FILE):
             (staging / name).chmod(0o644)
@@ -74,6 +78,24 @@ def check_compatible(metadata: VectorSetMetadata, model: ModelFingerprint, *, st
         raise VectorSetError(
             f"These vectors were made for model {made.name!r}, not {model.name!r} ({detail}).{hint}"
         )
+
+
+def check_checksums(metadata: VectorSetMetadata, vectors: torch.Tensor, where: Path | str) -> None:
+    """Refuse a set whose tensors (or, from format 2, scales and range) do not match its checksums.
+
+    A missing checksum is refused too: an edited file must not pass by deleting the field.
+    """
+    if not metadata.tensors_sha256:
+        raise VectorSetError(f"{where}: {METADATA_FILE} has no tensors_sha256 checksum; re-save the set")
+    if tensors_digest(vectors) != metadata.tensors_sha256:
+        raise VectorSetError(f"{where}: tensors do not match the checksum in {METADATA_FILE}")
+    if metadata.format_version >= 2:
+        if not metadata.scales_sha256:
+            raise VectorSetError(f"{where}: {METADATA_FILE} has no scales_sha256 checksum; re-save the set")
+        if scales_digest(metadata) != metadata.scales_sha256:
+            raise VectorSetError(
+                f"{where}: intensity_scale / intensity_range do not match the checksum in {METADATA_FILE}"
+            )
 
 
 def load_vector_set(
@@ -109,8 +131,6 @@ def load_vector_set(
             f"{directory}: tensors {sorted(names)} do not match the metadata's emotions "
             f"{sorted(metadata.emotions)}"
         )
-    import torch
-
     shape = (metadata.model.num_layers, metadata.model.hidden_size)
     for name, tensor in tensors.items():
         if tuple(tensor.shape) != shape:
@@ -120,8 +140,7 @@ def load_vector_set(
             )
     stacked = torch.stack([tensors[name].float() for name in metadata.emotions])
     vector_set = EmotionVectorSet(stacked, metadata)  # checks NaN/inf
-    if metadata.tensors_sha256 and tensors_digest(stacked) != metadata.tensors_sha256:
-        raise VectorSetError(f"{directory}: tensors do not match the checksum in {METADATA_FILE}")
+    check_checksums(metadata, stacked, directory)
     if model is not None:
         check_compatible(metadata, model, strict=strict)
     return vector_set

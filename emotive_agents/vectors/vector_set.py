@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
@@ -17,7 +19,10 @@ from emotive_agents.vectors.recipe import SteeringRecipe
 
 BASIC_EMOTIONS: tuple[str, ...] = ("anger", "disgust", "fear", "joy", "sadness")
 BASE = "base"
-FORMAT_VERSION = 1
+# 2: `scales_sha256` covers intensity_scale and intensity_range (format 1 had only the tensor checksum).
+FORMAT_VERSION = 2
+MAX_INTENSITY_SCALE = 100.0  # calibrated alphas are 0.25-4 on the shipped set; 1e6 is a corruption
+MAX_RANGE = 5.0  # the same bound as an EmotionMix intensity
 EMOTION_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
@@ -48,6 +53,29 @@ class VectorSetMetadata(BaseModel):
     created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     library_version: str = ""
     tensors_sha256: str = ""
+    scales_sha256: str = ""  # sha256 of intensity_scale + intensity_range (format 2)
+
+    @field_validator("intensity_scale")
+    @classmethod
+    def _valid_scales(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, scale in value.items():
+            if not (math.isfinite(scale) and 0.0 < scale <= MAX_INTENSITY_SCALE):
+                raise ValueError(
+                    f"intensity_scale of {name!r} is {scale}; it must be a finite number in "
+                    f"(0, {MAX_INTENSITY_SCALE:g}]"
+                )
+        return value
+
+    @field_validator("intensity_range")
+    @classmethod
+    def _valid_range(cls, value: tuple[float, float]) -> tuple[float, float]:
+        lo, hi = value
+        if not (math.isfinite(lo) and math.isfinite(hi) and -MAX_RANGE <= lo < hi <= MAX_RANGE):
+            raise ValueError(
+                f"intensity_range {list(value)} must be two finite numbers lo < hi within "
+                f"[-{MAX_RANGE:g}, {MAX_RANGE:g}]"
+            )
+        return value
 
     @field_validator("emotions")
     @classmethod
@@ -106,6 +134,27 @@ def tensors_digest(vectors: torch.Tensor) -> str:
     return hashlib.sha256(vectors.detach().cpu().float().contiguous().numpy().tobytes()).hexdigest()
 
 
+def scales_digest(metadata: VectorSetMetadata) -> str:
+    """sha256 of what turns an intensity into an alpha: the per-emotion scales and the intensity range."""
+    payload = {
+        "intensity_scale": {k: float(v) for k, v in sorted(metadata.intensity_scale.items())},
+        "intensity_range": [float(x) for x in metadata.intensity_range],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def sealed(metadata: VectorSetMetadata, vectors: torch.Tensor) -> VectorSetMetadata:
+    """The metadata with fresh checksums over `vectors` and its scales, at the current format."""
+    digest = scales_digest(metadata)
+    return metadata.model_copy(
+        update={
+            "format_version": FORMAT_VERSION,
+            "tensors_sha256": tensors_digest(vectors),
+            "scales_sha256": digest,
+        }
+    )
+
+
 class EmotionVectorSet:
     """Named emotion vectors for one model: a [emotions, layers, hidden] float32 bank plus metadata."""
 
@@ -149,10 +198,9 @@ class EmotionVectorSet:
             model=model,
             norms={n: EmotionVector(n, tensors[n]).norms() for n in names},
             library_version=__version__,
-            tensors_sha256=tensors_digest(stacked),
             **metadata,
         )
-        return cls(stacked, meta)
+        return cls(stacked, sealed(meta, stacked))
 
     @property
     def emotions(self) -> tuple[str, ...]:
@@ -226,7 +274,7 @@ class EmotionVectorSet:
 
     def _rebuild(self, tensors: Mapping[str, torch.Tensor]) -> EmotionVectorSet:
         meta = self.metadata.model_dump(
-            exclude={"emotions", "norms", "tensors_sha256", "model", "library_version"}
+            exclude={"emotions", "norms", "tensors_sha256", "scales_sha256", "model", "library_version"}
         )
         return EmotionVectorSet.from_vectors(tensors, self.metadata.model, add_base=False, **meta)
 
