@@ -98,7 +98,8 @@ def prepare_generation(
     except UnknownEmotionError as exc:
         raise APIError(400, f"emotion: {exc}", param="emotion", code="unknown_emotion") from None
     except ValidationError as exc:
-        raise validation_error(exc) from None
+        message = validation_error(exc).message.split(": ", 1)[-1]
+        raise APIError(400, f"emotion: {message}", param="emotion", code="invalid_emotion") from None
     except (ValueError, EmotiveError) as exc:
         raise APIError(400, f"emotion: {exc}", param="emotion", code="invalid_emotion") from None
     emotive["mix"] = mix.as_dict()

@@ -14,8 +14,23 @@ function el(tag, cls, text) {
 
 function fmt(value) { return (value >= 0 ? "+" : "") + value.toFixed(2); }
 
+// A server started with --api-key answers 401: ask for the key once, keep it for this tab only.
+async function api(path, options = {}) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const key = sessionStorage.getItem("emotive-api-key");
+    const headers = Object.assign({}, options.headers || {});
+    if (key) headers.Authorization = "Bearer " + key;
+    const response = await fetch(path, Object.assign({}, options, { headers }));
+    if (response.status !== 401) return response;
+    const entered = window.prompt("This server needs its API key:");
+    if (!entered) return response;
+    sessionStorage.setItem("emotive-api-key", entered.trim());
+  }
+  return fetch(path, options);
+}
+
 async function loadConfig() {
-  const response = await fetch("/v1/emotions");
+  const response = await api("/v1/emotions");
   const config = await response.json();
   state.model = config.model;
   $("model").textContent = config.model;
@@ -134,7 +149,7 @@ async function send(text) {
   };
   let reply = "";
   try {
-    const response = await fetch("/v1/chat/completions", {
+    const response = await api("/v1/chat/completions", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body),
