@@ -17,6 +17,7 @@ from emotive_agents.server.protocol import APIError, ChatCompletionRequest
 MAX_JSON_DEPTH = 32  # a chat request needs 4; deeper bodies are refused before any model sees them
 
 _TYPE_ERRORS = ("_type", "_parsing")
+_UNION_TAGS = frozenset({"str", "int", "float", "bool", "none", "list", "dict"})
 
 
 async def read_json(request: Request, limit: int) -> Any:
@@ -102,8 +103,8 @@ def validation_error(exc: ValidationError, prefix: tuple[str, ...] = ()) -> APIE
     """An APIError from pydantic's first error: `param` is the field path, `code` its kind."""
     first = exc.errors(include_url=False, include_input=False)[0]
     parts = list(prefix)
-    for part in first["loc"]:  # drop pydantic's union-member tags such as "dict[str,float]"
-        if not (isinstance(part, int) or str(part).isidentifier()):
+    for part in first["loc"]:  # stop at pydantic's union-member tags such as "str" or "dict[str,float]"
+        if not (isinstance(part, int) or str(part).isidentifier()) or part in _UNION_TAGS:
             break
         parts.append(str(part))
     param = ".".join(parts) or None
