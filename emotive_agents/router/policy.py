@@ -341,8 +341,11 @@ def _parse(text: str, suffix: str) -> Any:
 
 
 def policy_emotions(policy: Policy) -> set[str]:
-    """Every emotion name the policy's mixes use (rules, default and crisis mix)."""
-    names = set(policy.default_mix) | set(policy.crisis_mix)
+    """Every emotion name the policy's own mixes use (rules, default mix, and its crisis mix if it sets one;
+    the built-in crisis default is for the shipped set and is dropped elsewhere by the guard rails)."""
+    names = set(policy.default_mix)
+    if "crisis_mix" in policy.model_fields_set:
+        names |= set(policy.crisis_mix)
     for rule in policy.rules:
         names |= set(rule.mix)
     return names

@@ -49,8 +49,10 @@ class PolicyRegistry:
         *,
         policy_dir: str | Path | None = None,
         emotions: Iterable[str] | None = None,
+        default_first: bool = True,
     ) -> PolicyRegistry:
-        """Shipped policies plus the operator's; the first of `sources` becomes the default.
+        """Shipped policies plus the operator's; the first of `sources` becomes the default (unless
+        `default_first` is False: then requests route only when they ask for `emotion: auto`).
 
         Raises PolicyError (one clear line) for a missing, oversized, malformed or clashing policy.
         """
@@ -82,7 +84,7 @@ class PolicyRegistry:
             for path in sorted(folder.iterdir()):
                 if path.suffix.lower() in POLICY_SUFFIXES and path.is_file():
                     add(str(path), str(path))
-        return cls(policies, registered[0] if registered else None)
+        return cls(policies, registered[0] if registered and default_first else None)
 
 
 def _load_file(path: Path, emotions: Sequence[str] | None) -> Policy:

@@ -76,7 +76,12 @@ def build_policies(settings: ServerSettings, engine: EmotiveEngine) -> PolicyReg
             ) from None
         return None
     emotions = engine.emotions if engine.vector_set is not None else None
-    return PolicyRegistry.build(sources, policy_dir=settings.policy_dir, emotions=emotions)
+    return PolicyRegistry.build(
+        sources,
+        policy_dir=settings.policy_dir,
+        emotions=emotions,
+        default_first=settings.policy is not None,
+    )
 
 
 def build_routers(
