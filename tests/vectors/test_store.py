@@ -124,13 +124,88 @@ def test_tampered_tensors_fail_the_checksum(saved) -> None:
         load_vector_set(saved)
 
 
-def test_empty_checksum_skips_the_check(saved) -> None:
+@pytest.mark.parametrize("field", ["tensors_sha256", "scales_sha256"])
+def test_an_emptied_checksum_is_refused(saved, field) -> None:
+    """Deleting the checksum must not be a way past it."""
+
     def nudge(tensors):
         tensors["joy"][2, 5] += 1e-3
 
     _rewrite_tensors(saved, nudge)
-    _rewrite_metadata(saved, tensors_sha256="")
-    assert "joy" in load_vector_set(saved)
+    _rewrite_metadata(saved, **{field: ""})
+    with pytest.raises(VectorSetError, match=f"no {field} checksum|do not match the checksum"):
+        load_vector_set(saved)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"intensity_scale": {"joy": 40.0, "anger": 2.5}},
+        {"intensity_scale": {"joy": 4.0}},
+        {"intensity_range": [-2.0, 2.0]},
+    ],
+)
+def test_edited_scales_or_range_fail_the_scales_checksum(saved, changes) -> None:
+    _rewrite_metadata(saved, **changes)
+    with pytest.raises(VectorSetError, match="intensity_scale / intensity_range do not match"):
+        load_vector_set(saved)
+
+
+@pytest.mark.parametrize(
+    ("scale", "fragment"),
+    [
+        (float("nan"), "finite"),
+        (float("inf"), "finite"),
+        (-1e308, "finite number in"),
+        (1e6, "finite number in"),
+        (0.0, "finite number in"),
+        (-1.0, "finite number in"),
+    ],
+)
+def test_out_of_range_scales_are_refused(saved, scale, fragment) -> None:
+    path = saved / METADATA_FILE
+    raw = json.loads(path.read_text())
+    raw["intensity_scale"]["joy"] = scale
+    path.write_text(json.dumps(raw))  # NaN / Infinity literals, as a hand edit would write them
+    with pytest.raises(VectorSetError, match="intensity_scale"):
+        load_vector_set(saved)
+
+
+@pytest.mark.parametrize("bounds", [[1.0, -1.0], [0.0, 0.0], [-10.0, 1.0], [-1.0, float("nan")]])
+def test_bad_intensity_ranges_are_refused(saved, bounds) -> None:
+    _rewrite_metadata(saved, intensity_range=bounds)
+    with pytest.raises(VectorSetError, match="intensity_range"):
+        load_vector_set(saved)
+
+
+def test_format_1_sets_still_load_with_their_tensor_checksum(saved) -> None:
+    """Sets saved before the scales checksum existed load (their tensors are still checked)."""
+    path = saved / METADATA_FILE
+    raw = json.loads(path.read_text())
+    raw.pop("scales_sha256")
+    raw["format_version"] = 1
+    path.write_text(json.dumps(raw))
+    assert load_vector_set(saved).metadata.format_version == 1
+
+
+def test_save_seals_scales_changed_after_extraction(tmp_path, vector_set) -> None:
+    """Calibration edits the scales with model_copy; saving writes checksums that match them."""
+    meta = vector_set.metadata.model_copy(update={"intensity_scale": {"joy": 1.5}})
+    recalibrated = type(vector_set)(vector_set.vectors, meta)
+    loaded = load_vector_set(save_vector_set(recalibrated, tmp_path / "recal"))
+    assert loaded.metadata.intensity_scale == {"joy": 1.5}
+    assert loaded.metadata.format_version == FORMAT_VERSION
+
+
+def test_the_shipped_sets_load_at_the_current_format() -> None:
+    from emotive_agents.vectors.store import SHIPPED_DIR
+
+    folders = sorted(p for p in SHIPPED_DIR.iterdir() if (p / METADATA_FILE).is_file())
+    assert folders
+    for folder in folders:
+        loaded = load_vector_set(folder)
+        assert loaded.metadata.format_version == FORMAT_VERSION
+        assert loaded.metadata.scales_sha256
 
 
 def test_wrong_tensor_shape(saved) -> None:
