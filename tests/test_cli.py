@@ -105,6 +105,19 @@ def test_bad_prompts_file_names_the_line(model_dir: Path, tmp_path: Path) -> Non
     assert f"{path}:2" in err
 
 
+@pytest.mark.parametrize("line", ['{"prompt": ""}', '{"prompt": "   "}'])
+def test_an_empty_prompt_in_the_prompts_file_is_refused(model_dir: Path, tmp_path: Path, line: str) -> None:
+    """The server refuses a request without a non-empty user turn; so does the CLI, before loading."""
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"prompt": "ok"}\n' + line + "\n")
+    code, out, err = _generate("--prompts-file", str(path), "--model", str(model_dir))
+    assert code == 2
+    assert f"{path}:2" in err and "empty" in err
+    assert out == ""
+    code, _, err = _generate("  ", "--model", str(model_dir))
+    assert code == 2 and "PROMPT is empty" in err
+
+
 def test_vectors_for_another_model_are_refused(model_dir: Path, tmp_path: Path) -> None:
     other = load_model(str(model_dir))
     fingerprint = other.fingerprint.model_copy(update={"weights_hash": "0" * 32, "name": "other"})

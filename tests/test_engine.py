@@ -69,7 +69,13 @@ def test_unknown_emotion_fails_early(engine, tiny_llama, monkeypatch) -> None:
     bad = GenerationRequest.build("Hi", {"fear": 1.0})
     with pytest.raises(UnknownEmotionError):
         engine.generate_batch([good, bad])
-    engine.check_mix(GenerationRequest.build("Hi", {"fear": 0.0}).emotion)  # neutral: nothing to look up
+    # A name is checked whatever its intensity: {"fear": 0} is a typo'd mix, not a neutral one.
+    with pytest.raises(UnknownEmotionError, match="'fear'"):
+        engine.check_mix(GenerationRequest.build("Hi", {"fear": 0.0}).emotion)
+    with pytest.raises(UnknownEmotionError, match="'fear'"):
+        engine.generate("Hi", {"joy": 0.0, "fear": 0.0})
+    engine.check_mix(GenerationRequest.build("Hi", {"joy": 0.0}).emotion)
+    engine.check_mix(GenerationRequest.build("Hi", {}).emotion)
 
 
 def test_engine_without_vectors(tiny_llama) -> None:

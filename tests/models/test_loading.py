@@ -130,3 +130,67 @@ def test_default_cache_dir_override(monkeypatch, tmp_path) -> None:
     assert default_cache_dir() == tmp_path / "cache"
     monkeypatch.delenv("EMOTIVE_AGENTS_CACHE")
     assert "emotive-agents" in str(default_cache_dir())
+
+
+class _RefusingAuto:
+    """Stands in for AutoModel/AutoTokenizer: records the options and fails as an uncached id does."""
+
+    calls: list[dict] = []
+
+    @classmethod
+    def from_pretrained(cls, path: str, **kwargs: object) -> None:
+        cls.calls.append({"path": path, **kwargs})
+        raise OSError("We couldn't connect to 'https://huggingface.co' (5 retries)")
+
+
+@pytest.mark.parametrize(
+    ("offline", "reachable", "fragment"),
+    [("1", True, "HF_HUB_OFFLINE is set"), ("", False, "cannot be reached")],
+)
+def test_an_uncached_hub_id_fails_fast_when_offline(monkeypatch, offline, reachable, fragment) -> None:
+    import transformers
+
+    from emotive_agents.models import loading
+
+    _RefusingAuto.calls = []
+    monkeypatch.setattr(transformers, "AutoModelForCausalLM", _RefusingAuto)
+    monkeypatch.setattr(transformers, "AutoTokenizer", _RefusingAuto)
+    monkeypatch.setenv("HF_HUB_OFFLINE", offline)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    probes: list[float] = []
+    monkeypatch.setattr(loading, "hub_reachable", lambda timeout=3.0: probes.append(timeout) or reachable)
+    with pytest.raises(ModelLoadError, match=fragment):
+        load_model("nobody/no-such-model")
+    assert _RefusingAuto.calls[0]["local_files_only"] is True  # no hub requests, so no retries
+    assert probes == ([] if offline else [loading.HUB_PROBE_TIMEOUT_S])
+
+
+def test_a_reachable_hub_is_asked_normally(monkeypatch) -> None:
+    from emotive_agents.models import loading
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "")
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setattr(loading, "hub_reachable", lambda timeout=3.0: True)
+    assert loading.hub_access("nobody/model") == {}
+    monkeypatch.setattr(loading, "hub_reachable", lambda timeout=3.0: False)
+    assert loading.hub_access("nobody/model") == {"local_files_only": True}
+
+
+def test_hub_probe_is_one_quick_connect(monkeypatch) -> None:
+    import socket
+
+    from emotive_agents.models import loading
+
+    seen: list[tuple] = []
+
+    def refuse(address, timeout=None):
+        seen.append((address, timeout))
+        raise OSError("no route")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.delenv("HTTPS_PROXY", raising=False)
+    monkeypatch.delenv("https_proxy", raising=False)
+    monkeypatch.delenv("ALL_PROXY", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "https://hub.example:8443")
+    assert loading.hub_reachable(timeout=0.5) is False
+    assert seen == [(("hub.example", 8443), 0.5)]

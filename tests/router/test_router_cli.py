@@ -89,3 +89,14 @@ def test_bad_jsonl_names_the_line(tmp_path: Path) -> None:
     path.write_text('{"text": "ok"}\n{"message": "no text field"}\n')
     result = runner.invoke(app, ["route", "--file", str(path), "--classifier", "vader", "--json"])
     assert result.exit_code == 2 and ":2:" in result.output
+
+
+def test_a_policy_file_naming_an_unknown_emotion_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "typo.yaml"
+    path.write_text("name: typo\ndefault_mix: {jyo: 0.5, calm: 0.2}\n")
+    result = runner.invoke(app, ["route", "hello", "--policy", str(path)])
+    assert result.exit_code == 2
+    assert "lacks: jyo" in result.stderr
+    good = tmp_path / "good.yaml"
+    good.write_text("name: good\ndefault_mix: {calm: 0.2}\n")
+    assert runner.invoke(app, ["route", "hello", "--policy", str(good), "--classifier", "vader"]).exit_code == 0

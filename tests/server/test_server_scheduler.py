@@ -156,6 +156,15 @@ def test_timeouts_in_queue_and_while_decoding(tiny_engine: EmotiveEngine) -> Non
         assert scheduler.submit(tiny_engine.request("ok", max_new_tokens=3)).result(timeout=10).text
 
 
+def test_intensities_that_round_to_zero_decode_unsteered(tiny_engine: EmotiveEngine) -> None:
+    """1e-46 is a valid intensity whose float32 coefficient is 0: no delta, the unsteered text."""
+    with Scheduler(tiny_engine, max_batch_size=2) as scheduler:
+        tiny = scheduler.submit(tiny_engine.request("Hello there", {"joy": 1e-46}, max_new_tokens=5))
+        plain = scheduler.submit(tiny_engine.request("Hello there", None, max_new_tokens=5))
+        assert tiny.result(timeout=30).text == plain.result(timeout=30).text
+        assert scheduler.snapshot().failed == 0
+
+
 def test_context_window_is_checked_on_submit(tiny_engine: EmotiveEngine) -> None:
     window = tiny_engine.loaded.model.config.max_position_embeddings
     with Scheduler(tiny_engine) as scheduler, pytest.raises(ContextLengthError, match="context window"):
