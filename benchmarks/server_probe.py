@@ -28,7 +28,7 @@ import httpx
 SENTINEL = "SENTINEL-probe-4b1d"
 AUDIT_HOOK = """
 import os, sys
-watch = [w for w in os.environ["PROBE_WATCH"].split("\\0") if w]
+watch = [w for w in os.environ["PROBE_WATCH"].split("\\n") if w]
 def hook(event, args):
     if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
         path = os.fsdecode(args[0])
@@ -53,6 +53,24 @@ def chat(content: str = "Hello there", **extra: Any) -> dict[str, Any]:
 
 def raw(body: Any) -> bytes:
     return body if isinstance(body, bytes) else json.dumps(body, allow_nan=True).encode()
+
+
+def _spellings(path: Path, count: int) -> list[str]:
+    """`count` distinct strings that all name one valid policy file (the old server cached a router each)."""
+    out = [str(path), os.path.relpath(path)]
+    for i in range(count):
+        if len(out) >= count:
+            break
+        out.append(f"{path.parent}/{'./' * (i + 1)}{path.name}")
+        out.append(f"{path.parent}{'/' * (i + 2)}{path.name}")
+    return out[:count]
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return -1
 
 
 def http_cases(secret: Path, model: str) -> list[tuple[str, str, dict[str, Any]]]:
@@ -85,9 +103,9 @@ def http_cases(secret: Path, model: str) -> list[tuple[str, str, dict[str, Any]]
         (
             "policy (memory)",
             f"spelling {i}",
-            {"body": chat(emotion="auto", policy=f"{secret}/{'x' * i}.yaml")},
+            {"body": chat(emotion="auto", policy=spelling)},
         )
-        for i in range(20)
+        for i, spelling in enumerate(_spellings(secret / "leaky.yaml", 100))
     ]
     body = [
         ("not json", b"{nope"),
@@ -165,6 +183,8 @@ def http_cases(secret: Path, model: str) -> list[tuple[str, str, dict[str, Any]]
     return rows
 
 
+RSS: dict[str, int] = {}  # server RSS (kB) around the 100 policy spellings
+
 # Inputs that once answered 500 and must now be served (200).
 VALID = [
     ("intensity 1e-46", chat(emotion={"joy": 1e-46})),
@@ -174,12 +194,14 @@ VALID = [
 ]
 
 
-def run_http(model: str, secret: Path, log_path: Path) -> list[dict[str, Any]]:
+def run_http(model: str, secret: Path, log_path: Path) -> tuple[list[dict[str, Any]], int]:
+    """The HTTP cases' results and the log offset where serving began (start-up reads the shipped
+    policies legitimately; only opens after that offset come from requests)."""
     port = free_port()
     policies = [
         c[2]["body"].get("policy") for c in http_cases(secret, model) if isinstance(c[2].get("body"), dict)
     ]
-    watch = "\0".join({str(secret), "passwd", "shadow", "hostname", "environ", *[p for p in policies if p]})
+    watch = "\n".join({str(secret), "passwd", "shadow", "hostname", "environ", *[p for p in policies if p]})
     env = {**os.environ, "PROBE_WATCH": watch}
     cmd = [
         sys.executable,
@@ -207,8 +229,14 @@ def run_http(model: str, secret: Path, log_path: Path) -> list[dict[str, Any]]:
                     time.sleep(0.5)
                 if proc.poll() is not None:
                     raise RuntimeError(f"serve exited: see {log_path}")
+            serving_from = log_path.stat().st_size
             with httpx.Client(base_url=url, timeout=120) as http:
+                memory: dict[str, int] = {}
                 for group, name, req in http_cases(secret, model):
+                    if group == "policy (memory)" and "before" not in memory:
+                        memory["before"] = rss_kb(proc.pid)
+                    if group != "policy (memory)" and "before" in memory and "after" not in memory:
+                        memory["after"] = rss_kb(proc.pid)
                     headers = req.get("headers", {"content-type": "application/json"})
                     body = req.get("body")
                     content = None if body is None else raw(body)
@@ -228,7 +256,8 @@ def run_http(model: str, secret: Path, log_path: Path) -> list[dict[str, Any]]:
         finally:
             proc.terminate()
             proc.wait(30)
-    return results
+    RSS.update(memory)
+    return results, serving_from
 
 
 def _judge(group: str, name: str, response: httpx.Response, *, expect_error: bool) -> dict[str, Any]:
@@ -250,6 +279,25 @@ def _judge(group: str, name: str, response: httpx.Response, *, expect_error: boo
         "clean": clean,
         "leak": SENTINEL in response.text,
     }
+
+
+LOAD_S: list[float] = []
+
+
+def time_offline_load() -> None:
+    """In-process, so the interpreter's import time is not counted: the old code retried 5 times."""
+    from emotive_agents.errors import ModelLoadError
+    from emotive_agents.models.loading import load_model
+
+    os.environ.pop("HF_HUB_OFFLINE", None)
+    os.environ.pop("TRANSFORMERS_OFFLINE", None)
+    import transformers  # noqa: F401  (imported before the clock starts)
+
+    start = time.perf_counter()
+    try:
+        load_model("nobody/no-such-model")
+    except ModelLoadError:
+        LOAD_S.append(time.perf_counter() - start)
 
 
 def run_cli(model: str, work: Path) -> list[dict[str, Any]]:
@@ -331,6 +379,15 @@ def table(results: list[dict[str, Any]], tracebacks: int, opens: int) -> str:
     )
     lines.append("")
     lines.append(f"Server log: {tracebacks} tracebacks; audited opens of probed paths: {opens}.")
+    if "before" in RSS and "after" in RSS:
+        lines.append(
+            f"Server RSS over 100 spellings of one policy file: {RSS['before'] / 1024:.1f} MB -> "
+            f"{RSS['after'] / 1024:.1f} MB ({(RSS['after'] - RSS['before']) / 1024:+.1f} MB)."
+        )
+    if LOAD_S:
+        lines.append(
+            f"load_model of an uncached hub id, no network, HF_HUB_OFFLINE unset: {LOAD_S[0]:.1f} s."
+        )
     return "\n".join(lines)
 
 
@@ -348,19 +405,29 @@ def main() -> int:
             f"name: leaky\ndescription: {SENTINEL}\ndefault_mix: {{joy: 0.9}}\n"
         )
         log_path = work / "serve.log"
-        results = run_http(args.model, secret, log_path)
+        results, serving_from = run_http(args.model, secret, log_path)
         log = log_path.read_text()
         tracebacks = log.count("Traceback")
-        opens = sum(1 for line in log.splitlines() if line.startswith("PROBE-AUDIT-OPEN"))
+        opens = sum(1 for line in log[serving_from:].splitlines() if line.startswith("PROBE-AUDIT-OPEN"))
         if not args.no_cli:
             results += run_cli(args.model, work)
+            time_offline_load()
     print(table(results, tracebacks, opens))
     for r in results:
         if not r["clean"] or r["leak"] or not r["next_ok"]:
             print(f"NOT CLEAN: {r}")
     if args.json is not None:
         args.json.write_text(
-            json.dumps({"results": results, "tracebacks": tracebacks, "opens": opens}, indent=1)
+            json.dumps(
+                {
+                    "results": results,
+                    "tracebacks": tracebacks,
+                    "opens": opens,
+                    "rss_kb": RSS,
+                    "load_s": LOAD_S,
+                },
+                indent=1,
+            )
         )
     bad = [r for r in results if not r["clean"] or r["leak"] or not r["next_ok"]]
     return 1 if bad or tracebacks or opens else 0

@@ -84,6 +84,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Run the OpenAI-compatible server (chat page at /, API at /v1) with continuous batching."""
+        from pydantic import SecretStr
+
         from emotive_agents.server.settings import ServerSettings
 
         policies = list(policy or [])
@@ -94,7 +96,7 @@ def register(app: typer.Typer) -> None:
                 policy=policies[0] if policies else None,
                 policies=tuple(policies[1:]),
                 policy_dir=str(policy_dir) if policy_dir is not None else None,
-                api_key=api_key,
+                api_key=SecretStr(api_key) if api_key is not None else None,
                 cors_origins=tuple(cors_origin or ()),
                 allowed_hosts=tuple(allowed_host or ()),
                 enable_docs=docs,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from types import SimpleNamespace
+from typing import ClassVar
 
 import pytest
 import torch
@@ -135,7 +136,7 @@ def test_default_cache_dir_override(monkeypatch, tmp_path) -> None:
 class _RefusingAuto:
     """Stands in for AutoModel/AutoTokenizer: records the options and fails as an uncached id does."""
 
-    calls: list[dict] = []
+    calls: ClassVar[list[dict]] = []
 
     @classmethod
     def from_pretrained(cls, path: str, **kwargs: object) -> None:

@@ -99,4 +99,5 @@ def test_a_policy_file_naming_an_unknown_emotion_is_refused(tmp_path: Path) -> N
     assert "lacks: jyo" in result.stderr
     good = tmp_path / "good.yaml"
     good.write_text("name: good\ndefault_mix: {calm: 0.2}\n")
-    assert runner.invoke(app, ["route", "hello", "--policy", str(good), "--classifier", "vader"]).exit_code == 0
+    result = runner.invoke(app, ["route", "hello", "--policy", str(good), "--classifier", "vader"])
+    assert result.exit_code == 0, result.output

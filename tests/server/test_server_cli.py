@@ -57,7 +57,8 @@ def test_serve_security_and_policy_flags(fake_serving: dict[str, Any], tmp_path:
     (tmp_path / "cheerful.yaml").write_text("name: cheerful\ndefault_mix: {joy: 0.4}\n")
     args = [
         "serve", "--policy", "health", "--policy", "tutor", "--policy-dir", str(tmp_path),
-        "--api-key", "k-123", "--cors-origin", "http://app.example:3000", "--allowed-host", "box.lan", "--docs",
+        "--api-key", "k-123", "--cors-origin", "http://app.example:3000",
+        "--allowed-host", "box.lan", "--docs",
     ]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
