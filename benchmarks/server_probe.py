@@ -240,15 +240,21 @@ def run_http(model: str, secret: Path, log_path: Path) -> tuple[list[dict[str, A
                     headers = req.get("headers", {"content-type": "application/json"})
                     body = req.get("body")
                     content = None if body is None else raw(body)
-                    response = http.request(
-                        req.get("method", "POST"),
-                        req.get("path", "/v1/chat/completions"),
-                        content=content,
-                        headers=headers,
-                    )
-                    results.append(_judge(group, name, response, expect_error=True))
-                    after = http.post("/v1/chat/completions", json=chat())
-                    results[-1]["next_ok"] = after.status_code == 200
+                    try:
+                        response = http.request(
+                            req.get("method", "POST"),
+                            req.get("path", "/v1/chat/completions"),
+                            content=content,
+                            headers=headers,
+                        )
+                        results.append(_judge(group, name, response, expect_error=True))
+                    except httpx.HTTPError as exc:  # a reset connection is a failure, not a crash
+                        results.append(_failed(group, name, exc))
+                    try:
+                        after = http.post("/v1/chat/completions", json=chat())
+                        results[-1]["next_ok"] = after.status_code == 200
+                    except httpx.HTTPError:
+                        results[-1]["next_ok"] = False
                 for name, body in VALID:
                     response = http.post("/v1/chat/completions", json=body)
                     results.append(_judge("served (was 500)", name, response, expect_error=False))
@@ -258,6 +264,17 @@ def run_http(model: str, secret: Path, log_path: Path) -> tuple[list[dict[str, A
             proc.wait(30)
     RSS.update(memory)
     return results, serving_from
+
+
+def _failed(group: str, name: str, exc: Exception) -> dict[str, Any]:
+    return {
+        "group": group,
+        "case": name,
+        "status": 0,
+        "code": type(exc).__name__,
+        "clean": False,
+        "leak": False,
+    }
 
 
 def _judge(group: str, name: str, response: httpx.Response, *, expect_error: bool) -> dict[str, Any]:
@@ -334,9 +351,14 @@ def run_cli(model: str, work: Path) -> list[dict[str, Any]]:
     out = []
     for name, args, env in cases:
         start = time.perf_counter()
-        done = subprocess.run(
-            [*base, *args], capture_output=True, text=True, timeout=300, env={**os.environ, **env}
-        )
+        try:
+            done = subprocess.run(
+                [*base, *args], capture_output=True, text=True, timeout=240, env={**os.environ, **env}
+            )
+        except subprocess.TimeoutExpired:  # e.g. a server that started instead of refusing
+            row = {"group": "cli", "case": name, "status": -1, "code": None, "clean": False}
+            out.append({**row, "leak": False, "next_ok": True, "seconds": 240.0})
+            continue
         elapsed = time.perf_counter() - start
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         errors = [line for line in lines if line.startswith("error:")]
