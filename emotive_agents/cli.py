@@ -177,7 +177,9 @@ def extract(
     ] = "all",
     component: Annotated[
         str,
-        typer.Option(help="raw, specific (EV minus its EV_base projection) or centred (EV minus the mean EV)."),
+        typer.Option(
+            help="raw, specific (EV minus its EV_base projection) or centred (EV minus the mean EV)."
+        ),
     ] = "raw",
     placement: Annotated[
         str, typer.Option(help="Where the emotion is asked for: system, user (after the message) or both.")
@@ -301,6 +303,13 @@ def evaluate(
     layers: Annotated[
         str | None, typer.Option(help="Override the steered layers: a range 'FIRST-LAST' or a list '3,5,7'.")
     ] = None,
+    prompt_steering: Annotated[
+        str | None,
+        typer.Option("--prompt-steering", help="Also prompt *and* steer, at these comma-separated alphas."),
+    ] = None,
+    steering: Annotated[
+        bool, typer.Option(help="Run the steering conditions (--no-steering: baselines only).")
+    ] = True,
 ) -> None:
     """The paper's alpha sweep: judged emotion, fluency and topic per emotion and intensity."""
     try:
@@ -324,6 +333,8 @@ def evaluate(
             max_new_tokens=max_new_tokens,
             prompting_baseline=prompting,
             prompt_placement=prompt_placement,  # type: ignore[arg-type]
+            prompt_steering_alphas=tuple(float(a) for a in (prompt_steering or "").split(",") if a.strip()),
+            steering=steering,
         )
         query_list = load_queries(queries)
         if emotionquery_plus:
@@ -372,6 +383,9 @@ def calibrate(
     alphas: Annotated[str, typer.Option(help="Comma-separated alpha grid.")] = "0.5,1,1.5,2,3",
     limit: Annotated[int, typer.Option(min=1, help="Queries to measure on.")] = 24,
     max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1)] = 40,
+    judge: Annotated[
+        bool, typer.Option("--judge", help="Also judge the sweep's emotion (the choice stays fluency-only).")
+    ] = False,
 ) -> None:
     """Set each emotion's intensity 1.0 to the strongest alpha that stays fluent and on topic."""
     try:
@@ -400,8 +414,13 @@ def calibrate(
         query_list = load_queries(queries) if queries else load_queries(DEFAULT_QUERIES)
         if queries is None:  # extraction used the first half; measure on the held-out half
             query_list = query_list[len(query_list) // 2 :]
+        scorer = None
+        if judge:
+            from emotive_agents.evaluation.judge import EmotionJudge
+
+            scorer = EmotionJudge()
         calibrated, report, choices = run_calibration(
-            engine, query_list, default_embedder(), config, vectors_name=vectors or model
+            engine, query_list, default_embedder(), config, vectors_name=vectors or model, scorer=scorer
         )
         path = save_vector_set(calibrated, out)
         from emotive_agents.evaluation.report import write_report

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from emotive_agents.engine import EmotiveEngine
-from emotive_agents.evaluation.harness import EvalConfig, EvalReport, run_eval
+from emotive_agents.evaluation.harness import EmotionScorer, EvalConfig, EvalReport, run_eval
 from emotive_agents.evaluation.metrics import TextEmbedder
 from emotive_agents.vectors.queries import Query
 from emotive_agents.vectors.vector_set import BASIC_EMOTIONS, EmotionVectorSet
@@ -65,10 +65,13 @@ def calibrate(
     config: CalibrationConfig = CalibrationConfig(),
     *,
     vectors_name: str = "",
+    scorer: EmotionScorer | None = None,
 ) -> tuple[EmotionVectorSet, EvalReport, list[EmotionCalibration]]:
     """Measure fluency over the alpha grid and return the vector set with `intensity_scale` set.
 
-    The engine's vector set must be uncalibrated (scale 1.0) so that intensities equal alphas.
+    The engine's vector set must be uncalibrated (scale 1.0) so that intensities equal alphas. With a
+    `scorer` the sweep is also judged (the report then shows how much emotion each alpha buys); the
+    choice itself depends on fluency and topic only.
     """
     vector_set = engine.vector_set
     if vector_set is None:
@@ -82,7 +85,7 @@ def calibrate(
         max_new_tokens=config.max_new_tokens,
         prompting_baseline=False,
     )
-    report = run_eval(engine, queries, None, embedder, sweep, vectors_name=vectors_name)
+    report = run_eval(engine, queries, scorer, embedder, sweep, vectors_name=vectors_name)
     choices = choose_scales(report, config)
     # An emotion that breaks even at the smallest alpha keeps half of it: still usable, but gentle.
     scales = {c.emotion: c.scale if c.scale is not None else min(config.alphas) / 2 for c in choices}

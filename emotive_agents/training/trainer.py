@@ -169,9 +169,9 @@ class VectorTrainer:
             logprobs = self._batcher.forward([*pairs, *neutral])
         nll = _nll(logprobs[: len(pairs)], pairs)
         if not neutral:
-            return nll, float(nll)
+            return nll, float(nll.detach())
         kl = _kl(logprobs[len(pairs) :], refs)
-        return nll + self.config.kl_weight * kl, float(nll)
+        return nll + self.config.kl_weight * kl, float(nll.detach())
 
     @torch.no_grad()
     def _held_out_loss(self, vector: torch.Tensor, pairs: Sequence[Pair]) -> float:
@@ -215,11 +215,12 @@ class VectorTrainer:
         started = time.perf_counter()
         step = 0
         for step in range(1, config.steps + 1):
-            batch = []
+            batch: list[Pair] = []
             while len(batch) < min(config.batch_size, len(pairs)):
                 order = order or rng.sample(range(len(pairs)), len(pairs))
                 batch.append(pairs[order.pop()])
-            neutral, refs = [], []
+            neutral: list[Pair] = []
+            refs: list[_Reference] = []
             if self._refs:
                 for _ in range(min(config.neutral_batch_size, len(self._neutral))):
                     neutral_order = neutral_order or rng.sample(range(len(self._neutral)), len(self._neutral))
@@ -233,7 +234,7 @@ class VectorTrainer:
             if on_progress is not None:
                 on_progress(step, config.steps)
             if step % config.eval_every == 0 or step == config.steps:
-                record = {"step": step, "loss": round(float(loss), 4), "nll": round(nll, 4)}
+                record = {"step": step, "loss": round(float(loss.detach()), 4), "nll": round(nll, 4)}
                 if held:
                     held_loss = self._held_out_loss(vector.detach(), held)
                     record["held_out"] = round(held_loss, 4)

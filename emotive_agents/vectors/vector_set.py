@@ -223,7 +223,9 @@ class EmotionVectorSet:
         if not names:
             return self
         shared = self.vectors[[self.index(n) for n in names]].sum(0) / (len(names) + 1)
-        tensors = {n: self.vectors[i] - shared if n != BASE else self.vectors[i] for i, n in enumerate(self.emotions)}
+        tensors = {
+            n: self.vectors[i] - shared if n != BASE else self.vectors[i] for i, n in enumerate(self.emotions)
+        }
         if BASE not in tensors:
             tensors[BASE] = self.base.tensor
         return self._rebuild(tensors)

@@ -43,11 +43,18 @@ def _corpus() -> ReplyCorpus:
 
 
 def test_trained_vector_recovers_the_planted_direction(tmp_path: Path) -> None:
-    loaded, u, z = _planted_model()
+    loaded, u, _ = _planted_model()
     last = loaded.num_layers - 1
     config = TrainConfig(
-        emotions=("joy",), layers=(last,), lr=0.05, steps=120, batch_size=4, kl_weight=0.0, holdout=0.25,
-        eval_every=40, patience=3,
+        emotions=("joy",),
+        layers=(last,),
+        lr=0.05,
+        steps=120,
+        batch_size=4,
+        kl_weight=0.0,
+        holdout=0.25,
+        eval_every=40,
+        patience=3,
     )
     vector_set = train_vectors(loaded, _corpus(), config)
     trained = vector_set["joy"].tensor

@@ -70,7 +70,7 @@ def test_split_is_seeded_disjoint_and_order_independent() -> None:
     queries = [f"query {i}" for i in range(40)]
     train, held = split_queries(queries, 0.25, seed=3)
     assert len(held) == 10 and not set(train) & set(held) and set(train) | set(held) == set(queries)
-    again_train, again_held = split_queries(list(reversed(queries)), 0.25, seed=3)
+    _, again_held = split_queries(list(reversed(queries)), 0.25, seed=3)
     assert set(again_held) == set(held)
     assert set(split_queries(queries, 0.25, seed=4)[1]) != set(held)
     assert split_queries(queries, 0.0) == (queries, [])

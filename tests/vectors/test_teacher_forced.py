@@ -42,7 +42,9 @@ def test_forced_replies_equal_generation_based_extraction(chat_llama: LoadedMode
     for condition in ("neutral", "joy", "anger"):
         emotion = None if condition == "neutral" else condition
         requests = [
-            GenerationRequest(messages=tuple(PROMPTS.messages(emotion, q)), params=SamplingParams(max_new_tokens=6))
+            GenerationRequest(
+                messages=tuple(PROMPTS.messages(emotion, q)), params=SamplingParams(max_new_tokens=6)
+            )
             for q in QUERIES
         ]
         for query, (_, response) in zip(QUERIES, generator.generate_ids(requests), strict=True):
@@ -84,7 +86,9 @@ def test_components(chat_llama: LoadedModel) -> None:
     assert torch.allclose(centred["joy"].tensor, raw["joy"].tensor - mean, atol=1e-6)
     assert torch.allclose(centred["base"].tensor, raw["base"].tensor)
     base = specific["base"].tensor
-    assert torch.allclose((specific["fear"].tensor * base).sum(-1), torch.zeros(chat_llama.num_layers), atol=1e-4)
+    assert torch.allclose(
+        (specific["fear"].tensor * base).sum(-1), torch.zeros(chat_llama.num_layers), atol=1e-4
+    )
 
 
 def test_missing_conditions_are_refused(chat_llama: LoadedModel) -> None:
