@@ -310,6 +310,9 @@ def evaluate(
     steering: Annotated[
         bool, typer.Option(help="Run the steering conditions (--no-steering: baselines only).")
     ] = True,
+    unsteered: Annotated[
+        bool, typer.Option(help="Run the unsteered condition (--no-unsteered: ratios are left unset).")
+    ] = True,
 ) -> None:
     """The paper's alpha sweep: judged emotion, fluency and topic per emotion and intensity."""
     try:
@@ -335,6 +338,7 @@ def evaluate(
             prompt_placement=prompt_placement,  # type: ignore[arg-type]
             prompt_steering_alphas=tuple(float(a) for a in (prompt_steering or "").split(",") if a.strip()),
             steering=steering,
+            unsteered=unsteered,
         )
         query_list = load_queries(queries)
         if emotionquery_plus:

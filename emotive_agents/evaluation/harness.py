@@ -51,6 +51,8 @@ class EvalConfig(BaseModel):
     # Alphas at which to run prompt plus steering (empty: none); needs the prompt set.
     prompt_steering_alphas: tuple[float, ...] = ()
     steering: bool = True  # False: only the unsteered and prompting conditions
+    # False: skip the unsteered condition (ratios then stay unset; runs split over processes share one).
+    unsteered: bool = True
 
 
 class Condition(BaseModel):
@@ -115,7 +117,7 @@ def spread(queries: Sequence[Query], limit: int | None) -> list[Query]:
 
 
 def _conditions(config: EvalConfig, prompting: bool) -> list[Condition]:
-    out = [Condition(method="unsteered")]
+    out = [Condition(method="unsteered")] if config.unsteered else []
     for emotion in config.emotions:
         if config.steering:
             out += [Condition(method="steering", emotion=emotion, alpha=a) for a in config.alphas if a != 0]
@@ -230,7 +232,7 @@ def run_eval(
                 )
             )
     base = metrics[0]
-    for m in metrics[1:]:
+    for m in metrics[1:] if config.unsteered else []:
         emotion = m.condition.emotion
         if emotion is not None and m.target_probability is not None:
             m.target_probability_shift = m.target_probability - base.mean_probabilities.get(emotion, 0.0)

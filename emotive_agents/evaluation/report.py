@@ -63,7 +63,7 @@ def plot(report: EvalReport, out: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    if not report.config.steering:
+    if not report.config.steering or not report.config.unsteered:
         return []
     base = report.find("unsteered")
     alphas = sorted({*report.config.alphas, 0.0})

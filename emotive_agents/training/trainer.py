@@ -139,8 +139,8 @@ class VectorTrainer:
         self._batcher = _Batcher(loaded)
         self._neutral = self._pairs(NEUTRAL, self.train_queries)
         self._neutral_held = self._pairs(NEUTRAL, self.held_queries)
-        self._refs = self._references(self._neutral)
-        self._refs_held = self._references(self._neutral_held)
+        self._use_kl = config.kl_weight > 0 and config.neutral_batch_size > 0
+        self._ref_cache: dict[tuple[int, ...], _Reference] = {}  # computed when first sampled
 
     def _pairs(self, emotion: str, queries: Sequence[str]) -> list[Pair]:
         replies = self.corpus.subset(queries).replies(emotion)
@@ -148,14 +148,14 @@ class VectorTrainer:
 
     @torch.no_grad()
     def _references(self, pairs: Sequence[Pair]) -> list[_Reference]:
-        if self.config.kl_weight == 0 or self.config.neutral_batch_size == 0:
-            return []
-        refs = []
-        for start in range(0, len(pairs), self.config.batch_size):
-            for lp in self._batcher.forward(pairs[start : start + self.config.batch_size]):
+        """The unsteered top-k log-probabilities of each pair, computed once per distinct pair."""
+        missing = [p for p in pairs if tuple(p[0] + [-1] + p[1]) not in self._ref_cache]
+        for start in range(0, len(missing), self.config.batch_size):
+            chunk = missing[start : start + self.config.batch_size]
+            for pair, lp in zip(chunk, self._batcher.forward(chunk), strict=True):
                 values, indices = lp.topk(min(self.config.kl_top_k, lp.shape[-1]), dim=-1)
-                refs.append(_Reference(values, indices))
-        return refs
+                self._ref_cache[tuple(pair[0] + [-1] + pair[1])] = _Reference(values, indices)
+        return [self._ref_cache[tuple(p[0] + [-1] + p[1])] for p in pairs]
 
     def _steering(self, vector: torch.Tensor) -> Steering:
         rows = vector.expand(len(self.config.layers), -1) if self.config.shared else vector
@@ -181,14 +181,14 @@ class VectorTrainer:
             chunk = pairs[start : start + size]
             loss, _ = self._loss(vector, chunk, [], [])
             total, count = total + float(loss) * len(chunk), count + len(chunk)
-        if self._refs_held:
-            size = max(1, self.config.batch_size)
+        if self._use_kl and self._neutral_held:
             kl_total = 0.0
             for start in range(0, len(self._neutral_held), size):
                 chunk = self._neutral_held[start : start + size]
+                refs = self._references(chunk)
                 with self._steering(vector):
                     lps = self._batcher.forward(chunk)
-                kl_total += float(_kl(lps, self._refs_held[start : start + size])) * len(chunk)
+                kl_total += float(_kl(lps, refs)) * len(chunk)
             return total / max(count, 1) + self.config.kl_weight * kl_total / len(self._neutral_held)
         return total / max(count, 1)
 
@@ -221,12 +221,11 @@ class VectorTrainer:
                 batch.append(pairs[order.pop()])
             neutral: list[Pair] = []
             refs: list[_Reference] = []
-            if self._refs:
+            if self._use_kl and self._neutral:
                 for _ in range(min(config.neutral_batch_size, len(self._neutral))):
                     neutral_order = neutral_order or rng.sample(range(len(self._neutral)), len(self._neutral))
-                    index = neutral_order.pop()
-                    neutral.append(self._neutral[index])
-                    refs.append(self._refs[index])
+                    neutral.append(self._neutral[neutral_order.pop()])
+                refs = self._references(neutral)
             optimiser.zero_grad()
             loss, nll = self._loss(vector, batch, neutral, refs)
             loss.backward()
