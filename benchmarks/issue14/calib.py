@@ -10,11 +10,12 @@ R = Path(os.environ.get("RUNS", "runs"))
 EMOTIONS = ("anger", "disgust", "fear", "joy", "sadness")
 ALPHAS = (1.0, 1.5)
 out = Path(sys.argv[1]); out.mkdir(parents=True, exist_ok=True)
-base = EvalReport.model_validate_json((R / "dev-unsteered/metrics.json").read_text())
+PREFIX = os.environ.get("PREFIX", "dev")
+base = EvalReport.model_validate_json((R / f"{PREFIX}-unsteered/metrics.json").read_text())
 results, samples = [base.results[0]], list(base.samples)
-for e in EMOTIONS:
-    for a in ALPHAS:
-        rep = EvalReport.model_validate_json((R / f"dev-trained-{e}-a{a:g}/metrics.json").read_text())
+for e in EMOTIONS:  # runs named {PREFIX}-trained-{emotion}[-a{alpha}], any split of the grid
+    for run in sorted(R.glob(f"{PREFIX}-trained-{e}*/metrics.json")):
+        rep = EvalReport.model_validate_json(run.read_text())
         results += rep.results
         samples += rep.samples
 b = results[0]

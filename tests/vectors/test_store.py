@@ -255,3 +255,7 @@ def test_shipped_sets_load_by_name() -> None:
         )
         assert vector_set.metadata.model.name == "smollm2-135m"
     assert paper.metadata.pooling == "response_mean" and paper.recipe.layers is None
+    trained = load_vector_set("smollm2-135m-trained")
+    assert trained.metadata.created["method"] == "trained"
+    assert trained.recipe.layers == tuple(range(8, 20))
+    assert trained.vectors[:, :8].abs().max() == 0  # nothing outside the trained band
