@@ -21,6 +21,7 @@ import torch
 from emotive_agents.engine import EmotiveEngine
 from emotive_agents.generation.types import GenerationRequest
 from emotive_agents.vectors.corpus import ReplyCorpus
+from emotive_agents.progress import ProgressCallback, stepper
 from emotive_agents.vectors.queries import EmotionPrompts, Query
 
 PROMPTS = (
@@ -80,12 +81,15 @@ def _sequential_tokens_per_second(engine: EmotiveEngine, requests: list[Generati
     return total / (time.perf_counter() - start)
 
 
-def _interleaved_medians(runs: list[Callable[[], float]], repeats: int) -> list[float]:
+def _interleaved_medians(
+    runs: list[Callable[[], float]], repeats: int, step: Callable[[], None] = lambda: None
+) -> list[float]:
     """Run each configuration once per round, `repeats` rounds; median per configuration."""
     samples: list[list[float]] = [[] for _ in runs]
     for _ in range(repeats):
         for run, bucket in zip(runs, samples, strict=True):
             bucket.append(run())
+            step()
     return [statistics.median(bucket) for bucket in samples]
 
 
@@ -96,6 +100,7 @@ def extraction_speed(
     *,
     query_list: list[Query] | None = None,
     prompts: EmotionPrompts | None = None,
+    step: Callable[[], None] = lambda: None,
 ) -> dict[str, float]:
     """Five-emotion extraction over the same queries, batched (16 rows) vs one query at a time."""
     from emotive_agents.vectors.extract import ExtractionConfig, extract_vectors
@@ -109,6 +114,7 @@ def extraction_speed(
         start = time.perf_counter()
         extract_vectors(engine.loaded, query_list, prompts, config)
         seconds.append(time.perf_counter() - start)
+        step()
     return {
         "extraction_queries": queries,
         "extraction_batched_s": round(seconds[0], 2),
@@ -159,13 +165,23 @@ def teacher_forced_speed(
 
 
 def run_benchmark(
-    model: str = "smollm2-135m", max_new_tokens: int = 32, repeats: int = 3, extraction: bool = True
+    model: str = "smollm2-135m",
+    max_new_tokens: int = 32,
+    repeats: int = 3,
+    extraction: bool = True,
+    *,
+    on_progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
-    """Return the figures documented in the README (keys are a stable contract)."""
+    """Return the figures documented in the README (keys are a stable contract).
+
+    `on_progress(done, total)` counts timed runs: throughput runs, start-up runs, extraction runs and
+    the router and reply-reading measurements.
+    """
     torch.manual_seed(0)
     engine = EmotiveEngine.load(model)
     if engine.vector_set is None:
         raise RuntimeError(f"model {model!r} has no shipped vector set to benchmark with")
+    step = stepper(on_progress, 1 + 5 * repeats + 2 + 2 + (2 if extraction else 0) + 2)
 
     def batch(mixes: list[dict[str, float] | None], size: int) -> list[GenerationRequest]:
         return [
@@ -174,6 +190,7 @@ def run_benchmark(
         ]
 
     engine.generate_batch(batch([None], 2))  # warm-up
+    step()
     mixed = batch(list(MIXES), 8)
     plain_b1, steered_b1, plain_b8, steered_b8, mixed_b8 = _interleaved_medians(
         [
@@ -184,18 +201,30 @@ def run_benchmark(
             lambda: _tokens_per_second(engine, mixed),
         ],
         repeats,
+        step,
     )
     # Sequential single-row calls are slow; one interleaved round against the mixed batch is enough.
     mixed_again, sequential_b8 = _interleaved_medians(
-        [lambda: _tokens_per_second(engine, mixed), lambda: _sequential_tokens_per_second(engine, mixed)], 1
+        [lambda: _tokens_per_second(engine, mixed), lambda: _sequential_tokens_per_second(engine, mixed)],
+        1,
+        step,
     )
     with tempfile.TemporaryDirectory() as empty_cache:
         cold = _start_time(model, empty_cache)
+    step()
     warm = _start_time(model, None)
-    extraction_figures = {**extraction_speed(engine), **teacher_forced_speed(engine)} if extraction else {}
+    step()
+    extraction_figures = (
+        {**extraction_speed(engine, step=step), **teacher_forced_speed(engine)} if extraction else {}
+    )
     from emotive_agents.router.bench import router_overhead
 
     router = router_overhead(model=model, repeats=repeats)
+    step()
+    from emotive_agents.monitor.bench import reply_reading_overhead
+
+    reply = reply_reading_overhead(model=model, repeats=max(1, repeats - 1))
+    step()
     return {
         "model": model,
         "max_new_tokens": max_new_tokens,
@@ -218,5 +247,6 @@ def run_benchmark(
         "import_s": round(warm["import_s"], 2),
         "router_vs_turn": round(router["ratio"], 4),  # affect router per turn / a 64-token turn
         "router_with_tracker_vs_turn": round(router["ratio_with_tracker"], 4),
+        "reply_reading_vs_turn": round(reply["ratio"], 4),  # reading the reply / a 64-token turn
         **extraction_figures,
     }

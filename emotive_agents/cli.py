@@ -9,7 +9,17 @@ from typing import Annotated, Any
 
 import typer
 
+from emotive_agents.cli_options import (
+    EmotionOpt,
+    ModelOpt,
+    QuietOpt,
+    VectorsOpt,
+    fail,
+    parse_emotions,
+    parse_layers,
+)
 from emotive_agents.errors import EmotiveError
+from emotive_agents.progress import ProgressBar, progress_enabled
 
 app = typer.Typer(
     help=(
@@ -20,24 +30,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-ModelOpt = Annotated[
-    str, typer.Option("--model", "-m", help="Embedded 'smollm2-135m', an HF model id or a local directory.")
-]
-VectorsOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--vectors", help="Vector set directory or shipped name (default: the model's shipped set)."
-    ),
-]
-EmotionOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--emotion",
-        "-e",
-        help="NAME=INTENSITY, repeatable. 1.0 is the calibrated strong setting; negative suppresses.",
-    ),
-]
 
 
 @app.callback()
@@ -53,34 +45,7 @@ def _quiet_progress_bars() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
-def parse_emotions(items: list[str] | None) -> dict[str, float]:
-    """Turn ["joy=0.8", "fear=-0.4"] into a dict, with a clear error for malformed items."""
-    mix: dict[str, float] = {}
-    for item in items or []:
-        name, sep, value = item.partition("=")
-        try:
-            if not sep:
-                raise ValueError
-            mix[name.strip()] = float(value)
-        except ValueError:
-            raise typer.BadParameter(f"{item!r}: expected NAME=INTENSITY, e.g. joy=0.8") from None
-    return mix
-
-
-def parse_layers(text: str) -> tuple[int, ...]:
-    """'6-23' or '3,5,7' to layer indices, with a clear error for anything else."""
-    try:
-        if "-" in text:
-            first, last = (int(part) for part in text.split("-", 1))
-            return tuple(range(first, last + 1))
-        return tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise typer.BadParameter(f"{text!r}: expected layers like 6-23 or 3,5,7") from None
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
+_fail = fail
 
 
 def _read_prompts_file(path: Path, default_mix: dict[str, float]) -> list[tuple[str, dict[str, float]]]:
@@ -195,6 +160,7 @@ def extract(
             help='Teacher-forced: a JSONL reply corpus {"query", "emotion", "response"}; no generation.'
         ),
     ] = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Extract Emotion Vectors: answers under emotional vs neutral prompts, mean activation shift.
 
@@ -232,7 +198,8 @@ def extract(
         for emotion in (None, *config.emotions):  # fail before loading the model
             prompt_set.messages(emotion, "", config.placement)
         loaded = load_model(model)
-        vector_set = extract_vectors(loaded, query_list, prompt_set, config, progress=True)
+        with ProgressBar("extract", enabled=progress_enabled(quiet=quiet)) as bar:
+            vector_set = extract_vectors(loaded, query_list, prompt_set, config, on_progress=bar)
         path = save_vector_set(vector_set, out)
     except EmotiveError as exc:
         _fail(str(exc))
@@ -270,175 +237,6 @@ def _extract_teacher_forced(
     typer.echo(f"wrote {vector_set} to {path}")
 
 
-@app.command(name="eval")
-def evaluate(
-    queries: Annotated[
-        Path, typer.Option(help="Query file, e.g. ../shared/data/emotionquery/EmotionQuery+.json.")
-    ],
-    out: Annotated[Path, typer.Option("--out", help="Directory for metrics.json, report.md and plots.")],
-    alphas: Annotated[str, typer.Option(help="Comma-separated intensities; 0 is the unsteered baseline.")] = (
-        "-1,0,1,2,4"
-    ),
-    limit: Annotated[int | None, typer.Option(min=1, help="Evenly spaced subset of N queries.")] = None,
-    model: ModelOpt = "smollm2-135m",
-    vectors: VectorsOpt = None,
-    emotions: Annotated[
-        str, typer.Option(help="Comma-separated emotions to sweep.")
-    ] = "anger,disgust,fear,joy,sadness",
-    max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1)] = 48,
-    prompting: Annotated[bool, typer.Option(help="Also run the prompting baseline.")] = True,
-    prompt_placement: Annotated[
-        str, typer.Option(help="Where the baseline asks for the emotion: system, user or both.")
-    ] = "system",
-    emotionquery_plus: Annotated[
-        bool,
-        typer.Option(
-            "--emotionquery-plus",
-            help="Label the queries with EmotionQuery+'s blocks (50 per emotion, then 150 neutral).",
-        ),
-    ] = False,
-    positions: Annotated[
-        str | None, typer.Option(help="Override the vectors' position rule: all, last or generated.")
-    ] = None,
-    layers: Annotated[
-        str | None, typer.Option(help="Override the steered layers: a range 'FIRST-LAST' or a list '3,5,7'.")
-    ] = None,
-    prompt_steering: Annotated[
-        str | None,
-        typer.Option("--prompt-steering", help="Also prompt *and* steer, at these comma-separated alphas."),
-    ] = None,
-    steering: Annotated[
-        bool, typer.Option(help="Run the steering conditions (--no-steering: baselines only).")
-    ] = True,
-    unsteered: Annotated[
-        bool, typer.Option(help="Run the unsteered condition (--no-unsteered: ratios are left unset).")
-    ] = True,
-) -> None:
-    """The paper's alpha sweep: judged emotion, fluency and topic per emotion and intensity."""
-    try:
-        from emotive_agents.engine import EmotiveEngine
-        from emotive_agents.evaluation.harness import EvalConfig, run_eval
-        from emotive_agents.evaluation.judge import EmotionJudge, load_checkset, validate_judge
-        from emotive_agents.evaluation.report import write_report
-        from emotive_agents.models.embeddings import default_embedder
-        from emotive_agents.vectors.queries import (
-            EMOTION_QUERY_PLUS_BLOCKS,
-            label_blocks,
-            load_prompts,
-            load_queries,
-        )
-        from emotive_agents.vectors.recipe import SteeringRecipe
-
-        config = EvalConfig(
-            alphas=tuple(float(a) for a in alphas.split(",")),
-            emotions=tuple(e.strip() for e in emotions.split(",") if e.strip()),
-            limit=limit,
-            max_new_tokens=max_new_tokens,
-            prompting_baseline=prompting,
-            prompt_placement=prompt_placement,  # type: ignore[arg-type]
-            prompt_steering_alphas=tuple(float(a) for a in (prompt_steering or "").split(",") if a.strip()),
-            steering=steering,
-            unsteered=unsteered,
-        )
-        query_list = load_queries(queries)
-        if emotionquery_plus:
-            query_list = label_blocks(query_list, EMOTION_QUERY_PLUS_BLOCKS)
-        engine = EmotiveEngine.load(model, vectors)
-        if positions is not None or layers is not None:
-            override: dict[str, object] = {"layers": parse_layers(layers)} if layers is not None else {}
-            if positions is not None:
-                override["positions"] = positions
-            recipe = SteeringRecipe.model_validate({**engine.recipe.model_dump(), **override})
-            engine = EmotiveEngine(engine.loaded, engine.vector_set, recipe=recipe)
-        judge = EmotionJudge()
-        report = run_eval(
-            engine,
-            query_list,
-            judge,
-            default_embedder(),
-            config,
-            prompts=load_prompts(),
-            vectors_name=vectors or model,
-        )
-        report.judge = {
-            **judge.describe(),
-            "check_set": validate_judge(judge, load_checkset().subset("holdout")),
-        }
-        files = write_report(report, out)
-    except EmotiveError as exc:
-        _fail(str(exc))
-    except ValueError as exc:
-        _fail(str(exc))
-    for path in files:
-        typer.echo(f"wrote {path}")
-
-
-@app.command()
-def calibrate(
-    out: Annotated[Path, typer.Option("--out", help="Directory for the calibrated vector set.")],
-    vectors: VectorsOpt = None,
-    model: ModelOpt = "smollm2-135m",
-    queries: Annotated[
-        Path | None, typer.Option(help="Query file (default: the project's extraction queries, second half).")
-    ] = None,
-    emotions: Annotated[
-        str | None, typer.Option(help="Comma-separated (default: every emotion but base).")
-    ] = None,
-    alphas: Annotated[str, typer.Option(help="Comma-separated alpha grid.")] = "0.5,1,1.5,2,3",
-    limit: Annotated[int, typer.Option(min=1, help="Queries to measure on.")] = 24,
-    max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1)] = 40,
-    judge: Annotated[
-        bool, typer.Option("--judge", help="Also judge the sweep's emotion (the choice stays fluency-only).")
-    ] = False,
-) -> None:
-    """Set each emotion's intensity 1.0 to the strongest alpha that stays fluent and on topic."""
-    try:
-        from emotive_agents.engine import EmotiveEngine
-        from emotive_agents.evaluation.calibrate import CalibrationConfig
-        from emotive_agents.evaluation.calibrate import calibrate as run_calibration
-        from emotive_agents.models.embeddings import default_embedder
-        from emotive_agents.vectors.queries import DEFAULT_QUERIES, load_queries
-        from emotive_agents.vectors.store import save_vector_set
-
-        engine = EmotiveEngine.load(model, vectors)
-        if engine.vector_set is None:
-            _fail(f"no vector set for {model!r}; pass --vectors")
-        assert engine.vector_set is not None
-        names = (
-            [e.strip() for e in emotions.split(",")]
-            if emotions
-            else [e for e in engine.vector_set.emotions if e != "base"]
-        )
-        config = CalibrationConfig(
-            emotions=tuple(names),
-            alphas=tuple(float(a) for a in alphas.split(",")),
-            limit=limit,
-            max_new_tokens=max_new_tokens,
-        )
-        query_list = load_queries(queries) if queries else load_queries(DEFAULT_QUERIES)
-        if queries is None:  # extraction used the first half; measure on the held-out half
-            query_list = query_list[len(query_list) // 2 :]
-        scorer = None
-        if judge:
-            from emotive_agents.evaluation.judge import EmotionJudge
-
-            scorer = EmotionJudge()
-        calibrated, report, choices = run_calibration(
-            engine, query_list, default_embedder(), config, vectors_name=vectors or model, scorer=scorer
-        )
-        path = save_vector_set(calibrated, out)
-        from emotive_agents.evaluation.report import write_report
-
-        write_report(report, path / "calibration")  # the fluency sweep behind the chosen scales
-    except EmotiveError as exc:
-        _fail(str(exc))
-    except ValueError as exc:
-        _fail(str(exc))
-    for choice in choices:
-        typer.echo(f"{choice.emotion:12s} intensity 1.0 = alpha {choice.scale}  {choice.passed}")
-    typer.echo(f"wrote {path}")
-
-
 @app.command("export-gguf")
 def export_gguf_command(
     out: Annotated[Path, typer.Option("--out", help="The .gguf file to write.")],
@@ -460,7 +258,7 @@ def export_gguf_command(
     if source is None:
         _fail(f"no shipped vector set for {model!r}; pass --vectors")
     try:
-        vector_set = load_vector_set(source)  # type: ignore[arg-type]
+        vector_set = load_vector_set(source)
         path = export_gguf(vector_set, mix, out, drop_first_layer=drop_first_layer)
     except (EmotiveError, ValueError) as exc:
         _fail(str(exc))
@@ -476,14 +274,20 @@ def bench(
     extraction: Annotated[
         bool, typer.Option(help="Also time extraction, batched vs one query at a time (~2 min).")
     ] = True,
+    quiet: QuietOpt = False,
 ) -> None:
     """Measure steering overhead, per-row mixing, start-up and extraction speed on the embedded model."""
     from emotive_agents.bench import run_benchmark
 
     try:
-        report = run_benchmark(
-            model=model, max_new_tokens=max_new_tokens, repeats=repeats, extraction=extraction
-        )
+        with ProgressBar("bench", unit="run", enabled=progress_enabled(quiet=quiet, as_json=as_json)) as bar:
+            report = run_benchmark(
+                model=model,
+                max_new_tokens=max_new_tokens,
+                repeats=repeats,
+                extraction=extraction,
+                on_progress=bar,
+            )
     except EmotiveError as exc:
         _fail(str(exc))
     if as_json:
@@ -496,6 +300,12 @@ def bench(
 # Commands of later layers live beside their code (router, bots, server): each module defines
 # `register(app)` and keeps heavy imports inside its commands, so `--help` stays fast.
 # --- registered subcommands (one line per module) ---
+from emotive_agents.evaluation.cli import register as _register_evaluation  # noqa: E402
+
+_register_evaluation(app)
+from emotive_agents.info import register as _register_info  # noqa: E402
+
+_register_info(app)
 from emotive_agents.bots.cli import register as _register_bots  # noqa: E402
 
 _register_bots(app)

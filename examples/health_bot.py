@@ -43,7 +43,7 @@ def chat(
     turns: Sequence[str], max_new_tokens: int = 60, show: Callable[[str], None] | None = None
 ) -> list[dict[str, Any]]:
     """Answer each turn of the person; returns one {"user", "reply", "decision"} record per turn."""
-    model = ChatEmotive(max_tokens=max_new_tokens)
+    model = ChatEmotive(max_tokens=max_new_tokens, trim_to_sentence=True)  # replies end on a sentence
     router = AffectRouter(policy="health")
     history: list[BaseMessage] = []
     records = []

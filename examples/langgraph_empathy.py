@@ -2,8 +2,11 @@
 
 The router reads the user's emotion every turn (MiniLM + trained head + exemplars + VADER), smooths it
 over the conversation in an `AffectTracker` kept in the graph state, picks an emotion mix by policy
-(here the shipped "health" policy) and flags crises. A crisis turn is answered with the policy's safe
-escalation message instead of free generation. `stream_mode="messages"` streams answers token by token.
+(here the shipped "health" policy) and flags crises. A clear change of mood (the good news after three
+worried turns) is a `shift`: its rule answers the new mood, and the reply sees only the last exchange
+and the new turn, so the worried history cannot pull the model back into sympathy. A crisis turn is
+answered with the policy's safe escalation message instead of free generation. `stream_mode="messages"`
+streams answers token by token.
 
 Run: .venv/bin/python examples/langgraph_empathy.py   (needs langchain-core and langgraph; runs offline)
 """
@@ -47,7 +50,9 @@ def respond(state: EmpathyState) -> dict[str, list]:
     if state.get("escalation"):  # crisis under an escalating policy: the safe template, no generation
         return {"messages": [AIMessage(state["escalation"])]}
     mix = state["decision"]["mix"]
-    reply = chat.invoke([SystemMessage(SYSTEM), *state["messages"]], emotion=mix)
+    # On a mood shift older, worried exchanges would pull a small model back into sympathy.
+    history = state["messages"][-3:] if state["decision"].get("shift") else state["messages"]
+    reply = chat.invoke([SystemMessage(SYSTEM), *history], emotion=mix)
     return {"messages": [reply]}
 
 
@@ -84,7 +89,9 @@ def main() -> None:
         decision = state["decision"]
         mix = ", ".join(f"{k}={v:+.2f}" for k, v in decision["mix"].items())
         seconds = time.perf_counter() - started
-        print(f"\n  [{decision['label']}, crisis={decision['crisis']}: {mix}; {seconds:.1f}s]")
+        shift = decision.get("shift")
+        moved = f", shift {shift['from']} -> {shift['to']}" if shift else ""
+        print(f"\n  [{decision['label']}, crisis={decision['crisis']}{moved}: {mix}; {seconds:.1f}s]")
         print(f"  [{decision['rationale']}]\n")
 
 

@@ -54,7 +54,7 @@ def chat(
 ) -> list[dict[str, Any]]:
     """Answer each patient turn; one {"user", "reply", "decision", "sources"} record per turn."""
     retriever = build_index().as_retriever(similarity_top_k=2)
-    llm = EmotiveLLM(max_tokens=max_new_tokens)
+    llm = EmotiveLLM(max_tokens=max_new_tokens, trim_to_sentence=True)  # replies end on a sentence
     router = AffectRouter(policy="health")
     said: list[dict[str, str]] = []  # the conversation, for the router
     records = []

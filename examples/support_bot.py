@@ -35,7 +35,7 @@ def chat(
     turns: Sequence[str], max_new_tokens: int = 60, show: Callable[[str], None] | None = None
 ) -> list[dict[str, Any]]:
     """Answer each customer turn; returns one {"user", "reply", "decision"} record per turn."""
-    model = ChatEmotive(max_tokens=max_new_tokens)
+    model = ChatEmotive(max_tokens=max_new_tokens, trim_to_sentence=True)  # replies end on a sentence
     router = AffectRouter(policy="support")
     history: list[BaseMessage] = []
     records = []

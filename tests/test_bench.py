@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from emotive_agents.bench import extraction_speed
+import pytest
+
+from emotive_agents import bench
+from emotive_agents.bench import extraction_speed, run_benchmark
 from emotive_agents.engine import EmotiveEngine
 from emotive_agents.vectors.queries import EmotionPrompts, Query
 
@@ -34,3 +37,39 @@ def test_teacher_forced_speed_compares_forcing_with_generating(tiny_engine: Emot
     assert figures["teacher_forced_queries"] == 2
     assert figures["teacher_forced_s"] > 0 and figures["generation_extraction_s"] > 0
     assert 0 < figures["teacher_forced_vs_generation"] < 10000
+
+
+def test_benchmark_reports_progress_per_timed_run(
+    tiny_engine: EmotiveEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every timed run is one unit; the last report is total/total (start-up and router runs stubbed)."""
+    import emotive_agents.monitor.bench as monitor_bench
+    import emotive_agents.router.bench as router_bench
+
+    class _Engine:
+        @staticmethod
+        def load(model: str) -> EmotiveEngine:
+            return tiny_engine
+
+    monkeypatch.setattr(bench, "EmotiveEngine", _Engine)
+    monkeypatch.setattr(bench, "MIXES", ({"joy": 1.0}, {"anger": 0.5}, {"sadness": -0.5}))
+    monkeypatch.setattr(
+        bench, "_start_time", lambda model, cache: {"import_s": 1.0, "load_s": 1.0, "reload_s": 1.0}
+    )
+    monkeypatch.setattr(
+        router_bench, "router_overhead", lambda **_: {"ratio": 0.1, "ratio_with_tracker": 0.2}
+    )
+    monkeypatch.setattr(monitor_bench, "reply_reading_overhead", lambda **_: {"ratio": 0.01})
+    progress: list[tuple[int, int]] = []
+    report = run_benchmark(
+        model="tiny",
+        max_new_tokens=4,
+        repeats=2,
+        extraction=False,
+        on_progress=lambda d, t: progress.append((d, t)),
+    )
+    total = (
+        1 + 5 * 2 + 2 + 2 + 1 + 1
+    )  # warm-up, 5 configurations x 2 repeats, mixed vs sequential, starts, router, reply reading
+    assert progress == [(i, total) for i in range(total + 1)]
+    assert report["repeats"] == 2 and report["steered_tok_s_b8"] > 0

@@ -140,6 +140,9 @@ def test_eval_writes_the_report_files(model_dir: Path, vectors_dir: Path, tmp_pa
     assert metrics["queries"] == 2
     assert [r["condition"]["method"] for r in metrics["results"]] == ["unsteered", "steering"]
     assert 0.0 <= metrics["judge"]["check_set"]["accuracy"] <= 1.0
+    style_check = metrics["judge"]["style_judge"]["check_set"]  # every report carries the style judge's
+    assert 0.0 <= style_check["accuracy"] <= 1.0 and style_check["date"]
+    assert "style judge; its check-set accuracy" in (out / "report.md").read_text()
     assert {p.name for p in out.iterdir()} >= {"report.md", "emotion_vs_alpha.png", "fluency_vs_alpha.png"}
 
 

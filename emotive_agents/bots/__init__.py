@@ -29,6 +29,7 @@ _EXPORTS = {
     "CommandOutcome": "emotive_agents.bots.session",
     "TurnRecord": "emotive_agents.bots.session",
     "format_mix": "emotive_agents.bots.session",
+    "reply_status": "emotive_agents.bots.session",
     "status_line": "emotive_agents.bots.session",
     "BOTS": "emotive_agents.bots.specs",
     "BotSpec": "emotive_agents.bots.specs",
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         CommandOutcome,
         TurnRecord,
         format_mix,
+        reply_status,
         status_line,
     )
     from emotive_agents.bots.specs import BOTS, BotSpec, UnknownBotError, get_bot
@@ -65,6 +67,7 @@ __all__ = [
     "make_router",
     "make_session",
     "parse_script",
+    "reply_status",
     "run_interactive",
     "run_script",
     "status_line",

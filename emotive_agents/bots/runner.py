@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import TextIO
 
-from emotive_agents.bots.session import ChatSession, CommandError, TurnRecord, status_line
+from emotive_agents.bots.session import ChatSession, CommandError, TurnRecord, reply_status, status_line
 
 
 def _write(out: TextIO, text: str) -> None:
@@ -57,8 +57,10 @@ def run_interactive(session: ChatSession, stdin: TextIO, out: TextIO, *, prompt:
         def show_status(record: TurnRecord) -> None:
             _write(out, f"{status_line(record)}\nbot> ")
 
-        session.respond(line, on_decision=show_status, on_token=lambda piece: _write(out, piece))
+        record = session.respond(line, on_decision=show_status, on_token=lambda piece: _write(out, piece))
         _write(out, "\n")
+        if reply_status(record):
+            _write(out, f"{reply_status(record)}\n")
         turns += 1
     return turns
 
@@ -93,5 +95,7 @@ def run_script(
                 on_token=lambda piece: _write(out, piece),
             )
             _write(out, "\n")
+            if reply_status(record):
+                _write(out, f"{reply_status(record)}\n")
         records.append(record)
     return records

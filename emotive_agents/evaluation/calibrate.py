@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from emotive_agents.engine import EmotiveEngine
-from emotive_agents.evaluation.harness import EmotionScorer, EvalConfig, EvalReport, run_eval
+from emotive_agents.evaluation.harness import ConditionMetrics, EmotionScorer, EvalConfig, EvalReport, run_eval
 from emotive_agents.evaluation.metrics import TextEmbedder
+from emotive_agents.progress import ProgressCallback
 from emotive_agents.vectors.queries import Query
 from emotive_agents.vectors.vector_set import BASIC_EMOTIONS, EmotionVectorSet
 
@@ -33,15 +34,25 @@ class EmotionCalibration(BaseModel):
     emotion: str
     scale: float | None  # None: even the smallest alpha broke a limit
     passed: dict[str, bool]  # alpha (as text) -> within all limits
+    stopped_at: float | None = None  # the first alpha that broke a limit (None: the whole grid passed)
+    stopped_by: list[str] = Field(default_factory=list)  # the limits broken there (see LIMIT_NAMES)
+
+
+LIMIT_NAMES = ("distinct_2", "perplexity", "topic")
+
+
+def broken_limits(m: ConditionMetrics, config: CalibrationConfig) -> list[str]:
+    """The fluency limits a condition misses: distinct-2, perplexity and topic, vs the unsteered run."""
+    checks = (
+        m.distinct_2_ratio >= config.min_distinct_2_ratio,
+        m.perplexity_ratio <= config.max_perplexity_ratio,
+        m.topic_similarity_ratio >= config.min_topic_similarity_ratio,
+    )
+    return [name for name, ok in zip(LIMIT_NAMES, checks, strict=True) if not ok]
 
 
 def _within(report: EvalReport, emotion: str, alpha: float, config: CalibrationConfig) -> bool:
-    m = report.find("steering", emotion, alpha)
-    return (
-        m.distinct_2_ratio >= config.min_distinct_2_ratio
-        and m.perplexity_ratio <= config.max_perplexity_ratio
-        and m.topic_similarity_ratio >= config.min_topic_similarity_ratio
-    )
+    return not broken_limits(report.find("steering", emotion, alpha), config)
 
 
 def choose_scales(report: EvalReport, config: CalibrationConfig) -> list[EmotionCalibration]:
@@ -49,12 +60,18 @@ def choose_scales(report: EvalReport, config: CalibrationConfig) -> list[Emotion
     out = []
     for emotion in config.emotions:
         passed = {f"{a:g}": _within(report, emotion, a, config) for a in sorted(config.alphas)}
-        scale = None
+        scale, stopped_at, stopped_by = None, None, []
         for alpha in sorted(config.alphas):
             if not passed[f"{alpha:g}"]:
+                stopped_at = alpha
+                stopped_by = broken_limits(report.find("steering", emotion, alpha), config)
                 break
             scale = alpha
-        out.append(EmotionCalibration(emotion=emotion, scale=scale, passed=passed))
+        out.append(
+            EmotionCalibration(
+                emotion=emotion, scale=scale, passed=passed, stopped_at=stopped_at, stopped_by=stopped_by
+            )
+        )
     return out
 
 
@@ -66,12 +83,14 @@ def calibrate(
     *,
     vectors_name: str = "",
     scorer: EmotionScorer | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> tuple[EmotionVectorSet, EvalReport, list[EmotionCalibration]]:
     """Measure fluency over the alpha grid and return the vector set with `intensity_scale` set.
 
     The engine's vector set must be uncalibrated (scale 1.0) so that intensities equal alphas. With a
     `scorer` the sweep is also judged (the report then shows how much emotion each alpha buys); the
-    choice itself depends on fluency and topic only.
+    choice itself depends on fluency and topic only. `on_progress(done, total)` counts the sweep's
+    batches (see `run_eval`).
     """
     vector_set = engine.vector_set
     if vector_set is None:
@@ -85,7 +104,9 @@ def calibrate(
         max_new_tokens=config.max_new_tokens,
         prompting_baseline=False,
     )
-    report = run_eval(engine, queries, scorer, embedder, sweep, vectors_name=vectors_name)
+    report = run_eval(
+        engine, queries, scorer, embedder, sweep, vectors_name=vectors_name, on_progress=on_progress
+    )
     choices = choose_scales(report, config)
     # An emotion that breaks even at the smallest alpha keeps half of it: still usable, but gentle.
     scales = {c.emotion: c.scale if c.scale is not None else min(config.alphas) / 2 for c in choices}

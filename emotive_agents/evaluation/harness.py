@@ -17,13 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from emotive_agents.engine import EmotiveEngine
 from emotive_agents.evaluation.metrics import TextEmbedder, distinct_n, perplexities, topic_similarity
 from emotive_agents.generation.chat import ChatMessage
-from emotive_agents.generation.types import GenerationRequest, SamplingParams
+from emotive_agents.generation.types import GenerationRequest, GenerationResult, SamplingParams
+from emotive_agents.progress import ProgressCallback, stepper
 from emotive_agents.steering.mix import EmotionMix
 from emotive_agents.vectors.queries import EmotionPrompts, Placement, Query
 from emotive_agents.vectors.vector_set import BASIC_EMOTIONS
 
 # "prompt_steering": the emotion asked for in the prompt *and* steered toward at the given alpha.
 Method = Literal["unsteered", "steering", "prompting", "prompt_steering"]
+_PPL_BATCH = 16
 
 
 class Reading(Protocol):
@@ -36,6 +38,13 @@ class Reading(Protocol):
 
 class EmotionScorer(Protocol):
     def score(self, texts: Sequence[str]) -> Sequence[Reading]: ...
+
+
+class StyleScorer(EmotionScorer, Protocol):
+    """A scorer for the styles (calm, encouraging, patient) that the emotion judge has no labels for."""
+
+    @property
+    def labels(self) -> tuple[str, ...]: ...
 
 
 class EvalConfig(BaseModel):
@@ -53,6 +62,9 @@ class EvalConfig(BaseModel):
     steering: bool = True  # False: only the unsteered and prompting conditions
     # False: skip the unsteered condition (ratios then stay unset; runs split over processes share one).
     unsteered: bool = True
+    # Repetition control for every generation (to measure its effect on loops and on the emotion hit).
+    repetition_penalty: float = Field(default=1.0, gt=0.0, le=10.0)
+    no_repeat_ngram_size: int = Field(default=0, ge=0, le=16)
 
 
 class Condition(BaseModel):
@@ -66,6 +78,8 @@ class Condition(BaseModel):
 class ConditionMetrics(BaseModel):
     condition: Condition
     n: int
+    # Which judge read the target: "style" for a style the style judge knows, else "emotion".
+    target_judge: str = "emotion"
     target_probability: float | None  # mean judge probability of the condition's emotion
     target_top1: float | None  # share of responses whose top judge label is that emotion
     # The same share over queries that call for another emotion (or none), when queries say which.
@@ -178,39 +192,69 @@ def run_eval(
     prompts: EmotionPrompts | None = None,
     vectors_name: str = "",
     samples_per_condition: int = 2,
+    on_progress: ProgressCallback | None = None,
+    style_scorer: StyleScorer | None = None,
 ) -> EvalReport:
-    """Generate every condition for every query, score, and aggregate per condition."""
+    """Generate every condition for every query, score, and aggregate per condition.
+
+    `on_progress(done, total)` counts batches: generation batches, perplexity batches, then one step
+    each for the judge and the topic embeddings. A condition whose emotion is one of
+    `style_scorer.labels` has its target scored by the style judge.
+    """
     chosen = spread(queries, config.limit)
     conditions = _conditions(config, config.prompting_baseline and prompts is not None)
-    params = SamplingParams(max_new_tokens=config.max_new_tokens)
+    params = SamplingParams(
+        max_new_tokens=config.max_new_tokens,
+        repetition_penalty=config.repetition_penalty,
+        no_repeat_ngram_size=config.no_repeat_ngram_size,
+    )
     rows = [(c, q) for c in conditions for q in chosen]
     placement = config.prompt_placement
-    results = engine.generate_batch([_request(c, q, prompts, params, placement) for c, q in rows])
+    requests = [_request(c, q, prompts, params, placement) for c, q in rows]
+    size = engine.generator.max_batch_size  # the generator's own batches, run one at a time to count them
+    starts, ppl_starts = range(0, len(rows), size), range(0, len(rows), _PPL_BATCH)
+    step = stepper(on_progress, len(starts) + len(ppl_starts) + (scorer is not None) + 1)
+    results: list[GenerationResult] = []
+    for start in starts:
+        results += engine.generate_batch(requests[start : start + size])
+        step()
     texts = [r.text for r in results]
     # Fluency is judged as the paper does: the response under the plain (unsteered, no system) prompt.
     plain = [
         engine.generator.prompt_text(_request(Condition(method="unsteered"), q, None, params))
         for _, q in rows
     ]
-    ppl = perplexities(engine.loaded, plain, texts)
+    ppl: list[float] = []
+    for start in ppl_starts:
+        end = start + _PPL_BATCH
+        ppl += perplexities(engine.loaded, plain[start:end], texts[start:end], batch_size=_PPL_BATCH)
+        step()
     # Without a judge (e.g. calibration, which only needs fluency) emotion fields stay empty.
     readings = list(scorer.score(texts)) if scorer is not None else None
+    if scorer is not None:
+        step()
     topic = topic_similarity(embedder, [q.text for _, q in rows], texts)
+    step()
+    styles = set(style_scorer.labels) & set(config.emotions) if style_scorer is not None else set()
+    style_probs = [r.probabilities for r in style_scorer.score(texts)] if style_scorer and styles else []
     metrics: list[ConditionMetrics] = []
     samples: list[Sample] = []
     for condition in conditions:
         idx = [i for i, (c, _) in enumerate(rows) if c == condition]
         emotion = condition.emotion
         probs = [readings[i].probabilities for i in idx] if readings is not None else []
-        judged = bool(probs) and emotion is not None
+        styled = emotion in styles
+        target = [style_probs[i] for i in idx] if styled else probs
+        judged = bool(target) and emotion is not None
         metrics.append(
             ConditionMetrics(
                 condition=condition,
                 n=len(idx),
-                target_probability=_mean([p.get(emotion or "", 0.0) for p in probs]) if judged else None,
-                target_top1=_mean([float(_top(p) == emotion) for p in probs]) if judged else None,
+                target_judge="style" if styled else "emotion",
+                target_probability=_mean([p.get(emotion or "", 0.0) for p in target]) if judged else None,
+                target_top1=_mean([float(_top(p) == emotion) for p in target]) if judged else None,
                 target_top1_other_queries=(
-                    _other_queries_top1(rows, idx, probs, emotion) if judged and emotion else None
+                    _other_queries_top1(rows, idx, target, emotion) if judged and emotion else None
                 ),
                 valence=_mean([readings[i].valence for i in idx]) if readings is not None else float("nan"),
                 distinct_2=_mean([distinct_n(texts[i], 2) for i in idx]),
@@ -232,10 +276,15 @@ def run_eval(
                 )
             )
     base = metrics[0]
+    base_idx = [i for i, (c, _) in enumerate(rows) if c == base.condition]
     for m in metrics[1:] if config.unsteered else []:
         emotion = m.condition.emotion
         if emotion is not None and m.target_probability is not None:
-            m.target_probability_shift = m.target_probability - base.mean_probabilities.get(emotion, 0.0)
+            if emotion in styles:
+                before = _mean([style_probs[i].get(emotion, 0.0) for i in base_idx])
+            else:
+                before = base.mean_probabilities.get(emotion, 0.0)
+            m.target_probability_shift = m.target_probability - before
         m.distinct_2_ratio = m.distinct_2 / base.distinct_2 if base.distinct_2 else float("nan")
         m.perplexity_ratio = m.perplexity / base.perplexity if base.perplexity else float("nan")
         m.topic_similarity_ratio = (

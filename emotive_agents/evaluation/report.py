@@ -37,7 +37,17 @@ def markdown(report: EvalReport) -> str:
         "",
     ]
     if report.judge:
-        lines += ["## Judge", "", "```json", json.dumps(report.judge, indent=2), "```", ""]
+        lines += ["## Judge", ""]
+        style = report.judge.get("style_judge")
+        if isinstance(style, dict):
+            check = style.get("check_set") or {}
+            measured = f"n={check.get('n', '–')}, {check.get('date', 'not measured')}"
+            lines += [
+                "Styles (calm, encouraging, patient) are scored by the style judge; its check-set "
+                f"accuracy: {_fmt(check.get('accuracy'), 2)} ({measured}).",
+                "",
+            ]
+        lines += ["```json", json.dumps(report.judge, indent=2), "```", ""]
     lines += [
         "## Results",
         "",

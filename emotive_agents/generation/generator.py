@@ -12,6 +12,7 @@ import torch
 
 from emotive_agents.errors import ContextLengthError, GenerationError
 from emotive_agents.generation.chat import render_prompt
+from emotive_agents.generation.sentences import ends_sentence, streamable_prefix, trim_to_sentence
 from emotive_agents.generation.types import GenerationRequest, GenerationResult, SamplingParams, Usage
 from emotive_agents.models.loading import LoadedModel
 from emotive_agents.steering.hooks import Steering, steer
@@ -26,7 +27,7 @@ def first_stop(text: str, stops: Sequence[str]) -> int | None:
 
 
 class _RowStops:
-    """Stopping criterion: per-row token budgets, per-row string stops, and cancellation."""
+    """Stopping criterion: per-row token budgets, string stops, soft sentence budgets, and cancellation."""
 
     def __init__(
         self,
@@ -35,12 +36,14 @@ class _RowStops:
         budgets: Sequence[int],
         stops: Sequence[Sequence[str]],
         cancel: threading.Event,
+        soft: Sequence[int | None] = (),
     ) -> None:
         self._tokenizer = tokenizer
         self._prompt_length = prompt_length
         self._budgets = torch.tensor(list(budgets))
         self._stops = stops
         self._cancel = cancel
+        self._soft = list(soft) or [None] * len(budgets)
         longest = max((len(s) for row in stops for s in row), default=0)
         self._tail = longest + 8  # tokens to decode: enough to contain any stop string
 
@@ -54,6 +57,10 @@ class _RowStops:
                 start = max(self._prompt_length, input_ids.shape[1] - self._tail)
                 tail = self._tokenizer.decode(input_ids[row, start:], skip_special_tokens=True)
                 done[row] = first_stop(tail, stops) is not None
+        for row, soft in enumerate(self._soft):
+            if soft is not None and generated >= soft and not done[row]:
+                tail = self._tokenizer.decode(input_ids[row, -4:], skip_special_tokens=True)
+                done[row] = ends_sentence(tail)
         return done  # type: ignore[return-value]
 
 
@@ -146,6 +153,8 @@ class Generator:
             temperature=params.temperature if sample else None,
             top_p=params.top_p if sample else None,
             top_k=params.top_k if sample else None,
+            repetition_penalty=params.repetition_penalty if params.repetition_penalty != 1.0 else None,
+            no_repeat_ngram_size=params.no_repeat_ngram_size or None,
             pad_token_id=self._pad_id,
             eos_token_id=self._eos_ids or None,
         )
@@ -165,10 +174,13 @@ class Generator:
         params = requests[0].params
         budgets = [r.params.max_new_tokens for r in requests]
         stops = [r.params.stop for r in requests]
+        soft = [r.params.soft_max_tokens for r in requests]
         width = batch.input_ids.shape[1]
         kwargs = self._generation_kwargs(params, max(budgets))
-        if cancel is not None or any(stops) or len(set(budgets)) > 1:
-            criteria = _RowStops(self.loaded.tokenizer, width, budgets, stops, cancel or threading.Event())
+        if cancel is not None or any(stops) or len(set(budgets)) > 1 or any(s is not None for s in soft):
+            criteria = _RowStops(
+                self.loaded.tokenizer, width, budgets, stops, cancel or threading.Event(), soft
+            )
             kwargs["stopping_criteria"] = StoppingCriteriaList([criteria])
         rng = torch.random.fork_rng(devices=[]) if params.seed is not None else nullcontext()
         with rng, torch.inference_mode(), self.steering(requests, width):
@@ -194,11 +206,14 @@ class Generator:
         if cut is not None:
             text = text[:cut]
         stopped = len(ids) < budget or cut is not None
+        trimmed = False
+        if not stopped and request.params.trim_to_sentence:
+            text, trimmed = trim_to_sentence(text)
         return GenerationResult(
             text=text,
             model=self.loaded.name,
             emotion=request.emotion.as_dict(),
-            usage=Usage(input_tokens=input_tokens, output_tokens=len(ids)),
+            usage=Usage(input_tokens=input_tokens, output_tokens=len(ids), trimmed=trimmed),
             finish_reason="stop" if stopped else "length",
         )
 
@@ -276,6 +291,7 @@ class GenerationStream:
     def __iter__(self) -> Iterator[str]:
         stops = self._request.params.stop
         hold = max((len(s) for s in stops), default=1) - 1  # chars that may start a stop sequence
+        whole_sentences = self._request.params.trim_to_sentence  # the tail may be trimmed at the end
         text, sent = "", 0
         try:
             for piece in self._streamer:
@@ -288,12 +304,11 @@ class GenerationStream:
                     self._cancel.set()
                     break
                 safe = len(text) - hold
+                if whole_sentences:
+                    safe = min(safe, streamable_prefix(text))
                 if safe > sent:
                     yield text[sent:safe]
                     sent = safe
-            else:
-                if len(text) > sent and self._error is None:
-                    yield text[sent:]
         finally:
             self._cancel.set()  # no-op if finished; stops the worker if the consumer left early
             self._thread.join()
@@ -301,6 +316,9 @@ class GenerationStream:
             raise GenerationError(f"generation failed: {self._error}") from self._error
         assert self._tokens is not None
         self.result = self._generator._finish(self._request, self._tokens[0], self._batch.prompt_lengths[0])
+        final = self.result.text  # what was streamed is a prefix of it
+        if len(final) > sent and final.startswith(text[:sent]):
+            yield final[sent:]
 
     def close(self) -> None:
         """Stop generating (e.g. the client went away) and wait for the worker."""

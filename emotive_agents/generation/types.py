@@ -23,6 +23,15 @@ class SamplingParams(BaseModel):
     seed: int | None = None
     stop: tuple[str, ...] = ()
     ignore_eos: bool = False  # keep decoding to max_new_tokens (benchmarks)
+    # Repetition control, as in transformers: >1 penalises tokens already in the prompt or reply;
+    # n > 0 forbids repeating any n-gram of the prompt + reply.
+    repetition_penalty: float = Field(default=1.0, gt=0.0, le=10.0)
+    no_repeat_ngram_size: int = Field(default=0, ge=0, le=16)
+    # Sentence endings: when the budget runs out mid-sentence, cut back to the last sentence end
+    # (Usage.trimmed says so; streams then send whole sentences only). A soft budget stops at the
+    # first sentence end once that many tokens are out (finish_reason "stop").
+    trim_to_sentence: bool = False
+    soft_max_tokens: int | None = Field(default=None, ge=1)
 
     @field_validator("stop", mode="before")
     @classmethod
@@ -38,7 +47,15 @@ class SamplingParams(BaseModel):
 
     def batch_key(self) -> tuple[object, ...]:
         """Requests that agree on this can share one batched generate call."""
-        return (self.temperature, self.top_p, self.top_k, self.seed, self.ignore_eos)
+        return (
+            self.temperature,
+            self.top_p,
+            self.top_k,
+            self.seed,
+            self.ignore_eos,
+            self.repetition_penalty,
+            self.no_repeat_ngram_size,
+        )
 
 
 class GenerationRequest(BaseModel):
@@ -67,7 +84,10 @@ class GenerationRequest(BaseModel):
 
 class Usage(BaseModel):
     input_tokens: int
-    output_tokens: int
+    output_tokens: int  # tokens generated (a trimmed tail included: it was computed)
+    # True when the budget ran out mid-sentence and the text was cut back to its last sentence end
+    # (`trim_to_sentence`); finish_reason stays "length".
+    trimmed: bool = False
 
     @property
     def total_tokens(self) -> int:

@@ -39,12 +39,28 @@ from emotive_agents.errors import EmotiveError
 from emotive_agents.generation.types import GenerationRequest, GenerationResult
 from emotive_agents.langchain._batching import BatchPlan, current_plan, open_plan
 from emotive_agents.models.loading import DEFAULT_MODEL
+from emotive_agents.monitor.engine_loop import metadata as monitor_metadata
+from emotive_agents.monitor.engine_loop import monitor_result
+from emotive_agents.monitor.loop import MonitorMode, check_mode
 from emotive_agents.runtime import aiter_stream, check_deadline, shared_engine
 from emotive_agents.steering.mix import EmotionMix
 
 # Keyword arguments a single call may carry (besides `stop`); anything else is rejected rather than
 # silently ignored, so that e.g. `tools=` cannot look as if it worked. `stream` is LangChain's own flag.
-CALL_OPTIONS = frozenset({"emotion", "model", "temperature", "max_tokens", "top_p", "top_k", "seed"})
+CALL_OPTIONS = frozenset(
+    {
+        "emotion",
+        "model",
+        "temperature",
+        "max_tokens",
+        "top_p",
+        "top_k",
+        "seed",
+        "monitor",
+        "repetition_penalty",
+        "no_repeat_ngram_size",
+    }
+)
 _LANGCHAIN_FLAGS = frozenset({"stream"})
 _ROLES = {
     "system": "system",
@@ -110,6 +126,7 @@ class _Call:
     engine: EmotiveEngine
     request: GenerationRequest
     deadline: float | None
+    monitor: MonitorMode = "read"
 
 
 class ChatEmotive(BaseChatModel):
@@ -142,6 +159,19 @@ class ChatEmotive(BaseChatModel):
     top_k: int | None = Field(default=None, ge=1)
     stop: list[str] | None = Field(default=None, description="Default stop strings (cut from the answer).")
     seed: int | None = Field(default=None, description="Seed for reproducible sampling.")
+    repetition_penalty: float = Field(default=1.0, gt=0.0, le=10.0, description=">1 penalises repeats.")
+    no_repeat_ngram_size: int = Field(default=0, ge=0, le=16, description="Forbid repeating n-grams.")
+    trim_to_sentence: bool = Field(
+        default=False, description="Cut a reply that ran out of tokens back to its last sentence end."
+    )
+    monitor: MonitorMode = Field(
+        default="read",
+        description="'read': every reply carries response_metadata['reply_reading']; 'retry': also "
+        "regenerate once with an adjusted mix when the reply reads against the request; 'off'.",
+    )
+    reply_reader: str = Field(
+        default="ensemble", description="Reader of replies: 'ensemble' (the judge's), 'minilm', 'vader'..."
+    )
     dtype: str = Field(default="float32", description="Weights dtype: float32, float16, bfloat16 or auto.")
     device: str = Field(default="cpu")
     timeout: float | None = Field(
@@ -252,9 +282,12 @@ class ChatEmotive(BaseChatModel):
             top_k=kwargs.get("top_k", self.top_k),
             seed=kwargs.get("seed", self.seed),
             stop=stop if stop is not None else self.stop,
+            repetition_penalty=kwargs.get("repetition_penalty", self.repetition_penalty),
+            no_repeat_ngram_size=kwargs.get("no_repeat_ngram_size", self.no_repeat_ngram_size),
+            trim_to_sentence=self.trim_to_sentence,
         )
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
-        return _Call(engine, request, deadline)
+        return _Call(engine, request, deadline, check_mode(kwargs.get("monitor", self.monitor)))
 
     def _claim_planned(self, call: _Call) -> tuple[BatchPlan, int] | None:
         plan = current_plan()
@@ -273,23 +306,45 @@ class ChatEmotive(BaseChatModel):
         )
 
     @staticmethod
-    def _metadata(result: GenerationResult) -> dict[str, Any]:
-        return {"model_name": result.model, "finish_reason": result.finish_reason, "emotion": result.emotion}
+    def _metadata(result: GenerationResult, monitored: dict[str, Any] | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "model_name": result.model,
+            "finish_reason": result.finish_reason,
+            "emotion": result.emotion,
+        }
+        if result.usage.trimmed:
+            out["trimmed"] = True
+        return {**out, **(monitored or {})}
 
-    def _chat_result(self, result: GenerationResult) -> ChatResult:
+    def _monitored(self, call: _Call, result: GenerationResult) -> tuple[GenerationResult, dict[str, Any]]:
+        """The reply after the monitor (maybe a retry) and its metadata (reply_reading, monitor)."""
+        chosen, record = monitor_result(
+            call.engine, call.request, result, call.monitor, reader=self.reply_reader
+        )
+        return chosen, monitor_metadata(record)
+
+    def _chat_result(self, call: _Call, result: GenerationResult) -> ChatResult:
+        result, monitored = self._monitored(call, result)
         message = AIMessage(
-            content=result.text, usage_metadata=self._usage(result), response_metadata=self._metadata(result)
+            content=result.text,
+            usage_metadata=self._usage(result),
+            response_metadata=self._metadata(result, monitored),
         )
         return ChatResult(
             generations=[ChatGeneration(message=message)], llm_output={"model_name": result.model}
         )
 
-    def _closing_chunk(self, result: GenerationResult, text: str = "") -> ChatGenerationChunk:
-        """The last chunk of a stream: the only one with usage and response metadata (they add up)."""
+    def _closing_chunk(self, call: _Call, result: GenerationResult, *, streamed: bool) -> ChatGenerationChunk:
+        """The last chunk of a stream: the only one with usage and response metadata (they add up).
+
+        When the reply was not `streamed` already, this chunk carries all of it, after the monitor.
+        """
+        result, monitored = self._monitored(call, result)
+        text = "" if streamed else result.text
         message = AIMessageChunk(
             content=text,
             usage_metadata=self._usage(result),
-            response_metadata=self._metadata(result),
+            response_metadata=self._metadata(result, monitored),
             chunk_position="last",
         )
         return ChatGenerationChunk(message=message)
@@ -320,7 +375,7 @@ class ChatEmotive(BaseChatModel):
         if result is None:
             *_, final = self._pieces(call)  # a cancellable single run (honours `timeout`)
             result = cast(GenerationResult, final)
-        return self._chat_result(result)
+        return self._chat_result(call, result)
 
     def _stream(
         self,
@@ -332,13 +387,16 @@ class ChatEmotive(BaseChatModel):
         call = self._prepare(messages, stop, kwargs)
         planned = self._claim_planned(call)
         result = planned[0].result(planned[1]) if planned else None
-        if result is not None:  # a batch row generated with its batch-mates: one chunk
-            yield self._closing_chunk(result, result.text)
+        if result is None and call.monitor == "retry":  # buffered: the reply may be regenerated
+            *_, final = self._pieces(call)
+            result = cast(GenerationResult, final)
+        if result is not None:  # a batch row generated with its batch-mates, or buffered: one chunk
+            yield self._closing_chunk(call, result, streamed=False)
             return
         with closing(self._pieces(call)) as pieces:
             for item in pieces:
                 if isinstance(item, GenerationResult):
-                    yield self._closing_chunk(item)
+                    yield self._closing_chunk(call, item, streamed=True)
                 elif item:
                     yield ChatGenerationChunk(message=AIMessageChunk(content=item))
 
@@ -352,15 +410,16 @@ class ChatEmotive(BaseChatModel):
         call = self._prepare(messages, stop, kwargs)
         result = await self._aplanned(call)
         if result is not None:
-            yield self._closing_chunk(result, result.text)
+            yield await asyncio.to_thread(self._closing_chunk, call, result, streamed=False)
             return
         stream = call.engine.generator.stream(call.request)  # starts its worker thread and returns
+        buffered = call.monitor == "retry"  # the reply may be regenerated: send it when decided
         async with aclosing(aiter_stream(stream, deadline=call.deadline, timeout=self.timeout)) as pieces:
             async for piece in pieces:
-                if piece:
+                if piece and not buffered:
                     yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
         assert stream.result is not None
-        yield self._closing_chunk(stream.result)
+        yield await asyncio.to_thread(self._closing_chunk, call, stream.result, streamed=not buffered)
 
     async def _agenerate(
         self,
@@ -378,7 +437,7 @@ class ChatEmotive(BaseChatModel):
                     pass  # the loop stays free; cancelling the awaiting task cancels generation
             result = stream.result
             assert result is not None
-        return self._chat_result(result)
+        return await asyncio.to_thread(self._chat_result, call, result)
 
     async def _aplanned(self, call: _Call) -> GenerationResult | None:
         planned = self._claim_planned(call)

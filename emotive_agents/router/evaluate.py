@@ -3,15 +3,18 @@
     python -m emotive_agents.router.evaluate --data ../shared/data/goemotions_ekman \
         --out emotive_agents/data/router/classifier_report.json
 
-Readers: MiniLM head, the judge's reply exemplars and the router's user-message exemplars, VADER, the
-judge's ensemble (`affect.default_ensemble`, the router's reader until the router got its own exemplars),
-the router's ensemble (`router.router_ensemble`, "ensemble"), and (with --probe) the hidden-state probe
+Readers: the GoEmotions MiniLM head (the judge's), the router's user-turn head, the judge's reply
+exemplars and the router's user-message exemplars, VADER, the judge's ensemble
+(`affect.default_ensemble`, the router's reader until the router got its own exemplars), the router's
+ensemble (`router.router_ensemble`, "ensemble"), and (with --probe) the hidden-state probe
 on the embedded model. Sets: GoEmotions dev and test (single-label rows), the project-written domain
-messages (education, healthcare, support) and the held-out messages (education, healthcare, support,
-daily life; written before any tuning and never used to choose anything). The default is the reader
-with the best mean of GoEmotions *dev* macro-F1 and domain-message accuracy (test and held-out are only
-reported). `--tune` also searches the router ensemble's weights on that same objective. Also reports
-the crisis detector on the project-written crisis set and per-turn reading latency.
+messages (education, healthcare, support), the 'tune' split of the project-written user turns
+(data/affect/user_turns.json; its 'train' split trains the router head) and the held-out messages
+(education, healthcare, support, daily life; written before any tuning and never used to choose
+anything). The default is the reader with the best mean of GoEmotions *dev* macro-F1, domain-message
+accuracy and user-turn tune macro recall (test and held-out are only reported). `--tune` also searches
+the router ensemble's weights on that same objective. Also reports the crisis detector on the
+project-written crisis set and per-turn reading latency.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from emotive_agents.affect.metrics import classification_metrics
 from emotive_agents.affect.types import LABELS, AffectClassifier
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "router"
+OBJECTIVE = "mean of GoEmotions dev macro-F1, domain-message accuracy and user-turn tune macro recall"
 
 
 def load_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -52,10 +56,12 @@ def crisis_messages() -> list[dict[str, Any]]:
 
 
 def _score(gold: Sequence[str], probs: torch.Tensor) -> dict[str, float]:
+    from emotive_agents.affect.train_user import macro_recall
+
     predicted = [LABELS[i] for i in probs.argmax(-1).tolist()]
-    return {
-        k: round(v, 4) for k, v in classification_metrics(gold, predicted).items() if not k.startswith("f1_")
-    }
+    out = {k: v for k, v in classification_metrics(gold, predicted).items() if not k.startswith("f1_")}
+    out["macro_recall"] = macro_recall(gold, predicted)
+    return {k: round(v, 4) for k, v in out.items()}
 
 
 def _probs(classifier: AffectClassifier, texts: Sequence[str]) -> torch.Tensor:
@@ -103,12 +109,15 @@ def run(data: Path, *, probe: bool, cache_dir: Path | None, tune: bool = False) 
     from emotive_agents.affect.ensemble import DEFAULT_WEIGHTS, EnsembleClassifier
     from emotive_agents.affect.exemplars import ExemplarClassifier
     from emotive_agents.affect.train import embed_split
+    from emotive_agents.affect.train_user import load_user_turns
     from emotive_agents.affect.vader import VaderClassifier
     from emotive_agents.models.embeddings import default_embedder
-    from emotive_agents.router.router import ROUTER_EXEMPLARS, ROUTER_WEIGHTS, router_ensemble
+    from emotive_agents.router.reader_eval import confusion
+    from emotive_agents.router.router import ROUTER_EXEMPLARS, ROUTER_HEAD, ROUTER_WEIGHTS, router_ensemble
 
     embedder = default_embedder("cpu")
     head = EmbeddingClassifier(embedder=embedder)
+    router_head = EmbeddingClassifier(ROUTER_HEAD, embedder=embedder)
     judge_exemplars = ExemplarClassifier(embedder=embedder)
     router_exemplars = ExemplarClassifier(ROUTER_EXEMPLARS, embedder=embedder)
     vader = VaderClassifier()
@@ -126,16 +135,26 @@ def run(data: Path, *, probe: bool, cache_dir: Path | None, tune: bool = False) 
             emb[keep],
         )
     domain, heldout = domain_messages(), heldout_messages()
-    for name, rows in (("domain", domain), ("heldout", heldout)):
+    tune_turns = [t.model_dump() for t in load_user_turns(split="tune")]
+    for name, rows in (("domain", domain), ("user_turns_tune", tune_turns), ("heldout", heldout)):
         texts = [r["text"] for r in rows]
         sets[name] = (texts, [r["label"] for r in rows], embedder.embed(texts))
 
-    readers = ("minilm-head", "exemplars-judge", "exemplars-router", "vader", "ensemble-judge", "ensemble")
+    readers = (
+        "minilm-head",
+        "minilm-router-head",
+        "exemplars-judge",
+        "exemplars-router",
+        "vader",
+        "ensemble-judge",
+        "ensemble",
+    )
     probs: dict[str, dict[str, torch.Tensor]] = {r: {} for r in readers}
     parts_by_set: dict[str, dict[str, torch.Tensor]] = {}
     for name, (texts, _, emb) in sets.items():
         parts = {
             "minilm-head": head.probabilities(emb),
+            "minilm-router-head": router_head.probabilities(emb),
             "exemplars-judge": torch.softmax(judge_exemplars.scores(emb) / judge_exemplars.temperature, -1),
             "exemplars-router": torch.softmax(
                 router_exemplars.scores(emb) / router_exemplars.temperature, -1
@@ -143,11 +162,11 @@ def run(data: Path, *, probe: bool, cache_dir: Path | None, tune: bool = False) 
             "vader": _probs(vader, texts),
         }
         parts_by_set[name] = {
-            "minilm-head": parts["minilm-head"],
+            "minilm-head": parts["minilm-router-head"],
             "exemplars": parts["exemplars-router"],
             "vader": parts["vader"],
         }
-        for reader in ("minilm-head", "exemplars-judge", "exemplars-router", "vader"):
+        for reader in ("minilm-head", "minilm-router-head", "exemplars-judge", "exemplars-router", "vader"):
             probs[reader][name] = parts[reader]
         jw = judge_ensemble.weights
         probs["ensemble-judge"][name] = (
@@ -174,6 +193,7 @@ def run(data: Path, *, probe: bool, cache_dir: Path | None, tune: bool = False) 
     one = ["My order is two weeks late and nobody answers my emails!"]
     for reader, obj in (
         ("minilm-head", head),
+        ("minilm-router-head", router_head),
         ("exemplars-router", router_exemplars),
         ("vader", vader),
         ("ensemble", ensemble),
@@ -213,7 +233,12 @@ def run(data: Path, *, probe: bool, cache_dir: Path | None, tune: bool = False) 
         latency["ev-probe"] = round(statistics.median(times), 4)
 
     def objective_of(m: dict[str, Any]) -> float:
-        return float((m["goemotions_dev"]["macro_f1"] + m["domain"]["accuracy"]) / 2)
+        parts = (
+            m["goemotions_dev"]["macro_f1"],
+            m["domain"]["accuracy"],
+            m["user_turns_tune"]["macro_recall"],
+        )
+        return float(sum(parts) / 3)
 
     def objective(reader: str) -> float:
         return objective_of(metrics[reader])
@@ -226,7 +251,7 @@ def run(data: Path, *, probe: bool, cache_dir: Path | None, tune: bool = False) 
         for weights in _weight_grid():
             scores = {
                 s: _score(sets[s][1], _ensemble_probs(weights, parts_by_set[s]))
-                for s in ("goemotions_dev", "domain", "heldout")
+                for s in ("goemotions_dev", "domain", "user_turns_tune", "heldout")
             }
             grid.append(
                 {
@@ -237,7 +262,7 @@ def run(data: Path, *, probe: bool, cache_dir: Path | None, tune: bool = False) 
             )
         grid.sort(key=lambda g: g["objective"], reverse=True)
         report["tuning"] = {
-            "objective": "mean of GoEmotions dev macro-F1 and domain-message accuracy",
+            "objective": OBJECTIVE,
             "shipped_weights": ROUTER_WEIGHTS,
             "top": grid[:10],
         }
@@ -250,9 +275,13 @@ def run(data: Path, *, probe: bool, cache_dir: Path | None, tune: bool = False) 
             "accuracy_by_domain": by_domain,
             "seconds_per_turn": latency,
             "crisis": crisis_report(),
+            "confusion_default": {
+                s: confusion(sets[s][1], [LABELS[i] for i in probs["ensemble"][s].argmax(-1).tolist()])
+                for s in ("domain", "user_turns_tune", "heldout")
+            },
             "default": {
                 "chosen": ranked[0],
-                "objective": "mean of GoEmotions dev macro-F1 and domain-message accuracy",
+                "objective": OBJECTIVE,
                 "ranking": [{"reader": r, "objective": round(objective(r), 4)} for r in ranked],
                 "router_weights": ensemble.weights,
             },

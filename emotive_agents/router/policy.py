@@ -1,7 +1,8 @@
 """Declarative policies: which emotion mix answers which user affect, with guard rails no policy can break.
 
 A policy is data (pydantic; YAML or JSON on disk): ordered rules, each a condition on the user's
-(smoothed) affect and a mix; the first rule that matches wins. Whatever a rule says, `apply_guard_rails`
+(smoothed) affect, optionally on this turn's reading (`current:`) and a detected mood shift (`shift:`),
+and a mix; the first rule that matches wins. Whatever a rule says, `apply_guard_rails`
 then (1) never lets a negative emotion (anger, disgust, fear, sadness) be amplified toward a distressed
 user, (2) clips each intensity into the vector set's calibrated range and (3) caps the total intensity
 (sum of |intensity|) at that range's upper end, because mixed vectors add up linearly in the model.
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from emotive_agents.affect.types import LABELS, NEGATIVE_LABELS, AffectReading
 from emotive_agents.errors import EmotiveError
+from emotive_agents.router.shift import Shift
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "data" / "policies"
 SHIPPED_POLICIES: dict[str, str] = {"tutor": "tutor.yaml", "health": "health.yaml", "support": "support.yaml"}
@@ -42,12 +44,18 @@ def _check_mix(value: Mapping[str, float]) -> dict[str, float]:
     return out
 
 
-class Condition(BaseModel):
-    """When a rule applies. Every field set must hold (AND); an empty condition always holds.
+def _known(value: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = set(value) - set(LABELS)
+    if unknown:
+        raise ValueError(f"unknown labels {sorted(unknown)}; labels are {LABELS}")
+    return value
+
+
+class ReadingCondition(BaseModel):
+    """Bounds on one reading. Every field set must hold (AND); an empty condition always holds.
 
     `labels` + `min_mass`: the summed probability of those labels reaches `min_mass` (default: they are
-    the top label). Valence and confidence bounds read the reading's fields; `distressed` compares the
-    policy's distress test; `trend_below` is the valence trend over recent turns.
+    the top label). Valence and confidence bounds read the reading's fields.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -57,18 +65,13 @@ class Condition(BaseModel):
     valence_below: float | None = Field(default=None, ge=-1.0, le=1.0)
     valence_above: float | None = Field(default=None, ge=-1.0, le=1.0)
     min_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
-    distressed: bool | None = None
-    trend_below: float | None = None
 
     @field_validator("labels")
     @classmethod
     def _known_labels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = set(value) - set(LABELS)
-        if unknown:
-            raise ValueError(f"unknown labels {sorted(unknown)}; labels are {LABELS}")
-        return value
+        return _known(value)
 
-    def holds(self, reading: AffectReading, *, distressed: bool, trend: float) -> bool:
+    def reading_holds(self, reading: AffectReading) -> bool:
         p = reading.probabilities
         if self.labels:
             if self.min_mass is None:
@@ -80,11 +83,76 @@ class Condition(BaseModel):
             return False
         if self.valence_above is not None and not reading.valence > self.valence_above:
             return False
-        if self.min_confidence is not None and reading.confidence < self.min_confidence:
+        return not (self.min_confidence is not None and reading.confidence < self.min_confidence)
+
+
+class ShiftCondition(BaseModel):
+    """Holds on a turn where the tracker detected a change of mood (`router.shift`) matching these bounds.
+
+    `to` / `from`: the new label / the smoothed label before the turn must be one of these (empty: any).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    to: tuple[str, ...] = ()
+    from_: tuple[str, ...] = Field(default=(), alias="from")
+    min_strength: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    @field_validator("to", "from_")
+    @classmethod
+    def _known_labels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _known(value)
+
+    def shift_holds(self, shift: Shift | None) -> bool:
+        if shift is None:
+            return False
+        if self.to and shift.to not in self.to:
+            return False
+        if self.from_ and shift.from_ not in self.from_:
+            return False
+        return not (self.min_strength is not None and shift.strength < self.min_strength)
+
+
+class Condition(ReadingCondition):
+    """When a rule applies: bounds on the smoothed reading, plus optional per-turn ones (AND).
+
+    The reading bounds read the smoothed reading; `distressed` compares the policy's distress test;
+    `trend_below` is the valence trend over recent turns; `current` holds the same bounds for this turn's
+    reading alone; `shift` requires a detected change of mood (e.g. `shift: {to: [joy]}`).
+    """
+
+    distressed: bool | None = None
+    trend_below: float | None = None
+    current: ReadingCondition | None = None
+    shift: ShiftCondition | None = None
+
+    def holds(
+        self,
+        reading: AffectReading,
+        *,
+        distressed: bool,
+        trend: float,
+        current: AffectReading | None = None,
+        shift: Shift | None = None,
+    ) -> bool:
+        if not self.reading_holds(reading):
             return False
         if self.distressed is not None and distressed != self.distressed:
             return False
-        return not (self.trend_below is not None and not trend < self.trend_below)
+        if self.trend_below is not None and not trend < self.trend_below:
+            return False
+        if self.current is not None and not self.current.reading_holds(current or reading):
+            return False
+        return self.shift is None or self.shift.shift_holds(shift)
+
+    def answers(self) -> set[str]:
+        """The labels this condition singles out (smoothed, current or shift target): what it answers."""
+        out = set(self.labels)
+        if self.current is not None:
+            out |= set(self.current.labels)
+        if self.shift is not None:
+            out |= set(self.shift.to)
+        return out
 
 
 class Rule(BaseModel):
@@ -103,28 +171,55 @@ class Rule(BaseModel):
         return _check_mix(value)
 
 
+# When the person at risk is someone else: how to help them, then the resources (any policy's).
+THIRD_PARTY_TEMPLATE = (
+    "Thank you for looking out for them; it matters. If they might be in immediate danger, call "
+    "{emergency_number} now and stay with them if it is safe to. Ask them directly whether they are "
+    "thinking about suicide: asking does not put the idea in their head. Listen without judging, tell "
+    "them you care, help them move pills, weapons or other means out of reach, and help them contact "
+    "{crisis_line} (you can call it too, for advice on supporting them). Don't promise to keep it "
+    "secret, and look after yourself as well. {extra}"
+)
+_THIRD_PARTY_DEFAULTS = {
+    "emergency_number": "your local emergency number",
+    "crisis_line": "a local crisis line",
+    "extra": "",
+}
+
+
 class Escalation(BaseModel):
     """What a crisis turn returns instead of free generation: a template with deployer-set resources.
 
     `template` uses `{name}` placeholders filled from `resources` (e.g. a local crisis line); a
     placeholder without a value is an error at load time, so a deployment cannot ship a hole.
+    `third_party_template` answers risk to someone else (a friend, a student); by default guidance on
+    helping them, filled from the same resources.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     enabled: bool = True
     template: str
+    third_party_template: str | None = None
     resources: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _placeholders_filled(self) -> Escalation:
-        try:
-            self.template.format(**self.resources)
-        except (KeyError, IndexError) as exc:
-            raise ValueError(f"escalation template placeholder {exc} has no value in resources") from exc
+        for template in (self.template, self.third_party_template):
+            if template is None:
+                continue
+            try:
+                template.format(**self.resources)
+            except (KeyError, IndexError) as exc:
+                raise ValueError(f"escalation template placeholder {exc} has no value in resources") from exc
         return self
 
-    def message(self) -> str:
+    def message(self, category: str | None = None) -> str:
+        """The escalation text; for `category == "third_party"`, the helper's guidance."""
+        if category == "third_party":
+            if self.third_party_template is not None:
+                return self.third_party_template.format(**self.resources)
+            return THIRD_PARTY_TEMPLATE.format(**{**_THIRD_PARTY_DEFAULTS, **self.resources}).strip()
         return self.template.format(**self.resources)
 
 
@@ -166,11 +261,20 @@ class Policy(BaseModel):
         )
 
     def select(
-        self, reading: AffectReading, *, distressed: bool, trend: float = 0.0
+        self,
+        reading: AffectReading,
+        *,
+        distressed: bool,
+        trend: float = 0.0,
+        current: AffectReading | None = None,
+        shift: Shift | None = None,
     ) -> tuple[str, dict[str, float], str]:
-        """(rule name, raw mix, rationale) of the first matching rule, or the default."""
+        """(rule name, raw mix, rationale) of the first matching rule, or the default.
+
+        `current` is this turn's reading (default: `reading`), `shift` the tracker's detected change.
+        """
         for rule in self.rules:
-            if rule.when.holds(reading, distressed=distressed, trend=trend):
+            if rule.when.holds(reading, distressed=distressed, trend=trend, current=current, shift=shift):
                 return rule.name, dict(rule.mix), rule.rationale or rule.name
         return "default", dict(self.default_mix), self.default_rationale
 

@@ -22,8 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from emotive_agents.affect.types import LABELS, AffectClassifier, AffectReading
 from emotive_agents.errors import EmotiveError
-from emotive_agents.router.crisis import CrisisDetector
+from emotive_agents.router.crisis import CONTEXT_TURNS, CrisisDetector
 from emotive_agents.router.policy import DEFAULT_RANGE, Policy, apply_guard_rails, load_policy
+from emotive_agents.router.risk import RiskAssessment
+from emotive_agents.router.shift import Shift, ShiftSettings
 from emotive_agents.router.tracker import AffectTracker
 
 if TYPE_CHECKING:
@@ -35,8 +37,11 @@ DEFAULT_CLASSIFIER = "ensemble"
 # User-message exemplars for the router's exemplar reader. The evaluation judge keeps its own set
 # (data/affect/exemplars.json, written for model replies) so that no evaluation number moves.
 ROUTER_EXEMPLARS = Path(__file__).resolve().parent.parent / "data" / "router" / "exemplars.json"
+# The router's MiniLM head: trained on GoEmotions plus project-written user turns
+# (`python -m emotive_agents.affect.train_user`, docs/router.md). The judge keeps the GoEmotions-only head.
+ROUTER_HEAD = Path(__file__).resolve().parent.parent / "data" / "router" / "minilm_head"
 # The router ensemble's weights (`python -m emotive_agents.router.evaluate --tune`, docs/router.md).
-ROUTER_WEIGHTS: dict[str, float] = {"minilm-head": 0.5, "exemplars": 0.5, "vader": 0.0}
+ROUTER_WEIGHTS: dict[str, float] = {"minilm-head": 0.4, "exemplars": 0.6, "vader": 0.0}
 CLASSIFIERS = ("ensemble", "minilm", "exemplars", "vader", "probe")
 _CACHE_SIZE = 512
 MAX_REPLAY_TURNS = 8  # stateless mode replays at most this many user turns
@@ -52,7 +57,7 @@ class RouteDecision(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     reading: AffectReading  # smoothed over the conversation
-    label: str
+    label: str  # the mood answered: the smoothed label, or the new one on a detected shift
     crisis: bool
     mix: dict[str, float]
     rationale: str
@@ -61,21 +66,26 @@ class RouteDecision(BaseModel):
     rule: str  # name of the policy rule that chose the mix ("default", "crisis")
     distressed: bool
     crisis_matches: tuple[str, ...] = ()
+    risk: RiskAssessment = Field(default_factory=RiskAssessment)  # this turn's (or the remembered) risk
     policy: str = ""
     tracker: AffectTracker = Field(default_factory=AffectTracker)  # the state after this turn
+    shift: Shift | None = None  # a confident change of mood on this turn (never on a crisis turn)
 
     @property
     def escalated(self) -> bool:
         return self.escalation is not None
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI / response-metadata form: reading (7 probabilities), label, crisis, mix, rationale."""
+        """CLI / response-metadata form: reading (7 probabilities), label, crisis, risk, mix, rationale,
+        shift ({from, to, strength} or None)."""
         return {
             "reading": {k: round(v, 4) for k, v in self.reading.probabilities.items()},
             "label": self.label,
             "crisis": self.crisis,
+            "risk": self.risk.to_json(),
             "mix": dict(self.mix),
             "rationale": self.rationale,
+            "shift": self.shift.to_json() if self.shift is not None else None,
         }
 
 
@@ -88,7 +98,7 @@ def make_classifier(
     if name == "minilm":
         from emotive_agents.affect.embedding import EmbeddingClassifier
 
-        return EmbeddingClassifier(device=device)
+        return EmbeddingClassifier(ROUTER_HEAD, device=device)
     if name == "exemplars":
         from emotive_agents.affect.exemplars import ExemplarClassifier
 
@@ -114,9 +124,10 @@ def router_ensemble(
     *,
     exemplars: str | Path = ROUTER_EXEMPLARS,
 ) -> EnsembleClassifier:
-    """The router's default reader: MiniLM head + user-message exemplars + VADER (valence blended in).
+    """The router's default reader: user-turn MiniLM head + user-message exemplars + VADER (valence).
 
-    The judge's `default_ensemble` has the same members but reply exemplars; both share one embedder.
+    The judge's `default_ensemble` has the same members but the GoEmotions-only head and reply
+    exemplars; both share one embedder.
     """
     from emotive_agents.affect.embedding import EmbeddingClassifier
     from emotive_agents.affect.ensemble import EnsembleClassifier
@@ -126,7 +137,7 @@ def router_ensemble(
 
     embedder = default_embedder(device)
     members: list[AffectClassifier] = [
-        EmbeddingClassifier(embedder=embedder),
+        EmbeddingClassifier(ROUTER_HEAD, embedder=embedder),
         ExemplarClassifier(exemplars, embedder=embedder),
         VaderClassifier(),
     ]
@@ -186,6 +197,7 @@ class AffectRouter(Runnable[Any, RouteDecision]):
         crisis_detector: CrisisDetector | None = None,
         vector_set: EmotionVectorSet | None = None,
         alpha: float = 0.5,
+        shift: ShiftSettings | None = None,
         device: str = "cpu",
         engine: Any = None,
     ) -> None:
@@ -194,9 +206,10 @@ class AffectRouter(Runnable[Any, RouteDecision]):
         self._classifier: AffectClassifier | None = (
             None if isinstance(self._classifier_spec, str) else self._classifier_spec
         )
-        self.crisis_detector = crisis_detector or CrisisDetector()
+        self.crisis_detector = crisis_detector or CrisisDetector(device=device)
         self.vector_set = vector_set
         self.alpha = alpha
+        self.shift_settings = shift or ShiftSettings()
         self.device = device
         self.engine = engine
         self._lock = threading.Lock()
@@ -248,15 +261,24 @@ class AffectRouter(Runnable[Any, RouteDecision]):
         """
         texts = user_texts(messages)
         if tracker is None:
-            tracker = AffectTracker(alpha=self.alpha)
-            turns = texts[-MAX_REPLAY_TURNS:]
+            tracker = AffectTracker(alpha=self.alpha, shift_settings=self.shift_settings)
+            start = max(0, len(texts) - MAX_REPLAY_TURNS)
         else:
-            turns = texts[-1:]
+            start = len(texts) - 1
+        turns = texts[start:]
         readings = self.read(turns)
-        crises = self.crisis_detector.detect_many(turns)
-        for r, c in zip(readings, crises, strict=True):
-            tracker = tracker.update(r, crisis=c.crisis)
-        return self.decide(readings[-1], tracker, crises[-1].matches, vector_set=vector_set)
+        crises = []
+        for i, reading_ in enumerate(readings, start=start):
+            context = texts[max(0, i - CONTEXT_TURNS) : i]
+            before = tracker.smoothed
+            distressed = before is not None and self.policy.is_distressed(before)
+            crisis = self.crisis_detector.detect(texts[i], context, tracker.risk_level, distressed=distressed)
+            tracker = tracker.update(
+                reading_, crisis=crisis.crisis, risk_level=crisis.level, crisis_category=crisis.risk.category
+            )
+            crises.append(crisis)
+        last = crises[-1]
+        return self.decide(readings[-1], tracker, last.matches, vector_set=vector_set, risk=last.risk)
 
     def decide(
         self,
@@ -265,27 +287,54 @@ class AffectRouter(Runnable[Any, RouteDecision]):
         crisis_matches: Sequence[str] = (),
         *,
         vector_set: EmotionVectorSet | None = None,
+        risk: RiskAssessment | None = None,
     ) -> RouteDecision:
-        """Apply the policy and the guard rails to a turn already added to `tracker`."""
+        """Apply the policy and the guard rails to a turn already added to `tracker`.
+
+        `risk` is this turn's assessment (flagged, or not); without one, `crisis_matches` alone flag it.
+        """
         policy = self.policy
         smoothed = tracker.smoothed or current
         distressed = policy.is_distressed(current, smoothed)
         since = tracker.turns_since_crisis
-        crisis = bool(crisis_matches) or (since is not None and since <= policy.crisis_memory_turns)
+        flagged = bool(crisis_matches) or (risk is not None and risk.flagged)
+        crisis = flagged or (since is not None and since <= policy.crisis_memory_turns)
+        if risk is None:
+            risk = RiskAssessment(
+                category="unspecified" if flagged else "none",
+                score=1.0 if flagged else 0.0,
+                evidence=tuple(crisis_matches),
+                detectors=("patterns",) if flagged else (),
+                flagged=flagged,
+            )
         escalation = None
+        shift = None if crisis else tracker.shift  # a crisis is never shifted away
         if crisis:
             rule, raw = "crisis", dict(policy.crisis_mix)
+            if not flagged:  # remembered: keep the earlier turn's category (e.g. third-party guidance)
+                risk = risk.model_copy(
+                    update={
+                        "category": tracker.crisis_category or "unspecified",
+                        "evidence": (*risk.evidence, f"crisis {since} turn(s) ago"),
+                        "detectors": (*risk.detectors, "memory"),
+                    }
+                )
             if crisis_matches:
-                why = f"crisis language ({'; '.join(repr(m) for m in crisis_matches[:2])})"
+                why = f"crisis language ({'; '.join(crisis_matches[:2])})"
+            elif flagged:
+                why = f"crisis risk ({risk.category}, {', '.join(risk.detectors)})"
             else:
                 why = f"crisis language {since} turn(s) ago"
+            why += f" [{risk.category}]"
             if policy.escalates:
                 assert policy.escalation is not None
-                escalation = policy.escalation.message()
+                escalation = policy.escalation.message(risk.category)
                 why += ": escalated to the safe support message, no free generation"
             distressed = True  # the rails treat a crisis turn as distress whatever the classifier says
         else:
-            rule, raw, why = policy.select(smoothed, distressed=distressed, trend=tracker.trend)
+            rule, raw, why = policy.select(
+                smoothed, distressed=distressed, trend=tracker.trend, current=current, shift=shift
+            )
         vs = vector_set if vector_set is not None else self.vector_set
         guarded = apply_guard_rails(
             raw,
@@ -303,9 +352,17 @@ class AffectRouter(Runnable[Any, RouteDecision]):
             f"mix {_fmt_mix(guarded.mix)}",
             *guarded.notes,
         ]
+        if shift is not None:
+            parts.insert(
+                1,
+                f"mood shift {shift.from_} -> {shift.to} (this turn {current.probabilities[shift.to]:.2f},"
+                f" +{shift.strength:.2f})",
+            )
+        elif crisis and tracker.shift is not None:
+            parts.insert(1, f"mood shift to {tracker.shift.to} ignored: crisis handling stays")
         return RouteDecision(
             reading=smoothed,
-            label=smoothed.label,
+            label=shift.to if shift is not None else smoothed.label,
             crisis=crisis,
             mix=guarded.mix,
             rationale="; ".join(parts),
@@ -314,8 +371,10 @@ class AffectRouter(Runnable[Any, RouteDecision]):
             rule=rule,
             distressed=distressed,
             crisis_matches=tuple(crisis_matches),
+            risk=risk,
             policy=policy.name,
             tracker=tracker,
+            shift=shift,
         )
 
     # -- Runnable ---------------------------------------------------------------------------------

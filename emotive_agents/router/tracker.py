@@ -1,8 +1,9 @@
-"""Affect over a conversation: exponential smoothing of the user's readings, a valence trend, crisis memory.
+"""Affect over a conversation: smoothed readings, a valence trend, crisis memory and the risk level.
 
 The state is a small pydantic object, so it can live in a LangGraph state, a session store or a cookie;
 `update` returns a new state and never mutates the old one. One neutral question after three distressed
-turns therefore still reads as distressed enough for the policy to stay gentle.
+turns therefore still reads as distressed enough for the policy to stay gentle, while a confident change
+of mood (`router.shift`) is recorded as `shift` and weighs more in the smoothed state.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from emotive_agents.affect.types import LABELS, AffectReading, reading
+from emotive_agents.router.shift import Shift, ShiftSettings, detect_shift
 
 
 class AffectTracker(BaseModel):
@@ -25,7 +27,11 @@ class AffectTracker(BaseModel):
     trend: float = 0.0
     last_valence: float | None = None
     turns_since_crisis: int | None = None  # None: no crisis so far
+    crisis_category: str | None = None  # the risk category of the last crisis turn
+    risk_level: float = Field(default=0.0, ge=0.0)  # accumulated conversation risk (CrisisResult.level)
     history: tuple[str, ...] = ()  # labels of the last few turns (at most 8), for the rationale
+    shift_settings: ShiftSettings = Field(default_factory=ShiftSettings)
+    shift: Shift | None = None  # the newest turn's change of mood, if it was one
 
     @property
     def smoothed(self) -> AffectReading | None:
@@ -34,9 +40,17 @@ class AffectTracker(BaseModel):
             return None
         return reading(self.probabilities, valence=self.valence)
 
-    def update(self, current: AffectReading, *, crisis: bool = False) -> AffectTracker:
-        """The state after one more user turn."""
-        a = self.alpha
+    def update(
+        self,
+        current: AffectReading,
+        *,
+        crisis: bool = False,
+        risk_level: float | None = None,
+        crisis_category: str | None = None,
+    ) -> AffectTracker:
+        """The state after one more user turn (`risk_level`: the risk detector's level after it)."""
+        shift = detect_shift(self.smoothed, current, self.shift_settings)
+        a = max(self.alpha, self.shift_settings.alpha) if shift is not None else self.alpha
         if self.probabilities is None:
             probs = dict(current.probabilities)
             valence = current.valence
@@ -61,6 +75,11 @@ class AffectTracker(BaseModel):
                 "trend": max(-2.0, min(2.0, trend)),
                 "last_valence": current.valence,
                 "turns_since_crisis": since,
+                "crisis_category": (crisis_category or self.crisis_category)
+                if crisis
+                else self.crisis_category,
+                "risk_level": self.risk_level if risk_level is None else max(0.0, risk_level),
                 "history": (*self.history, current.label)[-8:],
+                "shift": shift,
             }
         )

@@ -12,7 +12,7 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +25,8 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from emotive_agents.errors import EmotiveError, UnknownEmotionError
+from emotive_agents.server.monitoring import buffered_sse, monitor_mode, monitored, reply_reading
+from emotive_agents.server.ollama import Pipeline, mount_ollama
 from emotive_agents.server.protocol import (
     APIError,
     ChatCompletionRequest,
@@ -185,13 +187,29 @@ def create_app(settings: ServerSettings, engine: EmotiveEngine | None = None) ->
             return _escalated(state, chat, generation, emotive, escalation, completion_id, created)
         scheduler = state.scheduler
         handle = _submit(scheduler, generation, asyncio.get_running_loop())
-        if chat.stream:
-            include_usage = bool(chat.stream_options and chat.stream_options.include_usage)
-            stream = _sse(handle, settings.model_id, completion_id, created, emotive, include_usage)
+        mode = monitor_mode(chat.monitor, settings.monitor)
+        include_usage = bool(chat.stream_options and chat.stream_options.include_usage)
+        if chat.stream and mode != "retry":  # a "retry" stream is buffered: the reply may be redone
+
+            async def read(text: str) -> dict[str, Any] | None:
+                if mode == "off":
+                    return None
+                final = {**emotive, "reply_reading": (await reply_reading(state, text))}
+                return final
+
+            stream = _sse(handle, settings.model_id, completion_id, created, emotive, include_usage, read)
             return StreamingResponse(
                 stream, media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
             )
         completion = await _await_completion(request, handle)
+        completion = await monitored(state, generation, emotive, completion, mode)
+        if chat.stream:
+            common = {"id": completion_id, "model": settings.model_id, "created": created}
+            return StreamingResponse(
+                buffered_sse(common, completion, emotive, include_usage),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache"},
+            )
         return JSONResponse(
             completion_json(
                 id=completion_id,
@@ -202,9 +220,23 @@ def create_app(settings: ServerSettings, engine: EmotiveEngine | None = None) ->
                 completion_tokens=completion.usage.output_tokens,
                 emotive=emotive,
                 created=created,
+                trimmed=completion.usage.trimmed,
             )
         )
 
+    mount_ollama(
+        app,
+        Pipeline(
+            state=_state,
+            read_json=_read_json,
+            parse=_parse,
+            check_model=_check_model,
+            prepare=_prepare,
+            submit=_submit,
+            await_completion=_await_completion,
+            scheduler_error=_scheduler_api_error,
+        ),
+    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -369,6 +401,9 @@ def _prepare(
             top_k=chat.top_k,
             seed=chat.seed,
             stop=chat.stop,
+            repetition_penalty=chat.repetition_penalty or 1.0,
+            no_repeat_ngram_size=chat.no_repeat_ngram_size or 0,
+            trim_to_sentence=bool(chat.trim_to_sentence),
         )
     except (ValidationError, EmotiveError) as exc:
         message = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
@@ -433,8 +468,12 @@ async def _sse(
     created: int,
     emotive: dict[str, Any],
     include_usage: bool,
+    read: Callable[[str], Awaitable[dict[str, Any] | None]] | None = None,
 ) -> AsyncIterator[str]:
-    """OpenAI chunk stream: role chunk (with `emotive`), content chunks, finish chunk, usage, [DONE]."""
+    """OpenAI chunk stream: role chunk (with `emotive`), content chunks, finish chunk, usage, [DONE].
+
+    With `read`, the finish chunk (and the usage chunk) carry `emotive` again, now with the reply's
+    reading."""
     finished = False
     common: dict[str, Any] = {"id": completion_id, "model": model, "created": created}
     try:
@@ -452,10 +491,15 @@ async def _sse(
                 yield _sse_line(chunk_json(**common, delta={"content": event.text}))
             elif event.kind == "done":
                 finished = True
-                yield _sse_line(chunk_json(**common, delta={}, finish_reason=event.finish_reason))
+                final = await read(event.text) if read is not None else None
+                yield _sse_line(
+                    chunk_json(**common, delta={}, finish_reason=event.finish_reason, emotive=final)
+                )
                 if include_usage and event.usage is not None:
-                    usage = usage_json(event.usage.input_tokens, event.usage.output_tokens)
-                    yield _sse_line(chunk_json(**common, usage=usage))
+                    usage = usage_json(
+                        event.usage.input_tokens, event.usage.output_tokens, event.usage.trimmed
+                    )
+                    yield _sse_line(chunk_json(**common, usage=usage, emotive=final))
                 break
             else:
                 finished = True

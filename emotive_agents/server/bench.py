@@ -12,6 +12,7 @@ import threading
 import time
 from typing import Any
 
+from emotive_agents.progress import ProgressCallback, stepper
 from emotive_agents.server.settings import ServerSettings
 
 PROMPTS = (
@@ -77,8 +78,13 @@ def run_server_benchmark(
     clients: int = 8,
     max_tokens: int = 48,
     engine: Any = None,
+    on_progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
-    """Sequential vs concurrent aggregate tokens/s through the HTTP server, plus greedy isolation."""
+    """Sequential vs concurrent aggregate tokens/s through the HTTP server, plus greedy isolation.
+
+    `on_progress(done, total)` counts finished requests: the warm-up, each sequential request, then
+    each concurrent client.
+    """
     from emotive_agents.server.app import create_app
     from emotive_agents.server.runner import ServerThread
 
@@ -91,10 +97,16 @@ def run_server_benchmark(
     settings = ServerSettings(model=model, max_batch_size=clients, max_tokens_limit=max(512, max_tokens))
     jobs = [(PROMPTS[i], MIXES[i]) for i in range(clients)]
     app = create_app(settings, engine=engine)
+    step = stepper(on_progress, 1 + 2 * clients)
+    lock = threading.Lock()
     with ServerThread(app) as server:
         _stream_one(server.url, settings.model_id, "Hello!", {}, 4)  # warm-up
+        step()
         start = time.perf_counter()
-        sequential = [_stream_one(server.url, settings.model_id, p, m, max_tokens) for p, m in jobs]
+        sequential = []
+        for prompt, mix in jobs:
+            sequential.append(_stream_one(server.url, settings.model_id, prompt, mix, max_tokens))
+            step()
         sequential_s = time.perf_counter() - start
 
         results: list[dict[str, Any] | None] = [None] * clients
@@ -105,6 +117,8 @@ def run_server_benchmark(
             try:
                 barrier.wait()
                 results[i] = _stream_one(server.url, settings.model_id, *jobs[i], max_tokens)
+                with lock:
+                    step()
             except BaseException as exc:
                 errors.append(exc)
 

@@ -7,6 +7,9 @@ from typing import Annotated
 
 import typer
 
+from emotive_agents.cli_options import QuietOpt
+from emotive_agents.progress import ProgressBar, progress_enabled
+
 
 def register(app: typer.Typer) -> None:
     """Add the server commands to the main CLI."""
@@ -34,6 +37,12 @@ def register(app: typer.Typer) -> None:
         dtype: Annotated[str, typer.Option(help="float32, float16 or bfloat16.")] = "float32",
         device: Annotated[str, typer.Option(help="cpu, cuda, cuda:1, mps...")] = "cpu",
         classifier: Annotated[str, typer.Option(help="Affect reader for `emotion: auto`.")] = "ensemble",
+        monitor: Annotated[
+            str, typer.Option(help="Default reply monitoring: read (reply_reading), retry or off.")
+        ] = "read",
+        reply_reader: Annotated[
+            str, typer.Option("--reply-reader", help="Reader of replies: ensemble, minilm, exemplars, vader.")
+        ] = "ensemble",
         ray: Annotated[bool, typer.Option("--ray", help="Serve N replicas with Ray Serve.")] = False,
         replicas: Annotated[int, typer.Option("--replicas", min=1, help="Ray replicas (with --ray).")] = 1,
         max_replicas: Annotated[
@@ -58,6 +67,8 @@ def register(app: typer.Typer) -> None:
                 request_timeout_s=timeout,
                 max_tokens_limit=max_tokens_limit,
                 router_classifier=classifier,
+                monitor=monitor,  # type: ignore[arg-type]  # validated by ServerSettings
+                reply_reader=reply_reader,
             )
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
@@ -91,11 +102,16 @@ def register(app: typer.Typer) -> None:
         clients: Annotated[int, typer.Option(min=1, max=8, help="Concurrent clients, one mix each.")] = 8,
         max_tokens: Annotated[int, typer.Option("--max-tokens", min=1)] = 48,
         model: Annotated[str, typer.Option("--model", "-m")] = "smollm2-135m",
+        quiet: QuietOpt = False,
     ) -> None:
         """Concurrent streaming clients with different mixes vs the same requests one after another."""
         from emotive_agents.server.bench import run_server_benchmark
 
-        report = run_server_benchmark(model=model, clients=clients, max_tokens=max_tokens)
+        enabled = progress_enabled(quiet=quiet, as_json=as_json)
+        with ProgressBar("bench-server", unit="request", enabled=enabled) as bar:
+            report = run_server_benchmark(
+                model=model, clients=clients, max_tokens=max_tokens, on_progress=bar
+            )
         if as_json:
             typer.echo(json.dumps(report, indent=2))
         else:

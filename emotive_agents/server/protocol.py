@@ -121,6 +121,10 @@ class ChatCompletionRequest(BaseModel):
     emotion: dict[str, float] | Literal["auto"] | None = None
     policy: str | None = None
     emotive_reading: bool = False  # also read the user's affect when the mix is given by hand
+    monitor: Literal["off", "read", "retry"] | None = None  # reply reading; "retry" closes the loop
+    repetition_penalty: float | None = Field(None, gt=0.0, le=10.0)
+    no_repeat_ngram_size: int | None = Field(None, ge=0, le=16)
+    trim_to_sentence: bool | None = None  # cut a budget-cut reply back to its last sentence end
 
     @field_validator("messages")
     @classmethod
@@ -145,8 +149,16 @@ def new_id() -> str:
     return f"chatcmpl-{uuid.uuid4().hex[:24]}"
 
 
-def usage_json(prompt: int, completion: int) -> dict[str, int]:
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+def usage_json(prompt: int, completion: int, trimmed: bool = False) -> dict[str, Any]:
+    """OpenAI usage; `trimmed: true` only when the reply was cut back to its last sentence end."""
+    usage: dict[str, Any] = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+    if trimmed:
+        usage["trimmed"] = True
+    return usage
 
 
 def completion_json(
@@ -159,6 +171,7 @@ def completion_json(
     completion_tokens: int,
     emotive: dict[str, Any],
     created: int | None = None,
+    trimmed: bool = False,
 ) -> dict[str, Any]:
     return {
         "id": id,
@@ -173,7 +186,7 @@ def completion_json(
                 "logprobs": None,
             }
         ],
-        "usage": usage_json(prompt_tokens, completion_tokens),
+        "usage": usage_json(prompt_tokens, completion_tokens, trimmed),
         "emotive": emotive,
     }
 
@@ -185,7 +198,7 @@ def chunk_json(
     created: int,
     delta: dict[str, Any] | None = None,
     finish_reason: str | None = None,
-    usage: dict[str, int] | None = None,
+    usage: dict[str, Any] | None = None,
     emotive: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One `chat.completion.chunk`; with `usage` it is the final usage-only chunk (no choices)."""

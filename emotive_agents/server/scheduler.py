@@ -33,6 +33,8 @@ import torch
 from emotive_agents import errors
 from emotive_agents.errors import EmotiveError, GenerationError
 from emotive_agents.generation.generator import first_stop
+from emotive_agents.generation.repetition import apply_repetition_controls
+from emotive_agents.generation.sentences import ends_sentence, streamable_prefix, trim_to_sentence
 from emotive_agents.generation.types import GenerationRequest, SamplingParams, Usage
 from emotive_agents.steering.hooks import Steering, layer_deltas, steer
 from emotive_agents.steering.mix import EmotionMix
@@ -312,6 +314,13 @@ def _left_pad(tensor: torch.Tensor, amount: int) -> torch.Tensor:
 def _sample(logits: torch.Tensor, row: _Row) -> int:
     """Greedy at temperature 0; else temperature, top-k, top-p (as transformers' warpers) and a draw."""
     params = row.params
+    if params.repetition_penalty != 1.0 or params.no_repeat_ngram_size:
+        logits = apply_repetition_controls(
+            logits,
+            [*row.handle.prompt_ids, *row.tokens],
+            penalty=params.repetition_penalty,
+            no_repeat_ngram_size=params.no_repeat_ngram_size,
+        )
     if params.temperature <= 0:
         return int(logits.argmax())
     scores = logits.float().cpu() / params.temperature  # row generators live on the CPU
@@ -655,9 +664,16 @@ class Scheduler:
             reason = "stop"
         elif len(row.tokens) >= params.max_new_tokens:
             reason = "length"
+        elif params.soft_max_tokens is not None and len(row.tokens) >= params.soft_max_tokens:
+            reason = "stop" if ends_sentence(row.text) else None
+        trimmed = False
+        if reason == "length" and params.trim_to_sentence:
+            row.text, trimmed = trim_to_sentence(row.text)
         if reason is None:
             hold = max((len(s) for s in params.stop), default=1) - 1
             safe = len(row.text) - hold
+            if params.trim_to_sentence:  # stream whole sentences: the tail may be trimmed at the end
+                safe = min(safe, streamable_prefix(row.text))
             while safe > row.sent and row.text[safe - 1] == "\ufffd":  # an incomplete UTF-8 sequence
                 safe -= 1
             if safe > row.sent:
@@ -667,7 +683,7 @@ class Scheduler:
         if len(row.text) > row.sent:
             row.handle._post(Event("delta", text=row.text[row.sent :]))
             row.sent = len(row.text)
-        usage = Usage(input_tokens=row.handle.prompt_tokens, output_tokens=len(row.tokens))
+        usage = Usage(input_tokens=row.handle.prompt_tokens, output_tokens=len(row.tokens), trimmed=trimmed)
         self._release()
         row.handle._post(Event("done", text=row.text, finish_reason=reason, usage=usage))
         self.stats.completed += 1

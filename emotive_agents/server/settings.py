@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -47,6 +49,14 @@ class ServerSettings(BaseModel):
     router_classifier: str = Field(
         default="ensemble",
         description="Affect reader of the router for `emotion: auto` (e.g. 'ensemble', 'vader').",
+    )
+
+    reply_reader: str = Field(
+        default="ensemble",
+        description="Reader of replies for emotive.reply_reading ('ensemble' = the judge's, 'vader'...).",
+    )
+    monitor: Literal["off", "read", "retry"] = Field(
+        default="read", description="Default reply monitoring when a request gives no `monitor`."
     )
 
     @property

@@ -18,6 +18,7 @@ from emotive_agents.errors import VectorSetError
 from emotive_agents.generation.generator import Generator
 from emotive_agents.generation.types import GenerationRequest, SamplingParams
 from emotive_agents.models.loading import LoadedModel
+from emotive_agents.progress import ProgressBar, ProgressCallback, stepper
 from emotive_agents.vectors.queries import EmotionPrompts, Placement, Query, dataset_hash
 from emotive_agents.vectors.recipe import HookPoint, PositionRule, SteeringRecipe
 from emotive_agents.vectors.vector_set import BASIC_EMOTIONS, EmotionVectorSet
@@ -116,9 +117,14 @@ def extract_vectors(
     prompts: EmotionPrompts,
     config: ExtractionConfig = ExtractionConfig(),
     *,
+    on_progress: ProgressCallback | None = None,
     progress: bool = False,
 ) -> EmotionVectorSet:
-    """Run the extraction and return a vector set (with EV_base) ready to save."""
+    """Run the extraction and return a vector set (with EV_base) ready to save.
+
+    `on_progress(done, total)` is called after every batch (query chunk x condition); `progress=True`
+    (kept for older callers) draws a bar on stderr instead.
+    """
     queries = list(queries)[: config.limit] if config.limit else list(queries)
     if not queries:
         raise VectorSetError("no queries to extract from")
@@ -132,7 +138,8 @@ def extract_vectors(
     sums = {c: torch.zeros(len(layers), loaded.hidden_size, dtype=torch.float64) for c in conditions}
     counts = dict.fromkeys(conditions, 0)
     chunks = [queries[i : i + config.batch_size] for i in range(0, len(queries), config.batch_size)]
-    bar = _progress(len(chunks) * len(conditions), progress)
+    bar = ProgressBar("extracting", unit="batch") if progress and on_progress is None else None
+    step = stepper(on_progress or bar, len(chunks) * len(conditions))
     for chunk in chunks:
         for condition, emotion in conditions.items():
             requests = [_request(prompts, emotion, q, params, config.placement) for q in chunk]
@@ -141,8 +148,9 @@ def extract_vectors(
             if pairs:
                 sums[condition] += pooler.pool(pairs).sum(dim=0).double()
                 counts[condition] += len(pairs)
-            bar.update(1)
-    bar.close()
+            step()
+    if bar is not None:
+        bar.close()
     empty = [c for c, n in counts.items() if n == 0]
     if empty:
         raise VectorSetError(f"the model gave no response tokens under: {', '.join(empty)}")
@@ -167,16 +175,3 @@ def extract_vectors(
         },
     )
     return apply_component(vector_set, config.component)
-
-
-class _NullBar:
-    def update(self, n: int) -> None: ...
-    def close(self) -> None: ...
-
-
-def _progress(total: int, enabled: bool) -> Any:
-    if not enabled:
-        return _NullBar()
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="extracting", unit="batch")

@@ -17,22 +17,20 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from emotive_agents.errors import VectorSetError
-from emotive_agents.models.loading import DEFAULT_MODEL, ModelFingerprint
+from emotive_agents.models.checkpoint import ModelFingerprint
+from emotive_agents.vectors.paths import (
+    METADATA_FILE,
+    SHIPPED_DEFAULTS,
+    SHIPPED_DIR,
+    TENSORS_FILE,
+    resolve_vector_path,
+)
 from emotive_agents.vectors.vector_set import (
     FORMAT_VERSION,
     EmotionVectorSet,
     VectorSetMetadata,
     tensors_digest,
 )
-
-TENSORS_FILE = "vectors.safetensors"
-METADATA_FILE = "metadata.json"
-# Shipped sets: inside the installed wheel (`emotive_agents/_vectors`, copied there by setup.py's build
-# step) or, in a source checkout / editable install, the repository's top-level `vectors/` directory.
-_WHEEL_VECTORS = Path(__file__).resolve().parents[1] / "_vectors"
-SHIPPED_DIR = _WHEEL_VECTORS if _WHEEL_VECTORS.is_dir() else Path(__file__).resolve().parents[2] / "vectors"
-# Shipped set used when a model has no explicit vectors.
-SHIPPED_DEFAULTS = {DEFAULT_MODEL: "smollm2-135m"}
 
 
 def save_vector_set(vector_set: EmotionVectorSet, directory: str | Path) -> Path:
@@ -59,21 +57,6 @@ def save_vector_set(vector_set: EmotionVectorSet, directory: str | Path) -> Path
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
-
-
-def resolve_vector_path(name_or_path: str | Path) -> Path:
-    """A directory path, or the name of a shipped set under vectors/."""
-    path = Path(name_or_path)
-    if path.is_dir():
-        return path
-    shipped = SHIPPED_DIR / str(name_or_path)
-    if shipped.is_dir():
-        return shipped
-    available = sorted(p.name for p in SHIPPED_DIR.iterdir() if p.is_dir()) if SHIPPED_DIR.is_dir() else []
-    raise VectorSetError(
-        f"No vector set at {str(name_or_path)!r}: not a directory, nor a shipped set "
-        f"(shipped: {', '.join(available) or 'none'})."
-    )
 
 
 def check_compatible(metadata: VectorSetMetadata, model: ModelFingerprint, *, strict: bool = True) -> None:
@@ -142,3 +125,15 @@ def load_vector_set(
     if model is not None:
         check_compatible(metadata, model, strict=strict)
     return vector_set
+
+
+__all__ = [
+    "METADATA_FILE",
+    "SHIPPED_DEFAULTS",
+    "SHIPPED_DIR",
+    "TENSORS_FILE",
+    "check_compatible",
+    "load_vector_set",
+    "resolve_vector_path",
+    "save_vector_set",
+]

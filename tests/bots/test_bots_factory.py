@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FakeRouter
+from _bots_fakes import FakeRouter
 
 from emotive_agents.bots import get_bot, make_router, make_session
 from emotive_agents.router import PolicyError

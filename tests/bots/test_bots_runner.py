@@ -6,7 +6,7 @@ import io
 import json
 
 import pytest
-from conftest import ESCALATION, FakeRouter
+from _bots_fakes import ESCALATION, FakeRouter
 
 from emotive_agents.bots import ChatSession, CommandError, get_bot, run_interactive, run_script
 from emotive_agents.engine import EmotiveEngine

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ESCALATION, FakeRouter
+from _bots_fakes import ESCALATION, FakeRouter
 
 from emotive_agents.bots import ChatSession, CommandError, get_bot, status_line
 from emotive_agents.bots.session import parse_override
@@ -29,8 +29,10 @@ def test_the_reply_is_generated_under_the_routers_mix(bot_engine, fake_router) -
         {"role": "system", "content": "Be kind."},
         {"role": "user", "content": "This is ridiculous!"},
     ]
-    steered = bot_engine.generate(messages, {"calm": 0.8, "patient": 0.4}, max_new_tokens=8).text.strip()
-    unsteered = bot_engine.generate(messages, {}, max_new_tokens=8).text.strip()
+    # The session's defaults: replies end on a sentence and never repeat a 3-gram.
+    defaults = {"max_new_tokens": 8, "trim_to_sentence": True, "no_repeat_ngram_size": 3}
+    steered = bot_engine.generate(messages, {"calm": 0.8, "patient": 0.4}, **defaults).text.strip()
+    unsteered = bot_engine.generate(messages, {}, **defaults).text.strip()
     assert record.reply == steered
     assert steered != unsteered  # so the equality above really shows the mix was applied
 
@@ -138,7 +140,7 @@ def test_to_json_has_exactly_the_documented_fields(bot_engine, fake_router) -> N
     record = _session(bot_engine, fake_router).respond("Hello")
     payload = record.to_json()
     assert set(payload) == {"user", "reply", "decision"}
-    assert set(payload["decision"]) == {"reading", "label", "crisis", "mix", "rationale"}
+    assert set(payload["decision"]) == {"reading", "label", "crisis", "risk", "mix", "rationale", "shift"}
     assert record.confidence == pytest.approx(0.7)
 
 
@@ -167,3 +169,43 @@ def test_status_line_shows_this_turn_when_it_differs_from_the_conversation() -> 
     assert status_line(angry) == "[anger 0.29 now, neutral 0.31 overall | mix calm=0.50]"
     same = record.model_copy(update={"current": ("neutral", 0.4)})
     assert status_line(same) == "[neutral 0.31 | mix calm=0.50]"
+
+
+def test_reply_status_shows_the_reply_reading() -> None:
+    from emotive_agents.bots.session import TurnRecord, reply_status
+
+    reading = {"label": "joy", "probabilities": {"joy": 0.62, "neutral": 0.38}, "valence": 0.41}
+    record = TurnRecord(
+        user="hi", reply="Great!", decision={"mix": {}}, escalated=False, reply_reading=reading
+    )
+    assert reply_status(record) == "[reply reads joy 0.62, valence +0.41]"
+    assert reply_status(record.model_copy(update={"reply_reading": None})) == ""
+
+
+def test_on_a_mood_shift_the_model_sees_at_most_one_earlier_exchange(
+    bot_engine, fake_router, monkeypatch
+) -> None:
+    session = _session(bot_engine, fake_router, history_turns=2)
+    seen: list[list[dict[str, str]]] = []
+    original = session.messages_for
+
+    def spy(user: str, *, shift: bool = False) -> list[dict[str, str]]:
+        seen.append(original(user, shift=shift))
+        return seen[-1]
+
+    monkeypatch.setattr(session, "messages_for", spy)
+    session.respond("I'm worried about my order")
+    session.respond("Can you check it?")
+    record = session.respond("It passed inspection and arrived, all good!")
+    assert record.decision["shift"] == {"from": "fear", "to": "joy", "strength": 0.5}
+    assert "shift fear -> joy" in status_line(record)
+    assert [m["role"] for m in seen[1]] == ["system", "user", "assistant", "user"]
+    assert [m["role"] for m in seen[2]] == ["system", "user", "assistant", "user"]  # 1, not 2, on a shift
+    assert seen[2][1]["content"] == "Can you check it?"
+    alone = bot_engine.generate(
+        seen[2], record.decision["mix"], max_new_tokens=8, **session.sampling
+    ).text.strip()
+    assert record.reply == alone
+    none = _session(bot_engine, FakeRouter(), history_turns=2, shift_history_turns=0)
+    none.respond("I'm worried about my order")
+    assert [m["role"] for m in none.messages_for("It passed!", shift=True)] == ["system", "user"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ESCALATION, FakeRouter
+from _bots_fakes import ESCALATION, FakeRouter
 
 from emotive_agents.bots import get_bot
 from emotive_agents.bots.side_by_side import compare_bot, generate_page, mix_instruction, render_markdown

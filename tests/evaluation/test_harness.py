@@ -150,3 +150,55 @@ def test_prompt_steering_and_split_runs(engine: EmotiveEngine, tmp_path: Path) -
     assert [r.condition.method for r in alone.results] == ["steering", "prompting"]
     assert alone.results[0].target_probability_shift is None  # no unsteered run to compare with
     assert len(write_report(alone, tmp_path / "alone")) == 2  # metrics and report, no plots
+
+
+def test_progress_counts_batches_and_leaves_results_unchanged(engine: EmotiveEngine) -> None:
+    queries = [Query(text=t) for t in ("how are you?", "what is rain?", "tell me a joke")]
+    config = EvalConfig(alphas=(0.0, 1.0, 2.0), emotions=("joy",), max_new_tokens=4, prompting_baseline=False)
+    small = EmotiveEngine(engine.loaded, engine.vector_set, max_batch_size=2)  # 9 rows -> 5 batches
+    progress: list[tuple[int, int]] = []
+    counted = run_eval(
+        small,
+        queries,
+        AlwaysJoy(),
+        ConstantEmbedder(),
+        config,
+        on_progress=lambda d, t: progress.append((d, t)),
+    )
+    # 5 generation batches, 1 perplexity batch, the judge, the topic embeddings.
+    assert progress == [(i, 8) for i in range(9)]
+    plain = run_eval(engine, queries, AlwaysJoy(), ConstantEmbedder(), config)
+    assert [s.response for s in counted.samples] == [s.response for s in plain.samples]
+    assert [m.perplexity for m in counted.results] == pytest.approx([m.perplexity for m in plain.results])
+
+
+class CalmStyles:
+    """A style judge that reads every text as 60 % calm."""
+
+    labels = ("calm", "encouraging", "patient", "other")
+
+    def score(self, texts):
+        probs = {"calm": 0.6, "encouraging": 0.1, "patient": 0.1, "other": 0.2}
+        return [FakeReading(probabilities=probs, valence=0.0) for _ in texts]
+
+
+def test_styles_are_scored_by_the_style_judge() -> None:
+    loaded = LoadedModel.from_hf(build_tiny_llama(), make_tokenizer(SIMPLE_TEMPLATE), name="tiny")
+    vectors = EmotionVectorSet.from_vectors(random_vectors(LLAMA_LAYERS, ("joy", "calm")), loaded.fingerprint)
+    engine = EmotiveEngine(loaded, vectors)
+    queries = [Query(text=t) for t in ("what is rain?", "help")]
+    config = EvalConfig(
+        alphas=(0.0, 1.0), emotions=("joy", "calm"), max_new_tokens=3, prompting_baseline=False
+    )
+    report = run_eval(engine, queries, AlwaysJoy(), ConstantEmbedder(), config, style_scorer=CalmStyles())
+    calm, joy = report.find("steering", "calm", 1.0), report.find("steering", "joy", 1.0)
+    assert (calm.target_judge, calm.target_top1, calm.target_probability) == (
+        "style",
+        1.0,
+        pytest.approx(0.6),
+    )
+    assert calm.target_probability_shift == pytest.approx(0.0)  # against the unsteered style reading
+    assert (joy.target_judge, joy.target_top1) == ("emotion", 1.0)
+    assert calm.mean_probabilities["joy"] == pytest.approx(0.7)  # the emotion judge still reads every row
+    without = run_eval(engine, queries, AlwaysJoy(), ConstantEmbedder(), config)
+    assert without.find("steering", "calm", 1.0).target_top1 == 0.0  # the emotion judge has no "calm"

@@ -49,7 +49,11 @@ def test_chat_matches_the_engine_and_reports_usage(llm: EmotiveLLM, tiny_engine:
     expected = engine_result(tiny_engine)
     assert response.message.role == MessageRole.ASSISTANT
     assert response.message.content == expected.text
-    assert response.raw == {
+    raw = dict(response.raw or {})
+    reading = raw.pop("reply_reading")
+    assert set(reading) == {"label", "probabilities", "valence"}
+    assert reading["label"] == max(reading["probabilities"], key=reading["probabilities"].get)
+    assert raw == {
         "model": "tiny-llama",
         "emotion": {},
         "finish_reason": "length",
@@ -216,3 +220,24 @@ def test_engines_load_lazily_once_per_key(fake_loads: list[tuple[Any, ...]]) -> 
     assert fake_loads == [("m", None, "cpu", "float32")]
     EmotiveLLM(model="m", dtype="bfloat16", max_tokens=4).complete("hi")
     assert fake_loads[1:] == [("m", None, "cpu", "bfloat16")]
+
+
+def test_reply_reading_and_monitor_retry(tiny_engine: EmotiveEngine) -> None:
+    from _planted import PlantedReader
+
+    from emotive_agents.monitor.reading import register_reply_reader
+
+    keys = {"label", "probabilities", "valence"}
+    llm = EmotiveLLM(engine=tiny_engine, max_tokens=8, reply_reader="vader")
+    assert set(llm.chat(HI).raw["reply_reading"]) == keys
+    assert set(list(llm.stream_chat(HI))[-1].raw["reply_reading"]) == keys
+    assert set(llm.complete("hi").raw["reply_reading"]) == keys
+    register_reply_reader("planted-li", PlantedReader(bad="anger", name="planted-li"))
+    retrying = EmotiveLLM(engine=tiny_engine, max_tokens=8, reply_reader="planted-li", emotion={"joy": 0.5})
+    response = retrying.chat(HI, monitor="retry")
+    monitor = response.raw["monitor"]
+    assert monitor["retried"] and len(monitor["attempts"]) == 2
+    assert response.message.content == monitor["attempts"][monitor["chosen"]]["text"]
+    streamed = list(retrying.stream_chat(HI, monitor="retry"))
+    assert streamed[-1].message.content == response.message.content
+    assert streamed[-1].raw["monitor"]["retried"]

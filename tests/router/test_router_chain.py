@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from _router_helpers import KeywordClassifier
 from langchain_core.language_models import FakeListChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage
 
 from emotive_agents.langchain import ChatEmotive
 from emotive_agents.router import AffectRouter, EmpatheticChain, empathetic_chain
+from emotive_agents.router.chain import recent_messages
 
 
 @pytest.fixture
@@ -80,3 +81,38 @@ async def test_async_invoke_and_stream(chat: ChatEmotive) -> None:
 def test_a_model_without_emotion_is_refused() -> None:
     with pytest.raises(TypeError, match="ChatEmotive"):
         empathetic_chain(router(), FakeListChatModel(responses=["x"]))
+
+
+def test_recent_messages_keeps_system_messages_and_the_last_exchanges() -> None:
+    messages = [
+        SystemMessage("be kind"),
+        HumanMessage("a"),
+        AIMessage("1"),
+        HumanMessage("b"),
+        AIMessage("2"),
+        HumanMessage("c"),
+    ]
+    assert [m.content for m in recent_messages(messages, 0)] == ["be kind", "c"]
+    assert [m.content for m in recent_messages(messages, 1)] == ["be kind", "b", "2", "c"]
+    assert recent_messages(messages, 5) == messages
+
+
+def test_on_a_mood_shift_the_model_sees_only_the_last_exchange(chat: ChatEmotive, tiny_engine) -> None:
+    conversation = [
+        SystemMessage("be kind"),
+        HumanMessage("I'm scared"),
+        AIMessage("I'm so sorry to hear that."),
+        HumanMessage("still scared"),
+        AIMessage("That sounds hard."),
+        HumanMessage("I'm so happy, all is fine!"),
+    ]
+    reply = empathetic_chain(router("health"), chat).invoke(conversation)
+    decision = reply.response_metadata["decision"]
+    assert decision["shift"]["from"] == "fear" and decision["shift"]["to"] == "joy"
+    last = chat.invoke([conversation[0], *conversation[-3:]], emotion=decision["mix"])
+    assert reply.content == last.content
+    none = empathetic_chain(router("health"), chat, shift_keep_turns=0).invoke(conversation)
+    assert none.content == chat.invoke([conversation[0], conversation[-1]], emotion=decision["mix"]).content
+    whole = empathetic_chain(router("health"), chat, shift_keep_turns=None).invoke(conversation)
+    assert whole.content == chat.invoke(conversation, emotion=decision["mix"]).content
+    assert len({whole.content, reply.content, none.content}) > 1  # the prompts differ, so do replies

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,9 +34,9 @@ def test_the_fixed_set_covers_every_domain_and_label() -> None:
         assert len({r["label"] for r in ROWS if r["domain"] == domain}) == 7
 
 
-# Floors under what docs/router.md reports (0.675 head, 0.825 ensemble), so a broken head or embedder
-# fails while ordinary numeric drift does not.
-@pytest.mark.parametrize(("name", "floor"), [("minilm", 0.6), ("ensemble", 0.75)])
+# Floors under what docs/router.md reports (router head 0.875, ensemble 0.9125), so a broken head or
+# embedder (or the GoEmotions-only head: 0.675) fails while ordinary numeric drift does not.
+@pytest.mark.parametrize(("name", "floor"), [("minilm", 0.8), ("ensemble", 0.85)])
 def test_reader_accuracy_floor_on_domain_messages(name: str, floor: float) -> None:
     reader = make_classifier(name)
     readings = reader.predict([r["text"] for r in ROWS])
@@ -79,10 +80,55 @@ def test_router_ensemble_reads_with_the_router_exemplars_and_the_judge_keeps_its
     assert ours.valence_from == "vader"  # zero probability weight, still supplies the valence
 
 
-# Measured 0.810 (docs/router.md, classifier_report.json "heldout"); the floor leaves room for numeric
-# drift but fails if the router falls back to the judge's weighting (0.750) or a broken member.
+# Measured 0.929 (docs/router.md, classifier_report.json "heldout"; 0.810 before the user-turn head);
+# the floor leaves room for numeric drift but fails if the router falls back to the old reader.
 def test_router_reader_accuracy_floor_on_heldout_messages() -> None:
     reader = make_classifier(DEFAULT_CLASSIFIER)
     readings = reader.predict([r["text"] for r in HELDOUT])
     metrics = classification_metrics([r["label"] for r in HELDOUT], [x.label for x in readings])
-    assert metrics["accuracy"] >= 0.77, metrics
+    assert metrics["accuracy"] >= 0.87, metrics
+
+
+# The reader's reported confusions (issue 12), in new words written for this test before the fix was
+# trained: not in the user-turn corpus, the exemplars or any evaluation set. One still fails (sarcasm).
+SARCASM = "sarcastic 'Great, ...' still reads as joy (docs/router.md, known limits)"
+CONFUSIONS: list[tuple[str, str] | Any] = [
+    ("Please sort out my broken heater today, I've asked three times and I'm losing patience.", "anger"),
+    ("I'd really appreciate a refund instead of another excuse, the blender broke on day two.", "anger"),
+    pytest.param(
+        "Great, the update wiped my playlists again. I want them restored now.",
+        "anger",
+        marks=pytest.mark.xfail(strict=True, reason=SARCASM),
+    ),
+    ("I hope they don't cut my hours, I'm scared we won't manage.", "fear"),
+    ("With all these layoffs I'm terrified my job is next.", "fear"),
+    ("My contract might not be renewed and I'm so anxious I can't eat.", "fear"),
+    ("I'm heartbroken, my best friend and I fell out for good.", "sadness"),
+    ("Heartbroken after the vet said there was nothing more they could do for my cat.", "sadness"),
+    ("The bathroom at the cafe was covered in filth, I felt sick.", "disgust"),
+    ("It's revolting how he bullies the new kids and then laughs about it.", "disgust"),
+    ("How do I change the font size in my document?", "neutral"),
+    ("What's the best way to clean a keyboard?", "neutral"),
+    ("How do I calculate the median of a list of numbers?", "neutral"),
+]
+
+
+@pytest.fixture(scope="module")
+def router_reader() -> Any:
+    return make_classifier(DEFAULT_CLASSIFIER)
+
+
+@pytest.mark.parametrize(("text", "label"), CONFUSIONS)
+def test_router_reader_fixes_the_reported_confusions(router_reader: Any, text: str, label: str) -> None:
+    assert router_reader.predict([text])[0].label == label
+
+
+def test_router_reads_with_its_user_turn_head_and_the_judge_keeps_the_goemotions_head() -> None:
+    from emotive_agents.affect.embedding import DEFAULT_HEAD_DIR, EmbeddingClassifier
+    from emotive_agents.affect.ensemble import default_ensemble
+    from emotive_agents.router.router import ROUTER_HEAD
+
+    ours = next(m for m in router_ensemble().members if isinstance(m, EmbeddingClassifier))
+    judge = next(m for m in default_ensemble().members if isinstance(m, EmbeddingClassifier))
+    assert ROUTER_HEAD != DEFAULT_HEAD_DIR
+    assert "user_turns" in ours.card.data and "user_turns" not in judge.card.data

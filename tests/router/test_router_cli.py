@@ -12,7 +12,7 @@ from emotive_agents.affect.types import LABELS
 from emotive_agents.cli import app
 
 runner = CliRunner()
-FIELDS = {"reading", "label", "crisis", "mix", "rationale"}
+FIELDS = {"reading", "label", "crisis", "risk", "mix", "rationale", "shift"}
 
 
 def route(*args: str) -> list[dict]:

@@ -19,6 +19,7 @@ from emotive_agents.router.policy import (
     apply_guard_rails,
     load_policy,
 )
+from emotive_agents.router.shift import Shift
 
 # (policy, reading label, distressed, expected rule, emotions that must be positive, that must be negative)
 TABLE = [
@@ -171,3 +172,81 @@ def test_guard_rails_are_never_violated(
         assert all(mix.get(e, 0.0) <= 0.0 for e in NEGATIVE_LABELS), mix
     assert all(-hi - 1e-6 <= v <= hi + 1e-6 for v in mix.values())
     assert sum(abs(v) for v in mix.values()) <= min(max_total, hi) + 1e-3
+
+
+# -- per-turn (`current:`) and mood-shift (`shift:`) conditions ----------------------------------
+
+
+def test_current_condition_reads_this_turn_not_the_smoothed_state(tmp_path: Path) -> None:
+    path = tmp_path / "now.yaml"
+    path.write_text(
+        "name: now\nrules:\n"
+        "  - name: joyful now\n    when: {current: {labels: [joy], min_mass: 0.5}}\n    mix: {joy: 0.4}\n"
+        "default_mix: {calm: 0.3}\n"
+    )
+    policy = load_policy(path)
+    smoothed_sad = peaked("sadness")
+    assert policy.select(smoothed_sad, distressed=True, current=peaked("joy", 0.6))[0] == "joyful now"
+    assert policy.select(smoothed_sad, distressed=True, current=peaked("joy", 0.4))[0] == "default"
+    assert policy.select(peaked("joy"), distressed=False)[0] == "joyful now"  # no current: the reading
+
+
+def test_shift_condition_needs_a_matching_shift() -> None:
+    policy = Policy(
+        name="s",
+        rules=(Rule(name="relief", when={"shift": {"to": ["joy"], "from": ["fear"]}}, mix={"joy": 0.3}),),
+        default_mix={"calm": 0.2},
+    )
+    r = peaked("fear")
+    relief = Shift(from_="fear", to="joy", strength=0.5)
+    assert policy.select(r, distressed=True, shift=relief)[0] == "relief"
+    assert policy.select(r, distressed=True)[0] == "default"
+    other = Shift(from_="neutral", to="joy", strength=0.5)
+    assert policy.select(r, distressed=True, shift=other)[0] == "default"
+    assert policy.rules[0].when.answers() == {"joy"}
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        {"current": {"labels": ["glee"]}},
+        {"current": {"distressed": True}},  # only reading bounds apply to this turn
+        {"shift": {"to": ["glee"]}},
+        {"shift": {"min_strength": 2}},
+    ],
+)
+def test_bad_per_turn_conditions_are_clear_errors(when: dict) -> None:
+    with pytest.raises(PolicyError):
+        load_policy({"name": "x", "rules": [{"name": "r", "when": when, "mix": {"calm": 0.1}}]})
+
+
+# (policy, new mood, from, emotions that must be positive, that must be negative, that must be absent)
+SHIFT_TABLE = [
+    (name, to, source, positive, negative, absent)
+    for name in ("health", "support", "tutor")
+    for to, source, positive, negative, absent in [
+        ("joy", "fear", {"joy", "calm"}, set(), set()),
+        ("anger", "neutral", {"calm", "patient"}, {"anger"}, set()),
+        ("sadness", "joy", {"calm"}, {"sadness"}, {"joy"}),
+        ("fear", "neutral", {"calm"}, {"fear"}, set()),
+    ]
+]
+
+
+@pytest.mark.parametrize(("name", "to", "source", "positive", "negative", "absent"), SHIFT_TABLE)
+def test_shipped_policies_answer_mood_shifts(
+    name: str, to: str, source: str, positive: set[str], negative: set[str], absent: set[str]
+) -> None:
+    policy = load_policy(name)
+    smoothed, current = peaked(source, 0.5), peaked(to, 0.6)
+    distressed = policy.is_distressed(current, smoothed)
+    shift = Shift(from_=source, to=to, strength=0.5)
+    rule, mix, _ = policy.select(smoothed, distressed=distressed, current=current, shift=shift)
+    assert to in policy.rules[[r.name for r in policy.rules].index(rule)].when.answers()
+    guarded = apply_guard_rails(mix, distressed=distressed, max_total=policy.max_total).mix
+    assert all(guarded.get(e, 0) > 0 for e in positive), (rule, guarded)
+    assert all(guarded.get(e, 0) < 0 for e in negative), (rule, guarded)
+    assert not absent & set(guarded), (rule, guarded)
+    assert all(guarded.get(e, 0) <= 0 for e in NEGATIVE_LABELS)
+    # Without the shift the same smoothed reading keeps its usual rule.
+    assert policy.select(smoothed, distressed=distressed, current=current)[0] != rule

@@ -8,6 +8,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from emotive_agents.affect.types import LABELS, NEGATIVE_LABELS
 from emotive_agents.router import AffectRouter, AffectTracker, RouteDecision, RouterInputError
+from emotive_agents.router.shift import ShiftSettings
 
 
 def make(keywords: KeywordClassifier, policy: str = "health") -> AffectRouter:
@@ -18,7 +19,14 @@ def test_decision_has_the_contract_fields(keywords: KeywordClassifier) -> None:
     decision = make(keywords, "support").invoke("I'm furious, you charged me twice!")
     assert isinstance(decision, RouteDecision)
     payload = decision.to_json()
-    assert set(payload) == {"reading", "label", "crisis", "mix", "rationale"}
+    assert set(payload) == {"reading", "label", "crisis", "risk", "mix", "rationale", "shift"}
+    assert payload["risk"] == {
+        "category": "none",
+        "score": payload["risk"]["score"],
+        "evidence": [],
+        "detectors": [],
+    }
+    assert payload["shift"] is None
     assert set(payload["reading"]) == set(LABELS)
     assert payload["label"] == "anger" and payload["crisis"] is False
     assert payload["mix"]["calm"] > 0 and payload["mix"]["anger"] < 0
@@ -138,3 +146,87 @@ def test_langgraph_style_state_with_a_serialised_tracker(keywords: KeywordClassi
     decision = router.invoke({**state, "tracker": first.tracker.model_dump(mode="json")})
     assert keywords.calls[-1] == ["ok"] and decision.tracker.turns == 2
     assert decision.distressed  # the sad first turn is remembered through the serialised state
+
+
+# -- mood shifts ------------------------------------------------------------------------------------
+
+
+def _conversation(*texts: str) -> list:
+    out: list = []
+    for text in texts:
+        out += [HumanMessage(text), AIMessage("...")]
+    return out[:-1]
+
+
+def test_relief_after_worry_is_followed_not_smoothed_away(keywords: KeywordClassifier) -> None:
+    turns = ("I'm scared", "I'm so nervous", "still scared", "I'm so happy, all is fine!")
+    decision = make(keywords).invoke(_conversation(*turns))
+    assert decision.shift is not None and (decision.shift.from_, decision.shift.to) == ("fear", "joy")
+    assert decision.label == "joy" and decision.rule == "relief or good news"
+    assert decision.mix["joy"] > 0 and decision.mix["calm"] > 0
+    assert "mood shift fear -> joy" in decision.rationale
+    payload = decision.to_json()
+    assert payload["shift"] == decision.shift.to_json()
+    assert set(payload["shift"]) == {"from", "to", "strength"}
+    # Without shift detection the smoothed fear would still pick the afraid-patient rule.
+    plain = AffectRouter(policy="health", classifier=keywords, shift=ShiftSettings(enabled=False))
+    assert plain.invoke(_conversation(*turns)).rule == "afraid patient"
+
+
+@pytest.mark.parametrize(
+    ("turns", "to", "rule", "suppressed"),
+    [
+        (("hello", "ok thanks"), None, "default", ()),
+        (("hello", "ok", "I'm furious now!"), "anger", "turned angry", ("anger",)),
+        (("I'm so happy", "great day", "I'm sad, crying all day"), "sadness", "turned sad", ("sadness",)),
+        (("hello", "ok", "I'm really scared"), "fear", "turned afraid", ("fear",)),
+    ],
+)
+def test_each_shift_gets_its_rule_and_no_negative_emotion_is_amplified(
+    keywords: KeywordClassifier, turns: tuple[str, ...], to: str | None, rule: str, suppressed: tuple
+) -> None:
+    decision = make(keywords).invoke(_conversation(*turns))
+    assert (decision.shift.to if decision.shift else None) == to and decision.rule == rule
+    assert all(decision.mix.get(e, 0.0) < 0 for e in suppressed)
+    assert all(decision.mix.get(e, 0.0) <= 0 for e in NEGATIVE_LABELS)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What time does the clinic open?", "Do I need to bring my insurance card?", "Where do I park?"],
+)
+def test_controls_a_neutral_question_after_distress_is_no_shift_and_stays_gentle(
+    keywords: KeywordClassifier, question: str
+) -> None:
+    decision = make(keywords).invoke(_conversation("I'm scared", "so nervous tonight", question))
+    assert decision.shift is None and decision.distressed and decision.rule != "default"
+    assert decision.to_json()["shift"] is None
+
+
+def test_a_crisis_is_never_shifted_away_within_its_memory(keywords: KeywordClassifier) -> None:
+    router = make(keywords)  # health remembers a crisis for 3 turns
+    turns = ["I'm so sad", "I want to die", "haha I'm so happy now, great!", "great, happy"]
+    for end in (3, 4):
+        decision = router.invoke(_conversation(*turns[:end]))
+        assert decision.crisis and decision.escalated and decision.rule == "crisis"
+        assert decision.shift is None
+    assert "ignored" in router.invoke(_conversation(*turns[:3])).rationale
+    # Tracked turn by turn, the same holds.
+    state = None
+    for end in range(1, 4):
+        decision = router.invoke(_conversation(*turns[:end]), tracker=state)
+        state = decision.tracker
+    assert decision.crisis and decision.shift is None and decision.tracker.shift is not None
+
+
+@pytest.mark.parametrize("policy", ["health", "support", "tutor"])
+def test_every_shipped_crisis_message_stays_a_crisis_when_a_happy_turn_follows(policy: str) -> None:
+    from emotive_agents.router.evaluate import crisis_messages
+
+    router = make(KeywordClassifier(), policy)
+    for row in crisis_messages():
+        before = router.invoke(row["text"])
+        assert before.crisis == row["crisis"], row["text"]
+        if row["crisis"]:
+            after = router.invoke(_conversation("I'm so sad", row["text"], "I'm so happy now, great!"))
+            assert after.crisis and after.rule == "crisis" and after.shift is None, row["text"]

@@ -14,6 +14,7 @@ def tiny_settings(**overrides: object) -> ServerSettings:
     values: dict[str, object] = {
         "model": TINY,
         "router_classifier": "vader",
+        "reply_reader": "vader",
         "max_batch_size": 8,
         "max_queue": 16,
         "request_timeout_s": 60.0,

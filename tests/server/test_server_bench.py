@@ -15,8 +15,17 @@ def test_benchmark_reports_ratio_and_isolation(
 ) -> None:
     # The tiny vector set has joy, anger and sadness only.
     monkeypatch.setattr(bench, "MIXES", ({"joy": 0.6}, {"anger": 0.6}, {}, {"sadness": 0.5, "joy": 0.2}))
+    progress: list[tuple[int, int]] = []
     with Slow(tiny_engine, delay=0.005):  # the tiny model is so fast that clients might never overlap
-        report = run_server_benchmark(model="tiny-llama", clients=4, max_tokens=6, engine=tiny_engine)
+        report = run_server_benchmark(
+            model="tiny-llama",
+            clients=4,
+            max_tokens=6,
+            engine=tiny_engine,
+            on_progress=lambda done, total: progress.append((done, total)),
+        )
+    # Progress counts finished requests: the warm-up, 4 sequential, 4 concurrent.
+    assert progress == [(i, 9) for i in range(10)]
     assert report["clients"] == 4 and report["distinct_mixes"] == 4
     assert report["sequential_tokens"] == report["concurrent_tokens"] == 4 * 6
     assert report["isolation_all_identical"] is True

@@ -58,6 +58,7 @@ def test_auto_turn_shows_reading_and_mix(page) -> None:
     assert turn.locator(".reading .bar").count() >= 1, "no affect reading bars"
     assert "auto" in turn.locator(".chip.source").inner_text()
     assert turn.locator(".chip").count() >= 2
+    assert turn.locator(".chip.reply-reading").inner_text().startswith("reply reads ")
 
 
 def test_manual_override_applies_the_slider_mix(page, tmp_path: Path) -> None:

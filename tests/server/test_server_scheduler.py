@@ -229,3 +229,56 @@ def test_embedded_model_mixed_batch_equals_solo() -> None:
         batched = [h.result(timeout=120).text for h in handles]
         assert scheduler.snapshot().max_batch >= 2
     assert batched == solo
+
+
+def test_repetition_control_in_a_batch_equals_generate(tiny_engine: EmotiveEngine) -> None:
+    """repetition_penalty / no_repeat_ngram_size: the scheduler's hand sampling equals model.generate."""
+    requests = [
+        tiny_engine.request(p, m, max_new_tokens=16, repetition_penalty=1.4, no_repeat_ngram_size=2)
+        for p, m in zip(PROMPTS[:3], MIXES[:3], strict=True)
+    ]
+    solo = [tiny_engine.generate_batch([r])[0] for r in requests]
+    plain = tiny_engine.generate_batch(
+        [
+            requests[0].model_copy(
+                update={
+                    "params": requests[0].params.model_copy(
+                        update={"repetition_penalty": 1.0, "no_repeat_ngram_size": 0}
+                    )
+                }
+            )
+        ]
+    )[0]
+    assert plain.text != solo[0].text, "precondition: repetition control changes the output"
+    with Scheduler(tiny_engine, max_batch_size=3) as scheduler:
+        results = [h.result(timeout=60) for h in [scheduler.submit(r) for r in requests]]
+    assert [r.text for r in results] == [s.text for s in solo]
+
+
+def test_scheduler_trims_to_a_sentence_and_stops_at_a_soft_budget(tiny_engine: EmotiveEngine) -> None:
+    """Planted tokens through the row logic: the budget-cut tail is trimmed; a soft budget stops early."""
+    from emotive_agents.server.scheduler import _Row
+
+    tokenizer = tiny_engine.loaded.tokenizer
+    with Scheduler(tiny_engine) as scheduler:
+
+        def run(text: str, **params: object) -> tuple[list, bool]:
+            request = tiny_engine.request("Hi", max_new_tokens=len(text), **params)
+            handle = scheduler.submit(request)
+            handle.cancel()  # the worker drops it; we drive a row of our own
+            row = _Row(handle.__class__(request, [1, 2], handle.deadline, None), request.params, None, None)
+            done = False
+            for token in tokenizer(text, add_special_tokens=False)["input_ids"]:
+                done = scheduler._advance(row, token)
+                if done:
+                    break
+            return list(row.handle.events(timeout=5)), done
+
+        events, done = run("I can help. Let me ch", trim_to_sentence=True)
+        assert done and events[-1].text == "I can help." and events[-1].usage.trimmed
+        assert events[-1].finish_reason == "length"
+        assert "".join(e.text for e in events[:-1]) == "I can help."  # whole sentences only were streamed
+        events, _ = run("I can help. Let me ch")
+        assert events[-1].text == "I can help. Let me ch" and not events[-1].usage.trimmed
+        events, done = run("Yes. No. Maybe so", soft_max_tokens=3)
+        assert done and events[-1].text == "Yes." and events[-1].finish_reason == "stop"

@@ -76,6 +76,14 @@ function renderMix(container, emotive) {
     container.appendChild(el("span", `chip mix-chip ${value >= 0 ? "pos" : "neg"}`, `${name} ${fmt(value)}`));
   }
   if (emotive.decision) container.title = emotive.decision.rationale;
+  const replyReading = emotive.reply_reading;  // the reply's own reading, on the stream's final chunks
+  if (replyReading) {
+    const p = replyReading.probabilities[replyReading.label] || 0;
+    const chip = el("span", "chip reply-reading", `reply reads ${replyReading.label} ${Math.round(p * 100)}%`);
+    chip.title = `valence ${fmt(replyReading.valence)}`;
+    container.appendChild(chip);
+  }
+  if (emotive.monitor && emotive.monitor.retried) container.appendChild(el("span", "chip", "retried"));
 }
 
 async function* sseEvents(response) {
@@ -122,6 +130,7 @@ async function send(text) {
     emotion: manual ? manualMix() : "auto",
     policy: $("policy").value || undefined,
     emotive_reading: manual && $("reading-toggle").checked,
+    trim_to_sentence: true,  // a reply cut by max_tokens ends on its last whole sentence
   };
   let reply = "";
   try {
@@ -146,7 +155,10 @@ async function send(text) {
           assistant.textContent = reply;
         }
       }
-      if (chunk.usage) mixRow.appendChild(el("span", "chip", `${chunk.usage.completion_tokens} tokens`));
+      if (chunk.usage) {
+        const trimmed = chunk.usage.trimmed ? " (trimmed to a sentence)" : "";
+        mixRow.appendChild(el("span", "chip", `${chunk.usage.completion_tokens} tokens${trimmed}`));
+      }
       $("messages").scrollTop = $("messages").scrollHeight;
     }
     state.history.push({ role: "assistant", content: reply });

@@ -363,3 +363,30 @@ def test_engines_are_loaded_lazily_once_per_key(fake_loads: list[tuple[Any, ...]
     ChatEmotive(model="m", vectors="v", max_tokens=4).invoke("hi")
     chat.invoke("hi", model="other")  # a per-call model gets its own engine
     assert fake_loads[1:] == [("m", "v", "cpu", "float32"), ("other", None, "cpu", "float32")]
+
+
+# -- reply monitoring ---------------------------------------------------------------------------------
+
+
+def test_every_reply_carries_its_reading(tiny_engine: EmotiveEngine) -> None:
+    chat = ChatEmotive(engine=tiny_engine, max_tokens=8, reply_reader="vader")
+    keys = {"label", "probabilities", "valence"}
+    assert set(chat.invoke("hi").response_metadata["reply_reading"]) == keys
+    chunks = list(chat.stream("hi"))
+    assert set(chunks[-1].response_metadata["reply_reading"]) == keys  # on the closing chunk
+    assert "reply_reading" not in chat.invoke("hi", monitor="off").response_metadata
+
+
+def test_monitor_retry_regenerates_once(tiny_engine: EmotiveEngine) -> None:
+    from _planted import PlantedReader
+
+    from emotive_agents.monitor.reading import register_reply_reader
+
+    register_reply_reader("planted-lc", PlantedReader(bad="anger", name="planted-lc"))
+    chat = ChatEmotive(engine=tiny_engine, max_tokens=8, reply_reader="planted-lc", emotion={"joy": 0.5})
+    reply = chat.invoke("hi", monitor="retry")
+    monitor = reply.response_metadata["monitor"]
+    assert monitor["retried"] and len(monitor["attempts"]) == 2
+    assert reply.content == monitor["attempts"][monitor["chosen"]]["text"]
+    streamed = list(chat.stream("hi", monitor="retry"))  # buffered: one chunk with the decided reply
+    assert "".join(str(c.content) for c in streamed) == reply.content

@@ -1,0 +1,145 @@
+"""When does a reply read against its request, and what mix does the one retry use?
+
+Four checks, each cheap and explainable: a calm/positive request answered angry, disgusted or afraid;
+a suppressed (negative-intensity) emotion dominating; a distressed user answered with celebration; a
+looping reply (low distinct-2). The retry's mix moves each emotion a bounded step and never raises
+a negative emotion above what was asked, nor the total intensity above max(asked, 1.0), so the guard
+rails of a policy that chose the mix still hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from emotive_agents.affect.types import NEGATIVE_LABELS
+from emotive_agents.evaluation.metrics import _ngrams, distinct_n
+from emotive_agents.monitor.reading import ReplyReading
+
+POSITIVE_STYLES: tuple[str, ...] = ("joy", "calm", "encouraging", "patient")
+HOSTILE: tuple[str, ...] = ("anger", "disgust", "fear")
+GUARDED: tuple[str, ...] = NEGATIVE_LABELS
+
+
+class MonitorThresholds(BaseModel):
+    """The knobs of the checks and of the retry's adjustment (frozen before the held-out measurement)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    min_distinct2: float = Field(default=0.6, ge=0.0, le=1.0)
+    min_bigrams: int = Field(default=8, ge=1, description="Shorter replies are never called loops.")
+    distress_mass: float = Field(default=0.35, ge=0.0, le=1.0)  # the shipped policies' distress test
+    distress_valence: float = Field(default=-0.3, ge=-1.0, le=1.0)
+    step: float = Field(default=0.3, gt=0.0, le=1.0, description="How far the retry moves an emotion.")
+    loop_scale: float = Field(default=0.5, gt=0.0, le=1.0, description="Mix scale for a looping reply.")
+
+
+class Verdict(BaseModel):
+    """Whether a reply reads as requested; `reasons` are stable codes, `notes` say why in words."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ok: bool
+    reasons: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    distinct2: float = 1.0
+
+
+class RetryPlan(BaseModel):
+    """The retry: its mix, and sampling overrides (repetition control for a loop)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mix: dict[str, float]
+    sampling: dict[str, Any] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+
+
+def is_distressed(reading: ReplyReading, thresholds: MonitorThresholds) -> bool:
+    mass = sum(reading.probabilities.get(label, 0.0) for label in NEGATIVE_LABELS)
+    return mass >= thresholds.distress_mass or reading.valence <= thresholds.distress_valence
+
+
+def check_reply(
+    mix: Mapping[str, float],
+    reading: ReplyReading,
+    text: str,
+    *,
+    user: ReplyReading | None = None,
+    thresholds: MonitorThresholds | None = None,
+) -> Verdict:
+    """Does the reply (its reading and text) read against the requested mix (and the user's state)?"""
+    t = thresholds or MonitorThresholds()
+    reasons, notes = [], []
+    label = reading.label
+    asked_positive = [e for e in POSITIVE_STYLES if mix.get(e, 0.0) > 0]
+    if asked_positive and label in HOSTILE:
+        reasons.append("hostile_for_positive")
+        notes.append(f"{'/'.join(asked_positive)} was asked for and the reply reads {label}")
+    if mix.get(label, 0.0) < 0:
+        reasons.append("suppressed_dominates")
+        notes.append(f"{label} was suppressed ({mix[label]:+.2f}) and dominates the reply")
+    if user is not None and is_distressed(user, t) and label == "joy":
+        reasons.append("celebrating_distress")
+        notes.append(f"the user reads distressed ({user.label}) and the reply reads joyful")
+    d2 = distinct_n(text, 2)
+    if len(_ngrams(text, 2)) >= t.min_bigrams and d2 < t.min_distinct2:
+        reasons.append("loop")
+        notes.append(f"the reply loops (distinct-2 {d2:.2f} < {t.min_distinct2:.2f})")
+    return Verdict(ok=not reasons, reasons=reasons, notes=notes, distinct2=round(d2, 4))
+
+
+def plan_retry(
+    mix: Mapping[str, float],
+    verdict: Verdict,
+    reading: ReplyReading,
+    *,
+    available: Iterable[str] | None = None,
+    thresholds: MonitorThresholds | None = None,
+) -> RetryPlan:
+    """The adjusted mix for the one retry (bounded; see the module docstring)."""
+    t = thresholds or MonitorThresholds()
+    asked = {k: float(v) for k, v in mix.items()}
+    known = None if available is None else set(available)
+    out = dict(asked)
+    notes: list[str] = []
+    sampling: dict[str, Any] = {}
+    label = reading.label
+
+    def push(name: str, delta: float, why: str) -> None:
+        if known is not None and name not in known:
+            return
+        out[name] = out.get(name, 0.0) + delta
+        notes.append(f"{name} {delta:+.2f} ({why})")
+
+    if "loop" in verdict.reasons:
+        out = {k: v * t.loop_scale for k, v in out.items()}
+        notes.append(f"mix scaled by {t.loop_scale} (loop)")
+        sampling = {"no_repeat_ngram_size": 3, "repetition_penalty": 1.2}
+    if "hostile_for_positive" in verdict.reasons:
+        push(label, -t.step, f"reply read {label}")
+        strongest = max((e for e in POSITIVE_STYLES if asked.get(e, 0.0) > 0), key=asked.__getitem__)
+        push(strongest, t.step, "asked for")
+    if "suppressed_dominates" in verdict.reasons and "hostile_for_positive" not in verdict.reasons:
+        push(label, -t.step, "suppressed yet dominant")
+    if "celebrating_distress" in verdict.reasons:
+        push("joy", -t.step, "celebrating a distressed user")
+        push("calm", t.step, "distressed user")
+    # Bounds: positives at most max(asked, 1.0); negatives never above what was asked; total capped.
+    bounded = {}
+    for name, value in out.items():
+        if name in GUARDED:
+            value = min(value, asked.get(name, 0.0))
+        elif value > 0:
+            value = min(value, max(asked.get(name, 0.0), 1.0))
+        value = max(value, -1.0) if asked.get(name, 0.0) >= -1.0 else max(value, asked[name])
+        if abs(value) > 1e-9:
+            bounded[name] = value
+    cap = max(sum(abs(v) for v in asked.values()), 1.0)
+    total = sum(abs(v) for v in bounded.values())
+    if total > cap:
+        bounded = {k: v * cap / total for k, v in bounded.items()}
+        notes.append(f"total intensity scaled to {cap:.2f}")
+    return RetryPlan(mix={k: round(v, 4) for k, v in bounded.items()}, sampling=sampling, notes=notes)

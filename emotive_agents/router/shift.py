@@ -1,0 +1,83 @@
+"""Mood shifts: when this turn's reading clearly leaves the smoothed mood, the new mood must win.
+
+Smoothing keeps one neutral question after several distressed turns gentle, but it also dilutes a
+real change ("I passed my check-up, everything is fine!" after three worried turns). A shift is
+detected when an *emotion* of this turn (neutral and surprise excluded: a plain or curious question
+carries no new mood to follow) has enough probability, is the one that rose most against the smoothed
+state, belongs to another family than the smoothed label, and is confident: either its probability is
+high, or the valence moved strongly in its direction. The shift decides its own turn; the smoothed
+state is updated as usual, so the memory of distress that keeps a later neutral question gentle is
+not cut short. The thresholds were chosen by hand on the
+project-written tune conversations `data/router/shift_tune.jsonl` (docs/router.md).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from emotive_agents.affect.types import NEGATIVE_LABELS, VALENCE_SIGN, AffectReading
+
+# Labels a shift can go to; neutral and surprise are never a new mood to follow.
+SHIFT_TARGETS: tuple[str, ...] = ("joy", *NEGATIVE_LABELS)
+# Labels that are one mood for shift purposes (anger and disgust both read as "upset with something").
+FAMILY: dict[str, str] = {"disgust": "anger"}
+
+
+class ShiftSettings(BaseModel):
+    """When a turn counts as a confident change of mood, and how strongly the tracker then follows it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    min_mass: float = Field(default=0.24, ge=0.0, le=1.0)  # this turn's probability of the new label
+    min_gain: float = Field(default=0.10, ge=0.0, le=1.0)  # its rise over the smoothed probability
+    confident_mass: float = Field(default=0.40, ge=0.0, le=1.0)  # confident by probability alone...
+    min_valence_change: float = Field(default=0.30, ge=0.0, le=2.0)  # ...or by valence moving its way
+    # Weight of the shift turn in the smoothed state, if above the tracker's alpha (0.5). Default 0.5:
+    # no extra weight (0.75 made a misread joyful turn cut a grieving user's distress memory short).
+    alpha: float = Field(default=0.5, gt=0.0, le=1.0)
+
+
+class Shift(BaseModel):
+    """A detected change of mood: from the smoothed label to this turn's, with the new label's rise."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    strength: float = Field(ge=0.0, le=1.0)  # P(to) now minus P(to) in the smoothed state before
+    valence_change: float = 0.0  # this turn's valence minus the smoothed valence before
+
+    def to_json(self) -> dict[str, str | float]:
+        return {"from": self.from_, "to": self.to, "strength": round(self.strength, 4)}
+
+
+def _family(label: str) -> str:
+    return FAMILY.get(label, label)
+
+
+def detect_shift(
+    previous: AffectReading | None, current: AffectReading, settings: ShiftSettings | None = None
+) -> Shift | None:
+    """The shift from the smoothed state `previous` (before this turn) to `current`, or None."""
+    s = settings or ShiftSettings()
+    if previous is None or not s.enabled:
+        return None
+    p, before = current.probabilities, previous.probabilities
+    source = previous.label
+    # The new mood: of the emotions strong enough this turn, the one that rose most (two emotions can
+    # nearly tie: "fear 0.32, joy 0.31" after worried turns is relief, not more fear).
+    candidates = [label for label in SHIFT_TARGETS if p[label] >= s.min_mass]
+    if not candidates:
+        return None
+    to = max(candidates, key=lambda label: p[label] - before[label])
+    if _family(to) == _family(source):
+        return None
+    gain = p[to] - before[to]
+    if gain < s.min_gain:
+        return None
+    dv = current.valence - previous.valence
+    toward = VALENCE_SIGN.get(to, 0.0) * dv  # positive when valence moved in the new label's direction
+    if p[to] < s.confident_mass and toward < s.min_valence_change:
+        return None
+    return Shift.model_validate({"from": source, "to": to, "strength": min(1.0, gain), "valence_change": dv})

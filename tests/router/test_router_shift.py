@@ -1,0 +1,93 @@
+"""Mood-shift detection: a confident change of the top emotion is a shift; neutral questions never are."""
+
+from __future__ import annotations
+
+import pytest
+from _router_helpers import peaked
+
+from emotive_agents.affect.types import AffectReading, reading
+from emotive_agents.router.shift import Shift, ShiftSettings, detect_shift
+from emotive_agents.router.tracker import AffectTracker
+
+
+def worried() -> AffectReading:
+    return reading({"fear": 0.6, "sadness": 0.15, "neutral": 0.15, "joy": 0.1})
+
+
+def test_no_shift_on_the_first_turn() -> None:
+    assert detect_shift(None, peaked("joy")) is None
+    assert AffectTracker().update(peaked("joy")).shift is None
+
+
+def test_relief_after_worry_is_a_shift_with_its_strength() -> None:
+    shift = detect_shift(worried(), peaked("joy", 0.6))
+    assert shift is not None
+    assert (shift.from_, shift.to) == ("fear", "joy")
+    assert shift.strength == pytest.approx(0.6 - 0.1)
+    assert shift.valence_change > 0
+    assert shift.to_json() == {"from": "fear", "to": "joy", "strength": 0.5}
+
+
+@pytest.mark.parametrize("label", ["neutral", "surprise"])
+def test_a_neutral_or_curious_turn_is_never_a_shift(label: str) -> None:
+    assert detect_shift(worried(), peaked(label, 0.9)) is None
+
+
+def test_the_same_mood_family_is_not_a_shift() -> None:
+    angry = peaked("anger", 0.7)
+    assert detect_shift(angry, peaked("disgust", 0.7)) is None
+    assert detect_shift(worried(), peaked("fear", 0.9)) is None
+
+
+def test_weak_or_unconfirmed_changes_are_not_shifts() -> None:
+    calm = peaked("neutral", 0.6)
+    # Too little probability on the new label.
+    assert detect_shift(calm, reading({"anger": 0.2, "neutral": 0.45, "surprise": 0.35})) is None
+    # Enough probability but neither confident nor confirmed by the valence moving its way.
+    mild = reading({"anger": 0.3, "neutral": 0.25, "surprise": 0.25, "joy": 0.2}, valence=0.1)
+    assert detect_shift(calm, mild) is None
+    # The same probability with the valence dropping sharply is a shift.
+    sharp = reading({"anger": 0.3, "neutral": 0.25, "surprise": 0.25, "joy": 0.2}, valence=-0.5)
+    shift = detect_shift(calm, sharp)
+    assert shift is not None and shift.to == "anger"
+
+
+def test_a_label_already_high_in_the_smoothed_state_has_not_risen() -> None:
+    mixed = reading({"joy": 0.45, "fear": 0.5, "neutral": 0.05})  # fear on top, joy almost as high
+    assert detect_shift(mixed, reading({"joy": 0.5, "fear": 0.3, "neutral": 0.2})) is None
+
+
+def test_settings_can_disable_or_tighten_detection() -> None:
+    assert detect_shift(worried(), peaked("joy"), ShiftSettings(enabled=False)) is None
+    assert detect_shift(worried(), peaked("joy", 0.5), ShiftSettings(min_mass=0.6)) is None
+    with pytest.raises(ValueError):
+        ShiftSettings(min_mass=1.5)
+
+
+def test_the_tracker_records_the_shift_and_can_weigh_the_new_mood_more() -> None:
+    def after_worry(settings: ShiftSettings) -> AffectTracker:
+        state = AffectTracker(shift_settings=settings)
+        for _ in range(3):
+            state = state.update(worried())
+        return state.update(peaked("joy", 0.7))
+
+    default, heavier = after_worry(ShiftSettings()), after_worry(ShiftSettings(alpha=0.75))
+    plain = after_worry(ShiftSettings(enabled=False))
+    assert default.shift is not None and default.shift.to == "joy" and plain.shift is None
+    assert default.probabilities == plain.probabilities  # by default the smoothing is unchanged
+    assert heavier.probabilities is not None and plain.probabilities is not None
+    assert heavier.probabilities["joy"] > plain.probabilities["joy"]
+    assert default.update(peaked("joy")).shift is None  # the next joyful turn is no longer a change
+
+
+def test_of_two_strong_emotions_the_one_that_rose_is_the_new_mood() -> None:
+    worry = reading({"fear": 0.7, "sadness": 0.1, "neutral": 0.1, "joy": 0.1})
+    relief = reading({"fear": 0.33, "joy": 0.32, "neutral": 0.35}, valence=0.2)
+    shift = detect_shift(worry, relief)
+    assert shift is not None and shift.to == "joy"
+
+
+def test_a_tracker_with_a_shift_round_trips_through_json() -> None:
+    state = AffectTracker().update(worried()).update(peaked("joy"))
+    again = AffectTracker.model_validate_json(state.model_dump_json())
+    assert again == state and isinstance(again.shift, Shift)
