@@ -20,6 +20,7 @@ import torch
 
 from emotive_agents.engine import EmotiveEngine
 from emotive_agents.generation.types import GenerationRequest
+from emotive_agents.vectors.corpus import ReplyCorpus
 from emotive_agents.progress import ProgressCallback, stepper
 from emotive_agents.vectors.queries import EmotionPrompts, Query
 
@@ -122,6 +123,47 @@ def extraction_speed(
     }
 
 
+def teacher_forced_speed(
+    engine: EmotiveEngine,
+    queries: int = 16,
+    max_new_tokens: int = 24,
+    *,
+    corpus: ReplyCorpus | None = None,
+    prompts: EmotionPrompts | None = None,
+) -> dict[str, float]:
+    """Five-emotion extraction over `queries` queries: generate-then-pool vs forcing corpus replies.
+
+    Both sides are batched (16 rows) and pool at most `max_new_tokens` reply tokens per row, so the
+    ratio is what skipping generation buys. Returns {} when there is no reply corpus to force.
+    """
+    from emotive_agents.vectors.corpus import DEFAULT_REPLIES, load_replies
+    from emotive_agents.vectors.extract import ExtractionConfig, extract_vectors
+    from emotive_agents.vectors.queries import load_prompts
+    from emotive_agents.vectors.teacher_forced import TeacherForcedConfig, extract_from_replies
+
+    if corpus is None:
+        if not DEFAULT_REPLIES.exists():
+            return {}
+        corpus = load_replies(DEFAULT_REPLIES)
+    emotions = ("anger", "disgust", "fear", "joy", "sadness")
+    corpus = corpus.subset(corpus.queries[:queries])
+    forced_config = TeacherForcedConfig(emotions=emotions, max_response_tokens=max_new_tokens)
+    start = time.perf_counter()
+    extract_from_replies(engine.loaded, corpus, forced_config)
+    forced = time.perf_counter() - start
+    texts = [Query(text=q) for q in corpus.queries]
+    start = time.perf_counter()
+    config = ExtractionConfig(emotions=emotions, max_new_tokens=max_new_tokens, batch_size=16)
+    extract_vectors(engine.loaded, texts, prompts or load_prompts(), config)
+    generated = time.perf_counter() - start
+    return {
+        "teacher_forced_queries": len(texts),
+        "teacher_forced_s": round(forced, 2),
+        "generation_extraction_s": round(generated, 2),
+        "teacher_forced_vs_generation": round(generated / forced, 3),
+    }
+
+
 def run_benchmark(
     model: str = "smollm2-135m",
     max_new_tokens: int = 32,
@@ -172,7 +214,9 @@ def run_benchmark(
     step()
     warm = _start_time(model, None)
     step()
-    extraction_figures = extraction_speed(engine, step=step) if extraction else {}
+    extraction_figures = (
+        {**extraction_speed(engine, step=step), **teacher_forced_speed(engine)} if extraction else {}
+    )
     from emotive_agents.router.bench import router_overhead
 
     router = router_overhead(model=model, repeats=repeats)

@@ -145,7 +145,10 @@ def extract(
         str, typer.Option(help="Recommended position rule: all, last or generated.")
     ] = "all",
     component: Annotated[
-        str, typer.Option(help="raw, or specific (EV minus its EV_base projection).")
+        str,
+        typer.Option(
+            help="raw, specific (EV minus its EV_base projection) or centred (EV minus the mean EV)."
+        ),
     ] = "raw",
     placement: Annotated[
         str, typer.Option(help="Where the emotion is asked for: system, user (after the message) or both.")
@@ -155,9 +158,23 @@ def extract(
     ] = None,
     max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1)] = 48,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 16,
+    responses: Annotated[
+        Path | None,
+        typer.Option(
+            help='Teacher-forced: a JSONL reply corpus {"query", "emotion", "response"}; no generation.'
+        ),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Extract Emotion Vectors: answers under emotional vs neutral prompts, mean activation shift."""
+    """Extract Emotion Vectors: answers under emotional vs neutral prompts, mean activation shift.
+
+    With --responses, the given replies are forced after each query's neutral prompt instead.
+    """
+    names = tuple(e.strip() for e in emotions.split(",") if e.strip())
+    if responses is not None:
+        settings = {"hook_point": hook_point, "positions": positions, "component": component}
+        layer_list = parse_layers(layers) if layers is not None else None
+        return _extract_teacher_forced(out, responses, model, names, settings, layer_list, batch_size)
     try:
         from emotive_agents.models.loading import load_model
         from emotive_agents.vectors.extract import ExtractionConfig, extract_vectors
@@ -187,6 +204,35 @@ def extract(
         loaded = load_model(model)
         with ProgressBar("extract", enabled=progress_enabled(quiet=quiet)) as bar:
             vector_set = extract_vectors(loaded, query_list, prompt_set, config, on_progress=bar)
+        path = save_vector_set(vector_set, out)
+    except EmotiveError as exc:
+        _fail(str(exc))
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(f"wrote {vector_set} to {path}")
+
+
+def _extract_teacher_forced(
+    out: Path,
+    responses: Path,
+    model: str,
+    emotions: tuple[str, ...],
+    settings: dict[str, str],
+    layers: tuple[int, ...] | None,
+    batch_size: int,
+) -> None:
+    try:
+        from emotive_agents.models.loading import load_model
+        from emotive_agents.vectors.corpus import load_replies
+        from emotive_agents.vectors.store import save_vector_set
+        from emotive_agents.vectors.teacher_forced import TeacherForcedConfig, extract_from_replies
+
+        config = TeacherForcedConfig.model_validate(
+            {**settings, "emotions": emotions, "layers": layers, "batch_size": batch_size}
+        )
+        corpus = load_replies(responses)
+        corpus.require(["neutral", *emotions])  # fail before loading the model
+        vector_set = extract_from_replies(load_model(model), corpus, config)
         path = save_vector_set(vector_set, out)
     except EmotiveError as exc:
         _fail(str(exc))
@@ -273,6 +319,9 @@ _register_route(app)
 from emotive_agents.server.cli import register as _register_server  # noqa: E402
 
 _register_server(app)
+from emotive_agents.training.cli import register as _register_training  # noqa: E402
+
+_register_training(app)
 # --- end of registered subcommands ---
 
 

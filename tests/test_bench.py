@@ -22,6 +22,23 @@ def test_extraction_speed_reports_both_runs_and_their_ratio(tiny_engine: Emotive
     assert 0 < figures["extraction_batched_vs_sequential"] < 1000
 
 
+def test_teacher_forced_speed_compares_forcing_with_generating(tiny_engine: EmotiveEngine) -> None:
+    from emotive_agents.bench import teacher_forced_speed
+    from emotive_agents.vectors.corpus import Reply, ReplyCorpus
+
+    emotions = ("neutral", "anger", "disgust", "fear", "joy", "sadness")
+    rows = tuple(
+        Reply(query=q, emotion=e, response=f"{e} {q}") for q in ("hi", "rain?", "x") for e in emotions
+    )
+    prompts = EmotionPrompts(neutral="plain", emotions={e: f"be {e}" for e in emotions[1:]})
+    figures = teacher_forced_speed(
+        tiny_engine, queries=2, max_new_tokens=3, corpus=ReplyCorpus(rows=rows), prompts=prompts
+    )
+    assert figures["teacher_forced_queries"] == 2
+    assert figures["teacher_forced_s"] > 0 and figures["generation_extraction_s"] > 0
+    assert 0 < figures["teacher_forced_vs_generation"] < 10000
+
+
 def test_benchmark_reports_progress_per_timed_run(
     tiny_engine: EmotiveEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

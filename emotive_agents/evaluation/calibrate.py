@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from emotive_agents.engine import EmotiveEngine
-from emotive_agents.evaluation.harness import ConditionMetrics, EvalConfig, EvalReport, run_eval
+from emotive_agents.evaluation.harness import ConditionMetrics, EmotionScorer, EvalConfig, EvalReport, run_eval
 from emotive_agents.evaluation.metrics import TextEmbedder
 from emotive_agents.progress import ProgressCallback
 from emotive_agents.vectors.queries import Query
@@ -82,12 +82,15 @@ def calibrate(
     config: CalibrationConfig = CalibrationConfig(),
     *,
     vectors_name: str = "",
+    scorer: EmotionScorer | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> tuple[EmotionVectorSet, EvalReport, list[EmotionCalibration]]:
     """Measure fluency over the alpha grid and return the vector set with `intensity_scale` set.
 
-    The engine's vector set must be uncalibrated (scale 1.0) so that intensities equal alphas.
-    `on_progress(done, total)` counts the sweep's batches (see `run_eval`).
+    The engine's vector set must be uncalibrated (scale 1.0) so that intensities equal alphas. With a
+    `scorer` the sweep is also judged (the report then shows how much emotion each alpha buys); the
+    choice itself depends on fluency and topic only. `on_progress(done, total)` counts the sweep's
+    batches (see `run_eval`).
     """
     vector_set = engine.vector_set
     if vector_set is None:
@@ -102,7 +105,7 @@ def calibrate(
         prompting_baseline=False,
     )
     report = run_eval(
-        engine, queries, None, embedder, sweep, vectors_name=vectors_name, on_progress=on_progress
+        engine, queries, scorer, embedder, sweep, vectors_name=vectors_name, on_progress=on_progress
     )
     choices = choose_scales(report, config)
     # An emotion that breaks even at the smallest alpha keeps half of it: still usable, but gentle.

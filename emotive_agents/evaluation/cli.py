@@ -59,6 +59,16 @@ def evaluate(
     no_repeat_ngram_size: Annotated[
         int, typer.Option("--no-repeat-ngram-size", min=0, help="Forbid repeating n-grams of this size.")
     ] = 0,
+    prompt_steering: Annotated[
+        str | None,
+        typer.Option("--prompt-steering", help="Also prompt *and* steer, at these comma-separated alphas."),
+    ] = None,
+    steering: Annotated[
+        bool, typer.Option(help="Run the steering conditions (--no-steering: baselines only).")
+    ] = True,
+    unsteered: Annotated[
+        bool, typer.Option(help="Run the unsteered condition (--no-unsteered: ratios are left unset).")
+    ] = True,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -88,6 +98,9 @@ def evaluate(
             prompt_placement=prompt_placement,  # type: ignore[arg-type]
             repetition_penalty=repetition_penalty,
             no_repeat_ngram_size=no_repeat_ngram_size,
+            prompt_steering_alphas=tuple(float(a) for a in (prompt_steering or "").split(",") if a.strip()),
+            steering=steering,
+            unsteered=unsteered,
         )
         query_list = load_queries(queries)
         if emotionquery_plus:
@@ -140,6 +153,9 @@ def calibrate(
     alphas: Annotated[str, typer.Option(help="Comma-separated alpha grid.")] = "0.5,1,1.5,2,3",
     limit: Annotated[int, typer.Option(min=1, help="Queries to measure on.")] = 24,
     max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1)] = 40,
+    judge: Annotated[
+        bool, typer.Option("--judge", help="Also judge the sweep's emotion (the choice stays fluency-only).")
+    ] = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -171,6 +187,11 @@ def calibrate(
         query_list = load_queries(queries) if queries else load_queries(DEFAULT_QUERIES)
         if queries is None:  # extraction used the first half; measure on the held-out half
             query_list = query_list[len(query_list) // 2 :]
+        scorer = None
+        if judge:
+            from emotive_agents.evaluation.judge import EmotionJudge
+
+            scorer = EmotionJudge()
         with ProgressBar("calibrate", enabled=progress_enabled(quiet=quiet, as_json=as_json)) as bar:
             calibrated, report, choices = run_calibration(
                 engine,
@@ -178,6 +199,7 @@ def calibrate(
                 default_embedder(),
                 config,
                 vectors_name=vectors or model,
+                scorer=scorer,
                 on_progress=bar,
             )
         path = save_vector_set(calibrated, out)

@@ -23,7 +23,8 @@ from emotive_agents.steering.mix import EmotionMix
 from emotive_agents.vectors.queries import EmotionPrompts, Placement, Query
 from emotive_agents.vectors.vector_set import BASIC_EMOTIONS
 
-Method = Literal["unsteered", "steering", "prompting"]
+# "prompt_steering": the emotion asked for in the prompt *and* steered toward at the given alpha.
+Method = Literal["unsteered", "steering", "prompting", "prompt_steering"]
 _PPL_BATCH = 16
 
 
@@ -56,6 +57,11 @@ class EvalConfig(BaseModel):
     prompting_baseline: bool = True
     # Where the prompting baseline asks for the emotion (small models ignore system prompts more).
     prompt_placement: Placement = "system"
+    # Alphas at which to run prompt plus steering (empty: none); needs the prompt set.
+    prompt_steering_alphas: tuple[float, ...] = ()
+    steering: bool = True  # False: only the unsteered and prompting conditions
+    # False: skip the unsteered condition (ratios then stay unset; runs split over processes share one).
+    unsteered: bool = True
     # Repetition control for every generation (to measure its effect on loops and on the emotion hit).
     repetition_penalty: float = Field(default=1.0, gt=0.0, le=10.0)
     no_repeat_ngram_size: int = Field(default=0, ge=0, le=16)
@@ -125,11 +131,14 @@ def spread(queries: Sequence[Query], limit: int | None) -> list[Query]:
 
 
 def _conditions(config: EvalConfig, prompting: bool) -> list[Condition]:
-    out = [Condition(method="unsteered")]
+    out = [Condition(method="unsteered")] if config.unsteered else []
     for emotion in config.emotions:
-        out += [Condition(method="steering", emotion=emotion, alpha=a) for a in config.alphas if a != 0]
+        if config.steering:
+            out += [Condition(method="steering", emotion=emotion, alpha=a) for a in config.alphas if a != 0]
         if prompting:
             out.append(Condition(method="prompting", emotion=emotion))
+            alphas = config.prompt_steering_alphas
+            out += [Condition(method="prompt_steering", emotion=emotion, alpha=a) for a in alphas]
     return out
 
 
@@ -142,9 +151,9 @@ def _request(
 ) -> GenerationRequest:
     messages = [ChatMessage(role="user", content=query.text)]
     mix = EmotionMix()
-    if condition.method == "steering" and condition.emotion:
+    if condition.method in ("steering", "prompt_steering") and condition.emotion:
         mix = EmotionMix(intensities={condition.emotion: condition.alpha})
-    if condition.method == "prompting" and prompts is not None and condition.emotion:
+    if condition.method in ("prompting", "prompt_steering") and prompts is not None and condition.emotion:
         messages = prompts.messages(condition.emotion, query.text, placement)
     return GenerationRequest(messages=tuple(messages), emotion=mix, params=params)
 
@@ -268,7 +277,7 @@ def run_eval(
             )
     base = metrics[0]
     base_idx = [i for i, (c, _) in enumerate(rows) if c == base.condition]
-    for m in metrics[1:]:
+    for m in metrics[1:] if config.unsteered else []:
         emotion = m.condition.emotion
         if emotion is not None and m.target_probability is not None:
             if emotion in styles:

@@ -18,7 +18,7 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 def _row(m: ConditionMetrics) -> str:
     c = m.condition
     name = c.method if c.method == "unsteered" else f"{c.method} {c.emotion}"
-    alpha = _fmt(c.alpha, 1) if c.method == "steering" else "–"
+    alpha = _fmt(c.alpha, 1) if c.method in ("steering", "prompt_steering") else "–"
     return (
         f"| {name} | {alpha} | {_fmt(m.target_top1, 2)} | {_fmt(m.target_top1_other_queries, 2)} | "
         f"{_fmt(m.target_probability)} | "
@@ -73,6 +73,8 @@ def plot(report: EvalReport, out: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if not report.config.steering or not report.config.unsteered:
+        return []
     base = report.find("unsteered")
     alphas = sorted({*report.config.alphas, 0.0})
     paths = []

@@ -24,6 +24,17 @@ from emotive_agents.vectors.recipe import HookPoint, PositionRule, SteeringRecip
 from emotive_agents.vectors.vector_set import BASIC_EMOTIONS, EmotionVectorSet
 
 NEUTRAL = "neutral"
+# "specific": drop the shared EV_base direction; "centred": subtract the mean over all conditions.
+Component = Literal["raw", "specific", "centred"]
+
+
+def apply_component(vector_set: EmotionVectorSet, component: Component) -> EmotionVectorSet:
+    """The requested component of raw mean differences (see EmotionVectorSet)."""
+    if component == "specific":
+        return vector_set.emotion_specific()
+    if component == "centred":
+        return vector_set.mean_centred()
+    return vector_set
 
 
 class ExtractionConfig(BaseModel):
@@ -36,8 +47,7 @@ class ExtractionConfig(BaseModel):
     max_new_tokens: int = Field(default=48, ge=1)
     batch_size: int = Field(default=16, ge=1)
     limit: int | None = Field(default=None, ge=1)
-    # "specific": drop the shared EV_base direction (see EmotionVectorSet.emotion_specific)
-    component: Literal["raw", "specific"] = "raw"
+    component: Component = "raw"
     # Where the emotion is asked for: the system prompt, an instruction after the user's message, or both.
     placement: Placement = "system"
 
@@ -157,6 +167,11 @@ def extract_vectors(
         recipe=recipe,
         pooling="response_mean",
         dataset_hash=dataset_hash(queries, prompts),
-        created={**config.model_dump(mode="json"), "queries": len(queries), "responses": counts},
+        created={
+            "method": "generation",
+            **config.model_dump(mode="json"),
+            "queries": len(queries),
+            "responses": counts,
+        },
     )
-    return vector_set.emotion_specific() if config.component == "specific" else vector_set
+    return apply_component(vector_set, config.component)

@@ -260,6 +260,24 @@ class EmotionVectorSet:
             tensors[BASE] = base
         return self._rebuild(tensors)
 
+    def mean_centred(self) -> EmotionVectorSet:
+        """EV_e minus the mean over all conditions, neutral included (EV_neutral = 0 by definition).
+
+        With EV_e = mean_e - mean_neutral this is mean_e - mean over conditions: what is common to
+        every tone (writing in *some* register) cancels, as in mean-centring (Jorgensen et al.).
+        The base vector is kept unchanged.
+        """
+        names = [n for n in self.emotions if n != BASE]
+        if not names:
+            return self
+        shared = self.vectors[[self.index(n) for n in names]].sum(0) / (len(names) + 1)
+        tensors = {
+            n: self.vectors[i] - shared if n != BASE else self.vectors[i] for i, n in enumerate(self.emotions)
+        }
+        if BASE not in tensors:
+            tensors[BASE] = self.base.tensor
+        return self._rebuild(tensors)
+
     def with_vector(self, vector: EmotionVector, name: str | None = None) -> EmotionVectorSet:
         """A new set with one more (or a replaced) vector, e.g. a user-defined mix or custom style."""
         name = check_emotion_name(name or vector.name)

@@ -122,6 +122,36 @@ def test_other_queries_top1_and_prompt_placement(engine: EmotiveEngine) -> None:
     assert [(m.role, m.content) for m in request.messages] == [("system", "be happy"), ("user", "a")]
 
 
+def test_prompt_steering_and_split_runs(engine: EmotiveEngine, tmp_path: Path) -> None:
+    """Prompt plus steering uses both the prompt and the mix; runs can skip steering or unsteered."""
+    prompts = EmotionPrompts(neutral="plain", emotions={"joy": "be joyful", "anger": "be angry"})
+    condition = Condition(method="prompt_steering", emotion="joy", alpha=1.0)
+    request = _request(condition, Query(text="hi"), prompts, SamplingParams(max_new_tokens=2))
+    assert request.emotion.as_dict() == {"joy": 1.0}
+    assert request.messages[0].content == "be joyful"
+    queries = [Query(text=t) for t in ("how are you?", "what is rain?")]
+    embedder = ConstantEmbedder()
+    config = EvalConfig(alphas=(1.0,), emotions=("joy",), max_new_tokens=3, prompt_steering_alphas=(1.0,))
+    report = run_eval(engine, queries, AlwaysJoy(), embedder, config, prompts=prompts)
+    methods = [(r.condition.method, r.condition.alpha) for r in report.results]
+    assert methods == [("unsteered", 0.0), ("steering", 1.0), ("prompting", 0.0), ("prompt_steering", 1.0)]
+    baselines = run_eval(
+        engine, queries, AlwaysJoy(), embedder, config.model_copy(update={"steering": False}), prompts=prompts
+    )
+    assert [r.condition.method for r in baselines.results] == ["unsteered", "prompting", "prompt_steering"]
+    alone = run_eval(
+        engine,
+        queries,
+        AlwaysJoy(),
+        embedder,
+        config.model_copy(update={"unsteered": False, "prompt_steering_alphas": ()}),
+        prompts=prompts,
+    )
+    assert [r.condition.method for r in alone.results] == ["steering", "prompting"]
+    assert alone.results[0].target_probability_shift is None  # no unsteered run to compare with
+    assert len(write_report(alone, tmp_path / "alone")) == 2  # metrics and report, no plots
+
+
 def test_progress_counts_batches_and_leaves_results_unchanged(engine: EmotiveEngine) -> None:
     queries = [Query(text=t) for t in ("how are you?", "what is rain?", "tell me a joke")]
     config = EvalConfig(alphas=(0.0, 1.0, 2.0), emotions=("joy",), max_new_tokens=4, prompting_baseline=False)

@@ -316,3 +316,21 @@ def test_missing_directory(tmp_path) -> None:
 def test_resolve_vector_path_accepts_a_directory(saved) -> None:
     assert resolve_vector_path(saved) == saved
     assert resolve_vector_path(str(saved)) == saved
+
+
+def test_shipped_sets_load_by_name() -> None:
+    """The default set and the previous (paper-recipe) set both load by name, styles included."""
+    from emotive_agents.vectors.store import SHIPPED_DEFAULTS
+
+    default = load_vector_set(SHIPPED_DEFAULTS["smollm2-135m"])
+    paper = load_vector_set("smollm2-135m-paper")
+    for vector_set in (default, paper):
+        assert {"anger", "disgust", "fear", "joy", "sadness", "calm", "encouraging", "patient"} <= set(
+            vector_set.emotions
+        )
+        assert vector_set.metadata.model.name == "smollm2-135m"
+    assert paper.metadata.pooling == "response_mean" and paper.recipe.layers is None
+    trained = load_vector_set("smollm2-135m-trained")
+    assert trained.metadata.created["method"] == "trained"
+    assert trained.recipe.layers == tuple(range(8, 20))
+    assert trained.vectors[:, :8].abs().max() == 0  # nothing outside the trained band

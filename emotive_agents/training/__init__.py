@@ -1,0 +1,1 @@
+"""Lab code: training emotion vectors (kept off the runtime import path)."""

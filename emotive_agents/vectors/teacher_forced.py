@@ -1,0 +1,153 @@
+"""Teacher-forced extraction: mean activation shift over *given* replies, with no generation.
+
+Each reply of a corpus is forced after the neutral prompt of its query, so the vector encodes
+"writing in emotion e" rather than "having been asked for e" (small models barely follow the
+request, which is why generate-then-pool finds little anger). Activations are pooled over the reply
+tokens only, with the same hooks and hook points as generation-based extraction; per condition the
+mean is kept, and EV_e = mean(e) - mean(neutral) per layer. One forward pass per batch of replies
+makes it far faster than generating them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+
+from emotive_agents.errors import VectorSetError
+from emotive_agents.generation.chat import ChatMessage
+from emotive_agents.generation.generator import Generator
+from emotive_agents.generation.types import GenerationRequest, SamplingParams
+from emotive_agents.models.loading import LoadedModel
+from emotive_agents.vectors.corpus import NEUTRAL, Reply, ReplyCorpus
+from emotive_agents.vectors.extract import ActivationPooler, Component, apply_component
+from emotive_agents.vectors.queries import EmotionPrompts, Placement
+from emotive_agents.vectors.recipe import HookPoint, PositionRule, SteeringRecipe
+from emotive_agents.vectors.vector_set import EmotionVectorSet
+
+Progress = Callable[[int, int], None]
+
+
+class TeacherForcedConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    emotions: tuple[str, ...] | None = None  # None: every non-neutral condition in the corpus
+    hook_point: HookPoint = HookPoint.BLOCK_CONTRIBUTION
+    positions: PositionRule = PositionRule.ALL
+    layers: tuple[int, ...] | None = None
+    batch_size: int = Field(default=16, ge=1)
+    component: Component = "raw"
+    max_response_tokens: int | None = Field(default=None, ge=1)  # pool only the first N reply tokens
+    # "neutral": every reply after its query's neutral prompt (the method); "condition": after the
+    # prompt of its own condition, which reproduces generate-then-pool on the same replies.
+    prompt: Literal["neutral", "condition"] = "neutral"
+    placement: Placement = "system"
+
+
+def prompt_messages(
+    query: str, emotion: str | None, prompts: EmotionPrompts | None, placement: Placement
+) -> list[ChatMessage]:
+    """The user turn alone (as at inference) or, with a prompt set, that set's conversation."""
+    if prompts is None:
+        return [ChatMessage(role="user", content=query)]
+    return prompts.messages(emotion, query, placement)
+
+
+def forced_pairs(
+    loaded: LoadedModel,
+    replies: Sequence[Reply],
+    *,
+    prompts: EmotionPrompts | None = None,
+    prompt: Literal["neutral", "condition"] = "neutral",
+    placement: Placement = "system",
+    max_response_tokens: int | None = None,
+) -> list[tuple[list[int], list[int]]]:
+    """(prompt ids, reply ids) per reply: the chat-templated prompt, then the reply's own tokens."""
+    generator = Generator(loaded)
+    tokenizer = loaded.tokenizer
+    pairs = []
+    for reply in replies:
+        response: list[int] = tokenizer(reply.response, add_special_tokens=False)["input_ids"]
+        response = response[:max_response_tokens] if max_response_tokens else response
+        if not response:
+            raise VectorSetError(f"the reply to {reply.query[:60]!r} ({reply.emotion}) has no tokens")
+        emotion = None if prompt == "neutral" or reply.emotion == NEUTRAL else reply.emotion
+        messages = tuple(prompt_messages(reply.query, emotion, prompts, placement))
+        request = GenerationRequest(messages=messages, params=SamplingParams(max_new_tokens=len(response)))
+        pairs.append((generator.prompt_ids(request), response))
+    return pairs
+
+
+def condition_means(
+    loaded: LoadedModel,
+    pairs_by_condition: dict[str, list[tuple[list[int], list[int]]]],
+    hook_point: HookPoint,
+    layers: Sequence[int],
+    batch_size: int,
+    on_progress: Progress | None = None,
+) -> dict[str, torch.Tensor]:
+    """[layers, hidden] mean over rows of each row's reply-token mean, per condition."""
+    pooler = ActivationPooler(loaded, hook_point, layers)
+    total = sum((len(p) + batch_size - 1) // batch_size for p in pairs_by_condition.values())
+    done = 0
+    means = {}
+    for condition, pairs in pairs_by_condition.items():
+        acc = torch.zeros(len(layers), loaded.hidden_size, dtype=torch.float64)
+        for start in range(0, len(pairs), batch_size):
+            acc += pooler.pool(pairs[start : start + batch_size]).sum(dim=0).double()
+            done += 1
+            if on_progress is not None:
+                on_progress(done, total)
+        means[condition] = acc / len(pairs)
+    return means
+
+
+def extract_from_replies(
+    loaded: LoadedModel,
+    corpus: ReplyCorpus,
+    config: TeacherForcedConfig = TeacherForcedConfig(),
+    *,
+    prompts: EmotionPrompts | None = None,
+    on_progress: Progress | None = None,
+) -> EmotionVectorSet:
+    """Teacher-forced Emotion Vectors from a reply corpus; returns a set (with EV_base) ready to save."""
+    emotions = list(config.emotions or corpus.emotions)
+    corpus.require([NEUTRAL, *emotions])
+    if config.prompt == "condition" and prompts is None:
+        raise VectorSetError("prompt='condition' needs the prompt set the replies were asked with")
+    layers = config.layers if config.layers is not None else tuple(range(loaded.num_layers))
+    pairs = {
+        condition: forced_pairs(
+            loaded,
+            corpus.replies(condition),
+            prompts=prompts,
+            prompt=config.prompt,
+            placement=config.placement,
+            max_response_tokens=config.max_response_tokens,
+        )
+        for condition in (NEUTRAL, *emotions)
+    }
+    means = condition_means(loaded, pairs, config.hook_point, layers, config.batch_size, on_progress)
+    vectors = {}
+    for emotion in emotions:
+        full = torch.zeros(loaded.num_layers, loaded.hidden_size)
+        full[list(layers)] = (means[emotion] - means[NEUTRAL]).float()
+        vectors[emotion] = full
+    recipe = SteeringRecipe(hook_point=config.hook_point, positions=config.positions, layers=config.layers)
+    vector_set = EmotionVectorSet.from_vectors(
+        vectors,
+        loaded.fingerprint,
+        recipe=recipe,
+        pooling="response_mean",
+        dataset_hash=corpus.digest(),
+        created={
+            "method": "teacher_forced",
+            **config.model_dump(mode="json"),
+            "source": corpus.source,
+            "queries": len(corpus.queries),
+            "responses": {c: len(p) for c, p in pairs.items()},
+        },
+    )
+    return apply_component(vector_set, config.component)
