@@ -20,8 +20,8 @@ import torch
 
 from emotive_agents.engine import EmotiveEngine
 from emotive_agents.generation.types import GenerationRequest
-from emotive_agents.vectors.corpus import ReplyCorpus
 from emotive_agents.progress import ProgressCallback, stepper
+from emotive_agents.vectors.corpus import ReplyCorpus
 from emotive_agents.vectors.queries import EmotionPrompts, Query
 
 PROMPTS = (

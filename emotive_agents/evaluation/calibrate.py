@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from emotive_agents.engine import EmotiveEngine
-from emotive_agents.evaluation.harness import ConditionMetrics, EmotionScorer, EvalConfig, EvalReport, run_eval
+from emotive_agents.evaluation.harness import (
+    ConditionMetrics,
+    EmotionScorer,
+    EvalConfig,
+    EvalReport,
+    run_eval,
+)
 from emotive_agents.evaluation.metrics import TextEmbedder
 from emotive_agents.progress import ProgressCallback
 from emotive_agents.vectors.queries import Query
