@@ -6,7 +6,7 @@ or other_emotion (the last two count as hits when the judge says `other`). Run i
 is frozen and committed; never tune on it.
 
     PYTHONPATH=$PWD OMP_NUM_THREADS=1 python benchmarks/validate_style_judge.py \
-        --checkset /work/heldout/style/style_check.jsonl [--record]
+        --checkset benchmarks/heldout/style/style_check.jsonl [--record]
 """
 
 from __future__ import annotations
