@@ -7,45 +7,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from emotive_agents.cli_options import QuietOpt, fail, parse_layers
 from emotive_agents.errors import EmotiveError
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def _layers(text: str) -> tuple[int, ...]:
-    try:
-        if "-" in text:
-            first, last = (int(part) for part in text.split("-", 1))
-            return tuple(range(first, last + 1))
-        return tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise typer.BadParameter(f"{text!r}: expected layers like 8-19 or 3,5,7") from None
-
-
-class _Bar:
-    """A tqdm bar fed by the trainer's (done, total) callback."""
-
-    def __init__(self, desc: str) -> None:
-        self._bar: Any = None
-        self._desc = desc
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, desc=self._desc, unit="step")
-        self._bar.update(done - self._bar.n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
+from emotive_agents.progress import ProgressBar, progress_enabled
 
 
 def train_vectors_command(
@@ -76,9 +44,10 @@ def train_vectors_command(
     ),
     eval_every: Annotated[int, typer.Option("--eval-every", min=1)] = 10,
     seed: Annotated[int, typer.Option()] = 0,
+    quiet: QuietOpt = False,
 ) -> None:
     """Train one vector per emotion: likelihood of its replies after the neutral prompt, KL on neutral."""
-    bar = _Bar("training")
+    bar = ProgressBar("training", unit="step", enabled=progress_enabled(quiet=quiet))
     try:
         from emotive_agents.models.loading import load_model
         from emotive_agents.training.trainer import TrainConfig, train_vectors
@@ -87,7 +56,7 @@ def train_vectors_command(
 
         config = TrainConfig(
             emotions=tuple(e.strip() for e in emotions.split(",") if e.strip()),
-            layers=_layers(layers),
+            layers=parse_layers(layers),
             shared=not per_layer,
             hook_point=hook_point,  # type: ignore[arg-type]  # pydantic validates the string
             steps=steps,
@@ -107,10 +76,10 @@ def train_vectors_command(
         path = save_vector_set(vector_set, out)
     except EmotiveError as exc:
         bar.close()
-        _fail(str(exc))
+        fail(str(exc))
     except ValueError as exc:
         bar.close()
-        _fail(str(exc))
+        fail(str(exc))
     bar.close()
     for emotion, report in vector_set.metadata.created["training"].items():
         typer.echo(
@@ -132,7 +101,7 @@ def make_splits_command(
 
         splits = make_splits(load_queries(queries), seed=seed)
     except (EmotiveError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     out.mkdir(parents=True, exist_ok=True)
     for name, items in splits.items():
         payload = {"seed": seed, "queries": [q.model_dump(exclude_none=True) for q in items]}
