@@ -155,3 +155,10 @@ class SlowForward:
 
     def __exit__(self, *exc: object) -> None:
         self._handle.remove()
+
+
+def save_tiny_model(path):
+    """Write the tiny Llama and its tokenizer to `path`, a model directory the CLI can load."""
+    build_tiny_llama().save_pretrained(path)
+    make_tokenizer(SIMPLE_TEMPLATE).save_pretrained(path)
+    return path

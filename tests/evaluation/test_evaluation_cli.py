@@ -7,7 +7,11 @@ import math
 from pathlib import Path
 
 import pytest
-from _tiny import LLAMA_LAYERS, SIMPLE_TEMPLATE, build_tiny_llama, make_tokenizer, random_vectors
+from _tiny import (
+    LLAMA_LAYERS,
+    random_vectors,
+    save_tiny_model,
+)
 from typer.testing import CliRunner
 
 from emotive_agents.cli import app
@@ -21,10 +25,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("tiny-model")
-    build_tiny_llama().save_pretrained(path)
-    make_tokenizer(SIMPLE_TEMPLATE).save_pretrained(path)
-    return path
+    return save_tiny_model(tmp_path_factory.mktemp("tiny-model"))
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from _tiny import SIMPLE_TEMPLATE, build_tiny_llama, make_tokenizer
+from _tiny import save_tiny_model
 from typer.testing import CliRunner
 
 from emotive_agents.cli import app
@@ -17,10 +17,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("tiny-model")
-    build_tiny_llama().save_pretrained(path)
-    make_tokenizer(SIMPLE_TEMPLATE).save_pretrained(path)
-    return path
+    return save_tiny_model(tmp_path_factory.mktemp("tiny-model"))
 
 
 @pytest.fixture(scope="module")
