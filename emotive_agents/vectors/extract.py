@@ -8,7 +8,7 @@ flat however many queries are used; EV = mean(emotional) - mean(neutral), per la
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import torch
@@ -26,6 +26,18 @@ from emotive_agents.vectors.vector_set import BASIC_EMOTIONS, EmotionVectorSet
 NEUTRAL = "neutral"
 # "specific": drop the shared EV_base direction; "centred": subtract the mean over all conditions.
 Component = Literal["raw", "specific", "centred"]
+
+
+def full_layer_vectors(
+    loaded: LoadedModel, layers: Sequence[int], shifts: Mapping[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    """Per-emotion [layers, hidden] tensors: each measured shift on its layers, zero elsewhere."""
+    vectors = {}
+    for emotion, shift in shifts.items():
+        full = torch.zeros(loaded.num_layers, loaded.hidden_size)
+        full[list(layers)] = shift.float()
+        vectors[emotion] = full
+    return vectors
 
 
 def apply_component(vector_set: EmotionVectorSet, component: Component) -> EmotionVectorSet:
@@ -155,11 +167,8 @@ def extract_vectors(
     if empty:
         raise VectorSetError(f"the model gave no response tokens under: {', '.join(empty)}")
     neutral = sums[NEUTRAL] / counts[NEUTRAL]
-    vectors = {}
-    for emotion in config.emotions:
-        full = torch.zeros(loaded.num_layers, loaded.hidden_size)
-        full[list(layers)] = (sums[emotion] / counts[emotion] - neutral).float()
-        vectors[emotion] = full
+    shifts = {e: sums[e] / counts[e] - neutral for e in config.emotions}
+    vectors = full_layer_vectors(loaded, layers, shifts)
     recipe = SteeringRecipe(hook_point=config.hook_point, positions=config.positions, layers=config.layers)
     vector_set = EmotionVectorSet.from_vectors(
         vectors,

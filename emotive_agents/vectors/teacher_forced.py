@@ -22,7 +22,7 @@ from emotive_agents.generation.generator import Generator
 from emotive_agents.generation.types import GenerationRequest, SamplingParams
 from emotive_agents.models.loading import LoadedModel
 from emotive_agents.vectors.corpus import NEUTRAL, Reply, ReplyCorpus
-from emotive_agents.vectors.extract import ActivationPooler, Component, apply_component
+from emotive_agents.vectors.extract import ActivationPooler, Component, apply_component, full_layer_vectors
 from emotive_agents.vectors.queries import EmotionPrompts, Placement
 from emotive_agents.vectors.recipe import HookPoint, PositionRule, SteeringRecipe
 from emotive_agents.vectors.vector_set import EmotionVectorSet
@@ -130,11 +130,7 @@ def extract_from_replies(
         for condition in (NEUTRAL, *emotions)
     }
     means = condition_means(loaded, pairs, config.hook_point, layers, config.batch_size, on_progress)
-    vectors = {}
-    for emotion in emotions:
-        full = torch.zeros(loaded.num_layers, loaded.hidden_size)
-        full[list(layers)] = (means[emotion] - means[NEUTRAL]).float()
-        vectors[emotion] = full
+    vectors = full_layer_vectors(loaded, layers, {e: means[e] - means[NEUTRAL] for e in emotions})
     recipe = SteeringRecipe(hook_point=config.hook_point, positions=config.positions, layers=config.layers)
     vector_set = EmotionVectorSet.from_vectors(
         vectors,
