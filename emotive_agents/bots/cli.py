@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from emotive_agents.bots.specs import BOTS
+from emotive_agents.defaults import DEFAULT_MODEL
 from emotive_agents.errors import EmotiveError
 
 
@@ -59,7 +60,7 @@ def chat(
     seed: Annotated[int | None, typer.Option(help="Seed for sampling.")] = None,
     model: Annotated[
         str, typer.Option("--model", "-m", help="Embedded 'smollm2-135m', an HF id or a local directory.")
-    ] = "smollm2-135m",
+    ] = DEFAULT_MODEL,
     vectors: Annotated[
         str | None, typer.Option("--vectors", help="Vector set directory or shipped name.")
     ] = None,

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from emotive_agents.defaults import DEFAULT_MODEL
 from emotive_agents.router.shift_eval import TUNE_SET, ShiftConversation, load_conversations
 
 VARIANTS = ("before", "shift_mix", "shift_mix_last_exchange", "shift_mix_trimmed")
@@ -58,7 +59,7 @@ def _summary(rows: Sequence[dict[str, Any]], variant: str) -> dict[str, Any]:
 def measure(
     conversations: Sequence[ShiftConversation],
     *,
-    model: str = "smollm2-135m",
+    model: str = DEFAULT_MODEL,
     max_new_tokens: int = 40,
     batch: int = 16,
 ) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from emotive_agents.bots.script import load_script
 from emotive_agents.bots.session import Router, format_mix
 from emotive_agents.bots.specs import BOTS, BotSpec
+from emotive_agents.defaults import DEFAULT_MODEL
 
 if TYPE_CHECKING:
     from emotive_agents.engine import EmotiveEngine
@@ -217,7 +218,7 @@ def generate_page(
 def write_page(
     out: str | Path,
     *,
-    model: str = "smollm2-135m",
+    model: str = DEFAULT_MODEL,
     vectors: str | None = None,
     bots: Sequence[str] = tuple(BOTS),
     max_new_tokens: int = 60,
@@ -247,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--bot", action="append", choices=list(BOTS), help="repeatable; default: all")
     parser.add_argument("--max-new-tokens", type=int, default=60)
     parser.add_argument("--history-turns", type=int, default=1)
-    parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--vectors", default=None)
     args = parser.parse_args(argv)
     path = write_page(
