@@ -44,9 +44,9 @@ def chat(
 ) -> list[dict[str, Any]]:
     """Answer each turn of the person; returns one {"user", "reply", "decision"} record per turn."""
     model = ChatEmotive(max_tokens=max_new_tokens, trim_to_sentence=True)  # replies end on a sentence
-    # The chain plans each turn: the router reads every turn of the person so far; a crisis turn gets the policy's
-    # safe message (nothing generated); otherwise the model sees the last exchange only (a 135M model
-    # copies longer histories).
+    # The chain plans each turn: the router reads every turn of the person so far; a crisis turn gets
+    # the policy's safe message (nothing generated); otherwise the model sees the last exchange only
+    # (a 135M model copies longer histories).
     chain = empathetic_chain(AffectRouter(policy="health"), model, history_turns=1)
     history: list[BaseMessage] = []
     records = []
