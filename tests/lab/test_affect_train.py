@@ -8,10 +8,10 @@ import pytest
 import torch
 from _affect_helpers import CLEAR
 
+from benchmarks.affect_train import Split, TrialConfig, class_weights, fit_temperature, main, train_head
 from emotive_agents.affect.embedding import HeadArchitecture, load_head
 from emotive_agents.affect.goemotions import Example, load_split, single_label
 from emotive_agents.affect.metrics import classification_metrics
-from emotive_agents.affect.train import Split, TrialConfig, class_weights, fit_temperature, main, train_head
 from emotive_agents.affect.types import LABELS
 
 # labels.txt order of the real data set (not LABELS order): ids must be mapped through it.
@@ -95,7 +95,7 @@ def test_training_command_writes_a_loadable_head(tmp_path: Path) -> None:
 
 
 def test_six_class_metrics_leave_out_neutral_rows_and_the_neutral_column() -> None:
-    from emotive_agents.affect.train import evaluate
+    from benchmarks.affect_train import evaluate
 
     examples = [Example(text=str(i), labels=(label,)) for i, label in enumerate(["joy", "fear", "neutral"])]
     split = Split(examples, torch.zeros(3, 4))
