@@ -25,7 +25,7 @@ EMBEDDING_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 HEAD_FILE = "head.safetensors"
 CARD_FILE = "card.json"
 TRAIN_COMMAND = (
-    "python -m emotive_agents.affect.train --data ../shared/data/goemotions_ekman "
+    "python -m benchmarks.affect_train --data ../shared/data/goemotions_ekman "
     "--out emotive_agents/data/affect/minilm_head"
 )
 

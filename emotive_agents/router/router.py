@@ -37,9 +37,9 @@ DEFAULT_CLASSIFIER = "ensemble"
 # (data/affect/exemplars.json, written for model replies) so that no evaluation number moves.
 ROUTER_EXEMPLARS = Path(__file__).resolve().parent.parent / "data" / "router" / "exemplars.json"
 # The router's MiniLM head: trained on GoEmotions plus project-written user turns
-# (`python -m emotive_agents.affect.train_user`, docs/router.md). The judge keeps the GoEmotions-only head.
+# (`python -m benchmarks.affect_train_user`, docs/router.md). The judge keeps the GoEmotions-only head.
 ROUTER_HEAD = Path(__file__).resolve().parent.parent / "data" / "router" / "minilm_head"
-# The router ensemble's weights (`python -m emotive_agents.router.evaluate --tune`, docs/router.md).
+# The router ensemble's weights (`python -m benchmarks.router_evaluate --tune`, docs/router.md).
 ROUTER_WEIGHTS: dict[str, float] = {"minilm-head": 0.4, "exemplars": 0.6, "vader": 0.0}
 CLASSIFIERS = ("ensemble", "minilm", "exemplars", "vader", "probe")
 _CACHE_SIZE = 512
