@@ -11,8 +11,9 @@ before the new turn (one by default). The chain is one traced run (`_call_with_c
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, cast
 
+from langchain_core.callbacks import AsyncCallbackManagerForChainRun, CallbackManagerForChainRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, convert_to_messages
 from langchain_core.prompt_values import PromptValue
@@ -111,7 +112,9 @@ class EmpatheticChain(Runnable[Any, AIMessage]):
         """kwargs: tracker=AffectTracker; any other is passed to the model call (e.g. max_tokens)."""
         return self._call_with_config(self._invoke, input, config, run_type="chain", **kwargs)
 
-    def _invoke(self, input: Any, config: RunnableConfig, **kwargs: Any) -> AIMessage:
+    def _invoke(
+        self, input: Any, run_manager: CallbackManagerForChainRun, config: RunnableConfig, **kwargs: Any
+    ) -> AIMessage:
         plan = self._plan(input, config, kwargs)
         if plan.escalated:
             return self._answer(plan)
@@ -120,7 +123,9 @@ class EmpatheticChain(Runnable[Any, AIMessage]):
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> AIMessage:
         return await self._acall_with_config(self._ainvoke, input, config, run_type="chain", **kwargs)
 
-    async def _ainvoke(self, input: Any, config: RunnableConfig, **kwargs: Any) -> AIMessage:
+    async def _ainvoke(
+        self, input: Any, run_manager: AsyncCallbackManagerForChainRun, config: RunnableConfig, **kwargs: Any
+    ) -> AIMessage:
         plan = await self._aplan(input, config, kwargs)
         if plan.escalated:
             return self._answer(plan)
@@ -130,13 +135,18 @@ class EmpatheticChain(Runnable[Any, AIMessage]):
     def stream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[AIMessageChunk]:
-        yield from self._transform_stream_with_config(
+        for chunk in self._transform_stream_with_config(
             iter([input]), self._stream, config, run_type="chain", **kwargs
-        )
+        ):
+            yield cast("AIMessageChunk", chunk)
 
     def _stream(
-        self, inputs: Iterator[Any], config: RunnableConfig, **kwargs: Any
-    ) -> Iterator[AIMessageChunk]:
+        self,
+        inputs: Iterator[Any],
+        run_manager: CallbackManagerForChainRun,
+        config: RunnableConfig,
+        **kwargs: Any,
+    ) -> Iterator[AIMessage]:
         plan = self._plan(next(inputs), config, kwargs)
         if plan.escalated:
             yield AIMessageChunk(content=plan.escalation or "", response_metadata=_meta(plan))
@@ -153,11 +163,15 @@ class EmpatheticChain(Runnable[Any, AIMessage]):
         async for chunk in self._atransform_stream_with_config(
             single(), self._astream, config, run_type="chain", **kwargs
         ):
-            yield chunk
+            yield cast("AIMessageChunk", chunk)
 
     async def _astream(
-        self, inputs: AsyncIterator[Any], config: RunnableConfig, **kwargs: Any
-    ) -> AsyncIterator[AIMessageChunk]:
+        self,
+        inputs: AsyncIterator[Any],
+        run_manager: AsyncCallbackManagerForChainRun,
+        config: RunnableConfig,
+        **kwargs: Any,
+    ) -> AsyncIterator[AIMessage]:
         plan = await self._aplan(await anext(inputs), config, kwargs)
         if plan.escalated:
             yield AIMessageChunk(content=plan.escalation or "", response_metadata=_meta(plan))

@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
-
-if TYPE_CHECKING:
-    from emotive_agents.router.decision import RouteDecision
 
 # A LangChain message's `type` as the chat-template role it stands for.
 _ROLES = {"human": "user", "ai": "assistant", "developer": "system"}
@@ -114,23 +111,24 @@ class TurnPipeline:
 
     def decide(
         self, conversation: Sequence[Any], *, config: Any = None, tracker: Any = None, vector_set: Any = None
-    ) -> RouteDecision:
-        """The router's decision on the conversation (the system prompt is not part of it)."""
+    ) -> Any:
+        """The router's decision on the conversation (a RouteDecision for AffectRouter; the system
+        prompt is not part of the conversation the router reads)."""
         options = self._options(tracker, vector_set)
         if config is None and not options:
-            return self.router.invoke(list(conversation))  # type: ignore[no-any-return]
+            return self.router.invoke(list(conversation))
         return self.router.invoke(list(conversation), config, **options)  # type: ignore[call-arg]
 
     async def adecide(
         self, conversation: Sequence[Any], *, config: Any = None, tracker: Any = None, vector_set: Any = None
-    ) -> RouteDecision:
+    ) -> Any:
         """`decide` without blocking the event loop (the router's `ainvoke`, else a worker thread)."""
         ainvoke = getattr(self.router, "ainvoke", None)
         if ainvoke is None:
             return await asyncio.to_thread(
                 self.decide, conversation, config=config, tracker=tracker, vector_set=vector_set
             )
-        return await ainvoke(list(conversation), config, **self._options(tracker, vector_set))  # type: ignore[no-any-return]
+        return await ainvoke(list(conversation), config, **self._options(tracker, vector_set))
 
     # -- planning ---------------------------------------------------------------------------------
     def prompt(self, conversation: Sequence[Any], *, shift: bool = False) -> list[Any]:
