@@ -58,16 +58,3 @@ def reply_reading_overhead(
         "max_new_tokens": max_new_tokens,
         "target_ratio": 0.05,
     }
-
-
-def main() -> None:  # python -m emotive_agents.monitor.bench
-    import json
-
-    import torch
-
-    torch.set_num_threads(1)
-    print(json.dumps(reply_reading_overhead(), indent=1))
-
-
-if __name__ == "__main__":
-    main()

@@ -16,6 +16,8 @@ SCRIPTS = {
     "affect_compare": "--data",
     "affect_probe_fit": "--data",
     "router_evaluate": "--tune",
+    "monitor_eval": "--turns",
+    "bots_shift_replies": "--file",
 }
 
 
@@ -36,7 +38,15 @@ def test_each_lab_script_answers_help(script: str, flag: str) -> None:
 
 def test_no_lab_module_is_left_in_the_library() -> None:
     package = ROOT / "emotive_agents"
-    for gone in ("affect/train.py", "affect/train_user.py", "affect/compare.py", "router/evaluate.py"):
+    gone_files = (
+        "affect/train.py",
+        "affect/train_user.py",
+        "affect/compare.py",
+        "router/evaluate.py",
+        "monitor_eval.py",
+        "bots/shift_replies.py",
+    )
+    for gone in gone_files:
         assert not (package / gone).exists(), gone
     probe = (package / "affect" / "probe.py").read_text()
     assert "argparse" not in probe and "def main" not in probe

@@ -1,6 +1,6 @@
 """Does the *reply* follow a mood shift? Before/after on the embedded model, scored by the project's judge.
 
-    python -m emotive_agents.bots.shift_replies [--file CONVERSATIONS.jsonl] [--out report.json]
+    python -m benchmarks.bots_shift_replies [--file CONVERSATIONS.jsonl] [--out report.json]
 
 For every shift conversation (default: the project-written tune set), the earlier turns are answered
 first (greedy, the router's mix each turn, the whole history in the prompt, as a LangChain chain or

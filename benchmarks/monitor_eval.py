@@ -1,6 +1,6 @@
 """Does the closed loop raise the share of replies read as intended? One run over a scripted turn set.
 
-    python -m emotive_agents.monitor_eval --turns turns.jsonl --out monitor_loop.json
+    python -m benchmarks.monitor_eval --turns turns.jsonl --out monitor_loop.json
 
 Each line: {"id", "domain", "history", "user", "emotion": a mix or "auto", "intended"}. `intended` is
 what the reply should read as: a reader label (joy, neutral, sadness...), a style (calm, patient ->
