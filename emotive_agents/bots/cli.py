@@ -13,13 +13,9 @@ from typing import Annotated
 import typer
 
 from emotive_agents.bots.specs import BOTS
+from emotive_agents.cli_options import fail as _fail
 from emotive_agents.defaults import DEFAULT_MODEL
 from emotive_agents.errors import EmotiveError
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def chat(
