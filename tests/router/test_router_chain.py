@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
-from _router_helpers import KeywordClassifier
+from _router_helpers import SHIFT_CONVERSATION, KeywordClassifier
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import FakeListChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage
@@ -101,14 +101,7 @@ def test_recent_messages_keeps_system_messages_and_the_last_exchanges() -> None:
 
 
 def test_on_a_mood_shift_the_model_sees_only_the_last_exchange(chat: ChatEmotive, tiny_engine) -> None:
-    conversation = [
-        SystemMessage("be kind"),
-        HumanMessage("I'm scared"),
-        AIMessage("I'm so sorry to hear that."),
-        HumanMessage("still scared"),
-        AIMessage("That sounds hard."),
-        HumanMessage("I'm so happy, all is fine!"),
-    ]
+    conversation = SHIFT_CONVERSATION
     reply = empathetic_chain(router("health"), chat).invoke(conversation)
     decision = reply.response_metadata["decision"]
     assert decision["shift"]["from"] == "fear" and decision["shift"]["to"] == "joy"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _router_helpers import KeywordClassifier
+from _router_helpers import SHIFT_CONVERSATION, KeywordClassifier
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from emotive_agents.router import AffectRouter, TurnPipeline, TurnPlan
@@ -74,14 +74,7 @@ def test_history_turns_caps_the_exchanges_the_model_sees() -> None:
     assert TurnPipeline(router(), history_turns=None).plan(conversation).messages == conversation
 
 
-SHIFT = [
-    SystemMessage("be kind"),
-    HumanMessage("I'm scared"),
-    AIMessage("I'm so sorry to hear that."),
-    HumanMessage("still scared"),
-    AIMessage("That sounds hard."),
-    HumanMessage("I'm so happy, all is fine!"),
-]
+SHIFT = SHIFT_CONVERSATION
 
 
 def test_on_a_mood_shift_only_the_last_exchanges_are_kept() -> None:
