@@ -84,7 +84,9 @@ def load_head(head_dir: str | Path = DEFAULT_HEAD_DIR) -> tuple[AffectHead, Head
     weights, card_path = head_dir / HEAD_FILE, head_dir / CARD_FILE
     for path in (weights, card_path):
         if not path.is_file():
-            raise ModelLoadError(f"Affect head file {path} is missing. Train one with: {TRAIN_COMMAND}")
+            raise ModelLoadError(
+                f"Affect head file {path} is missing. Train one (from a source checkout) with: {TRAIN_COMMAND}"
+            )
     card = HeadCard.model_validate(json.loads(card_path.read_text()))
     if set(card.labels) != set(LABELS):
         raise ModelLoadError(f"{card_path} has labels {card.labels}, expected {LABELS}")

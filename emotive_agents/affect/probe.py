@@ -146,8 +146,8 @@ class ProbeClassifier:
         weights, card_path = probe_dir / WEIGHTS_FILE, probe_dir / CARD_FILE
         if not weights.is_file() or not card_path.is_file():
             raise ModelLoadError(
-                f"no hidden-state probe fitted for {loaded.name!r} in {probe_dir}; fit one with: "
-                "python -m benchmarks.affect_probe_fit --data ../shared/data/goemotions_ekman"
+                f"no hidden-state probe fitted for {loaded.name!r} in {probe_dir}; fit one (from a source "
+                "checkout) with: python -m benchmarks.affect_probe_fit --data ../shared/data/goemotions_ekman"
             )
         self.card = ProbeCard.model_validate(json.loads(card_path.read_text()))
         if self.card.weights_hash != loaded.fingerprint.weights_hash:
