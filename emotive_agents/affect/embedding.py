@@ -85,7 +85,7 @@ def load_head(head_dir: str | Path = DEFAULT_HEAD_DIR) -> tuple[AffectHead, Head
     for path in (weights, card_path):
         if not path.is_file():
             raise ModelLoadError(
-                f"Affect head file {path} is missing. Train one (from a source checkout) with: {TRAIN_COMMAND}"
+                f"Affect head file {path} is missing. Train one (in a source checkout) with: {TRAIN_COMMAND}"
             )
     card = HeadCard.model_validate(json.loads(card_path.read_text()))
     if set(card.labels) != set(LABELS):
