@@ -128,7 +128,10 @@ class TurnPipeline:
             return await asyncio.to_thread(
                 self.decide, conversation, config=config, tracker=tracker, vector_set=vector_set
             )
-        return await ainvoke(list(conversation), config, **self._options(tracker, vector_set))
+        options = self._options(tracker, vector_set)
+        if config is None and not options:
+            return await ainvoke(list(conversation))
+        return await ainvoke(list(conversation), config, **options)
 
     # -- planning ---------------------------------------------------------------------------------
     def prompt(self, conversation: Sequence[Any], *, shift: bool = False) -> list[Any]:

@@ -102,12 +102,22 @@ async def test_aplan_plans_the_same_turn() -> None:
     assert (await pipeline.aplan([user(CRISIS)])).escalated
 
 
+class PlainAsyncRouter(PlainRouter):
+    """A custom router with `invoke(messages)` and `ainvoke(messages)` only."""
+
+    async def ainvoke(self, messages: Any) -> Any:
+        return self.invoke(messages)
+
+
 async def test_a_plain_invoke_router_is_enough() -> None:
     decision = router().invoke("I'm so happy today")
     plain = PlainRouter(decision)
     plan = TurnPipeline(plain).plan([user("x")])
     assert plain.seen == [[user("x")]] and plan.mix == decision.mix
     assert (await TurnPipeline(plain).aplan([user("y")])).mix == decision.mix  # via a worker thread
+    both = PlainAsyncRouter(decision)
+    assert (await TurnPipeline(both).aplan([user("z")])).mix == decision.mix
+    assert both.seen == [[user("z")]]
 
 
 def test_the_tracker_and_vector_set_reach_the_router(tiny_engine) -> None:
