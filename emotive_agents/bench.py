@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from emotive_agents.defaults import DEFAULT_MODEL
 from emotive_agents.engine import EmotiveEngine
 from emotive_agents.generation.types import GenerationRequest
 from emotive_agents.progress import ProgressCallback, stepper
@@ -165,7 +166,7 @@ def teacher_forced_speed(
 
 
 def run_benchmark(
-    model: str = "smollm2-135m",
+    model: str = DEFAULT_MODEL,
     max_new_tokens: int = 32,
     repeats: int = 3,
     extraction: bool = True,

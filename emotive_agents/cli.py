@@ -18,6 +18,7 @@ from emotive_agents.cli_options import (
     parse_emotions,
     parse_layers,
 )
+from emotive_agents.defaults import DEFAULT_MODEL
 from emotive_agents.errors import EmotiveError
 from emotive_agents.progress import ProgressBar, progress_enabled
 
@@ -86,7 +87,7 @@ def generate(
         Path | None,
         typer.Option("--prompts-file", help='JSONL: {"prompt": ..., "emotion": {...}} per line; one batch.'),
     ] = None,
-    model: ModelOpt = "smollm2-135m",
+    model: ModelOpt = DEFAULT_MODEL,
     vectors: VectorsOpt = None,
     emotion: EmotionOpt = None,
     system: Annotated[str | None, typer.Option(help="System prompt.")] = None,
@@ -133,7 +134,7 @@ def extract(
     prompts: Annotated[
         Path | None, typer.Option(help='Prompt file: {"neutral": ..., "emotions": {name: prompt}}.')
     ] = None,
-    model: ModelOpt = "smollm2-135m",
+    model: ModelOpt = DEFAULT_MODEL,
     emotions: Annotated[
         str, typer.Option(help="Comma-separated emotions or styles that have a prompt in the prompt file.")
     ] = "anger,disgust,fear,joy,sadness",
@@ -246,7 +247,7 @@ def export_gguf_command(
     out: Annotated[Path, typer.Option("--out", help="The .gguf file to write.")],
     emotion: EmotionOpt = None,
     vectors: VectorsOpt = None,
-    model: ModelOpt = "smollm2-135m",
+    model: ModelOpt = DEFAULT_MODEL,
     drop_first_layer: Annotated[
         bool, typer.Option("--drop-first-layer", help="Drop layer 0, which llama.cpp cannot steer.")
     ] = False,
@@ -274,7 +275,7 @@ def bench(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON object.")] = False,
     max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=4)] = 32,
     repeats: Annotated[int, typer.Option(min=1, help="Runs per configuration (median is kept).")] = 3,
-    model: ModelOpt = "smollm2-135m",
+    model: ModelOpt = DEFAULT_MODEL,
     extraction: Annotated[
         bool, typer.Option(help="Also time extraction, batched vs one query at a time (~2 min).")
     ] = True,

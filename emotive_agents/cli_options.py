@@ -9,8 +9,12 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from emotive_agents.defaults import DEFAULT_MODEL
+from emotive_agents.mix_text import MixTextError, parse_mix_items
+
 ModelOpt = Annotated[
-    str, typer.Option("--model", "-m", help="Embedded 'smollm2-135m', an HF model id or a local directory.")
+    str,
+    typer.Option("--model", "-m", help=f"Embedded {DEFAULT_MODEL!r}, an HF model id or a local directory."),
 ]
 VectorsOpt = Annotated[
     str | None,
@@ -38,16 +42,10 @@ QuietOpt = Annotated[
 
 def parse_emotions(items: list[str] | None) -> dict[str, float]:
     """Turn ["joy=0.8", "fear=-0.4"] into a dict, with a clear error for malformed items."""
-    mix: dict[str, float] = {}
-    for item in items or []:
-        name, sep, value = item.partition("=")
-        try:
-            if not sep:
-                raise ValueError
-            mix[name.strip()] = float(value)
-        except ValueError:
-            raise typer.BadParameter(f"{item!r}: expected NAME=INTENSITY, e.g. joy=0.8") from None
-    return mix
+    try:
+        return parse_mix_items(items or [])
+    except MixTextError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def parse_layers(text: str) -> tuple[int, ...]:

@@ -21,6 +21,7 @@ from langgraph.graph import END, START, MessagesState, StateGraph
 
 from emotive_agents.langchain import ChatEmotive
 from emotive_agents.router import AffectRouter, AffectTracker
+from emotive_agents.router.turn import recent_messages
 
 SYSTEM = "You are a supportive health assistant. Answer in two or three sentences."
 
@@ -50,8 +51,9 @@ def respond(state: EmpathyState) -> dict[str, list]:
     if state.get("escalation"):  # crisis under an escalating policy: the safe template, no generation
         return {"messages": [AIMessage(state["escalation"])]}
     mix = state["decision"]["mix"]
-    # On a mood shift older, worried exchanges would pull a small model back into sympathy.
-    history = state["messages"][-3:] if state["decision"].get("shift") else state["messages"]
+    # On a mood shift older, worried exchanges would pull a small model back into sympathy: the turn
+    # pipeline's trimming keeps the last exchange only (what the chain and the chat session do).
+    history = recent_messages(state["messages"], 1) if state["decision"].get("shift") else state["messages"]
     reply = chat.invoke([SystemMessage(SYSTEM), *history], emotion=mix)
     return {"messages": [reply]}
 

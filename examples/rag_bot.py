@@ -2,7 +2,8 @@
 
 The knowledge base is `examples/rag_kb/` (a made-up clinic's FAQ). A VectorStoreIndex embeds it with
 all-MiniLM-L6-v2 (MiniLMEmbedding, offline); each turn the router reads the patient with the "health"
-policy, the two best-matching FAQ sections go into the system prompt, and EmotiveLLM answers with the
+policy (through the turn pipeline: a crisis turn gets the policy's safe message, nothing generated),
+the two best-matching FAQ sections go into the system prompt, and EmotiveLLM answers with the
 router's mix. Both models are passed explicitly, so LlamaIndex never reaches for its OpenAI defaults.
 
 Run: .venv/bin/python examples/rag_bot.py [--script FILE] [--max-new-tokens 60] [--json]
@@ -23,7 +24,7 @@ from llama_index.core.node_parser import MarkdownNodeParser
 
 from emotive_agents.bots import load_script
 from emotive_agents.llama_index import EmotiveLLM, MiniLMEmbedding
-from emotive_agents.router import AffectRouter
+from emotive_agents.router import AffectRouter, TurnPipeline
 
 KB_DIR = Path(__file__).resolve().parent / "rag_kb"
 SYSTEM = (
@@ -55,29 +56,32 @@ def chat(
     """Answer each patient turn; one {"user", "reply", "decision", "sources"} record per turn."""
     retriever = build_index().as_retriever(similarity_top_k=2)
     llm = EmotiveLLM(max_tokens=max_new_tokens, trim_to_sentence=True)  # replies end on a sentence
-    router = AffectRouter(policy="health")
+    # The turn pipeline decides on the whole conversation, then escalates (a crisis turn: the policy's
+    # safe message, nothing generated) or steers; the FAQ answer needs only the newest turn.
+    pipeline = TurnPipeline(AffectRouter(policy="health"), history_turns=0)
     said: list[dict[str, str]] = []  # the conversation, for the router
     records = []
     for text in turns:
         said.append({"role": "user", "content": text})
-        decision = router.invoke(said)
+        plan = pipeline.plan(said)
+        decision = plan.decision
         hits = retriever.retrieve(text)
         sources = [f"{h.node.metadata['file_name']}: {h.node.get_content().splitlines()[0]}" for h in hits]
         if show:
             show(f"\npatient: {text}\n  [decision: {decision.label} -> mix {decision.mix}]\n")
             show(f"  [sources: {'; '.join(sources)}]\nclinic: ")
-        if decision.escalation is not None:  # a crisis turn: the policy's safe message, no generation
-            reply = decision.escalation
+        if plan.escalation is not None:
+            reply = plan.escalation
             if show:
                 show(reply)
         else:
             context = "\n\n".join(hit.node.get_content() for hit in hits)
             messages = [
                 ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM.format(context=context)),
-                ChatMessage(role=MessageRole.USER, content=text),
+                *(ChatMessage(role=MessageRole(m["role"]), content=m["content"]) for m in plan.messages),
             ]
             reply = ""
-            for chunk in llm.stream_chat(messages, emotion=decision.mix):
+            for chunk in llm.stream_chat(messages, emotion=plan.mix):
                 reply += chunk.delta or ""
                 if show:
                     show(chunk.delta or "")

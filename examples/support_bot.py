@@ -18,7 +18,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from emotive_agents.bots import load_script
 from emotive_agents.langchain import ChatEmotive
-from emotive_agents.router import AffectRouter
+from emotive_agents.router import AffectRouter, empathetic_chain
 
 SYSTEM = (
     "You are a customer support agent for an online shop. Acknowledge the customer's problem, "
@@ -36,28 +36,26 @@ def chat(
 ) -> list[dict[str, Any]]:
     """Answer each customer turn; returns one {"user", "reply", "decision"} record per turn."""
     model = ChatEmotive(max_tokens=max_new_tokens, trim_to_sentence=True)  # replies end on a sentence
-    router = AffectRouter(policy="support")
+    # The chain plans each turn: the router reads every customer turn so far; a crisis turn gets the policy's
+    # safe message (nothing generated); otherwise the model sees the last exchange only (a 135M model
+    # copies longer histories).
+    chain = empathetic_chain(AffectRouter(policy="support"), model, history_turns=1)
     history: list[BaseMessage] = []
     records = []
     for text in turns:
         history.append(HumanMessage(text))
-        decision = router.invoke(history)  # reads every customer turn so far
-        if show:
-            show(f"\ncustomer: {text}\n  [decision: {decision.label} -> mix {decision.mix}]\n")
-            show(f"  [why: {decision.rationale}]\nagent: ")
-        if decision.escalation is not None:  # a crisis turn: the policy's safe message, no generation
-            reply = decision.escalation
-            if show:
-                show(reply)
-        else:  # the model sees the last exchange only: a 135M model copies longer histories
-            messages = [SystemMessage(SYSTEM), *history[-3:]]
-            reply = ""
-            for chunk in model.stream(messages, emotion=decision.mix):
-                reply += str(chunk.content)
+        reply, decision = "", {}
+        for chunk in chain.stream([SystemMessage(SYSTEM), *history]):
+            if not decision:  # the first chunk carries the decision, before any of the answer
+                decision = chunk.response_metadata["decision"]
                 if show:
-                    show(str(chunk.content))
+                    show(f"\ncustomer: {text}\n  [decision: {decision['label']} -> mix {decision['mix']}]\n")
+                    show(f"  [why: {decision['rationale']}]\nagent: ")
+            reply += str(chunk.content)
+            if show:
+                show(str(chunk.content))
         history.append(AIMessage(reply))
-        records.append({"user": text, "reply": reply.strip(), "decision": decision.to_json()})
+        records.append({"user": text, "reply": reply.strip(), "decision": decision})
     return records
 
 

@@ -25,7 +25,7 @@ EMBEDDING_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 HEAD_FILE = "head.safetensors"
 CARD_FILE = "card.json"
 TRAIN_COMMAND = (
-    "python -m emotive_agents.affect.train --data ../shared/data/goemotions_ekman "
+    "python -m benchmarks.affect_train --data ../shared/data/goemotions_ekman "
     "--out emotive_agents/data/affect/minilm_head"
 )
 
@@ -84,7 +84,9 @@ def load_head(head_dir: str | Path = DEFAULT_HEAD_DIR) -> tuple[AffectHead, Head
     weights, card_path = head_dir / HEAD_FILE, head_dir / CARD_FILE
     for path in (weights, card_path):
         if not path.is_file():
-            raise ModelLoadError(f"Affect head file {path} is missing. Train one with: {TRAIN_COMMAND}")
+            raise ModelLoadError(
+                f"Affect head file {path} is missing. Train one (in a source checkout) with: {TRAIN_COMMAND}"
+            )
     card = HeadCard.model_validate(json.loads(card_path.read_text()))
     if set(card.labels) != set(LABELS):
         raise ModelLoadError(f"{card_path} has labels {card.labels}, expected {LABELS}")

@@ -19,7 +19,7 @@ from emotive_agents.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
 
-# Chosen on GoEmotions dev + the check set's "tune" half by `python -m emotive_agents.affect.compare`
+# Chosen on GoEmotions dev + the check set's "tune" half by `python -m benchmarks.affect_compare`
 # (data/affect/judge_report.json). The runners-up are within 0.005 of the objective; Nade at 0.1 is
 # among them, so the zero here means "adds nothing measurable", not "harmful".
 DEFAULT_WEIGHTS: dict[str, float] = {"minilm-head": 0.4, "exemplars": 0.5, "nade": 0.0, "vader": 0.1}

@@ -6,7 +6,7 @@ map one to one; trust (acceptance, admiration) adds `trust_to_joy` of itself to 
 Ekman mapping files admiration and approval under joy; anticipation (interest, expectancy) is dropped,
 because in a chat reply it mostly marks a forward-looking but unemotional text, which is the role of
 the constant `neutral_level`. Intensities are turned into probabilities by softmax(score / temperature).
-Defaults were chosen on GoEmotions dev by `python -m emotive_agents.affect.compare`
+Defaults were chosen on GoEmotions dev by `python -m benchmarks.affect_compare`
 (data/affect/judge_report.json).
 """
 

@@ -13,12 +13,9 @@ from typing import Annotated
 import typer
 
 from emotive_agents.bots.specs import BOTS
+from emotive_agents.cli_options import fail as _fail
+from emotive_agents.defaults import DEFAULT_MODEL
 from emotive_agents.errors import EmotiveError
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def chat(
@@ -59,7 +56,7 @@ def chat(
     seed: Annotated[int | None, typer.Option(help="Seed for sampling.")] = None,
     model: Annotated[
         str, typer.Option("--model", "-m", help="Embedded 'smollm2-135m', an HF id or a local directory.")
-    ] = "smollm2-135m",
+    ] = DEFAULT_MODEL,
     vectors: Annotated[
         str | None, typer.Option("--vectors", help="Vector set directory or shipped name.")
     ] = None,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from emotive_agents.bots.session import ChatSession, Router
 from emotive_agents.bots.specs import BotSpec, get_bot
+from emotive_agents.defaults import DEFAULT_MODEL
 
 if TYPE_CHECKING:
     from emotive_agents.engine import EmotiveEngine
@@ -38,7 +39,7 @@ def make_session(
     engine: EmotiveEngine | None = None,
     router: Router | None = None,
     policy: str | Path | None = None,
-    model: str = "smollm2-135m",
+    model: str = DEFAULT_MODEL,
     vectors: str | None = None,
     **session_options: Any,
 ) -> ChatSession:

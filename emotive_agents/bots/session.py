@@ -1,8 +1,9 @@
 """One conversation with a bot: read the user with the affect router, answer with the router's mix.
 
-The session owns the history, an optional `/emotion` override and the escalation path (when the router's
-decision carries an escalation text, that text is the reply and nothing is generated). The router is
-injected, so tests and custom apps can pass any object with `invoke(messages) -> decision`.
+The session owns the history and an optional `/emotion` override; each turn is planned by the router's
+`TurnPipeline` (when the decision carries an escalation text, that text is the reply and nothing is
+generated). The router is injected, so tests and custom apps can pass any object with
+`invoke(messages) -> decision`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from emotive_agents.affect.types import AffectReading
 from emotive_agents.bots.specs import BotSpec
 from emotive_agents.errors import EmotiveError
+from emotive_agents.mix_text import MixTextError, parse_mix_items
+from emotive_agents.router.turn import TurnPipeline
 from emotive_agents.steering.mix import EmotionMix
 
 if TYPE_CHECKING:
@@ -99,16 +102,10 @@ def parse_override(args: list[str]) -> dict[str, float] | None:
         return None
     if not args:
         raise CommandError("usage: /emotion NAME=INTENSITY [NAME=INTENSITY ...] or /emotion auto")
-    mix: dict[str, float] = {}
-    for item in args:
-        name, sep, value = item.partition("=")
-        try:
-            if not sep or not name:
-                raise ValueError
-            mix[name.strip()] = float(value)
-        except ValueError:
-            raise CommandError(f"{item!r}: expected NAME=INTENSITY, e.g. joy=0.5") from None
-    return mix
+    try:
+        return parse_mix_items(args)
+    except MixTextError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def format_mix(mix: Mapping[str, float]) -> str:
@@ -225,22 +222,29 @@ class ChatSession:
         raise CommandError(f"unknown command {name!r}; {HELP}")
 
     # -- turns ------------------------------------------------------------------------------------------
+    @property
+    def pipeline(self) -> TurnPipeline:
+        """The turn pipeline for the session's current settings: decide, then escalate or steer."""
+        return TurnPipeline(
+            self.router,
+            system_prompt=self.spec.system_prompt,
+            history_turns=self.history_turns,
+            shift_turns=self.shift_history_turns,
+        )
+
+    def _conversation(self, user: str) -> list[dict[str, str]]:
+        return [*self.history, {"role": "user", "content": user}]
+
     def messages_for(self, user: str, *, shift: bool = False) -> list[dict[str, str]]:
         """The system prompt, the recent history and the new user turn, as the model sees them.
 
         `shift`: the turn is a detected change of mood, so only `shift_history_turns` exchanges are kept.
         """
-        turns = self.shift_history_turns if shift else self.history_turns
-        recent = self.history[-2 * turns :] if turns else []
-        return [
-            {"role": "system", "content": self.spec.system_prompt},
-            *recent,
-            {"role": "user", "content": user},
-        ]
+        return self.pipeline.prompt(self._conversation(user), shift=shift)
 
     def decide(self, user: str) -> Decision:
         """The router's decision for the conversation so far plus `user` (no system prompt)."""
-        return self.router.invoke([*self.history, {"role": "user", "content": user}])
+        return self.pipeline.decide(self._conversation(user))
 
     def respond(
         self,
@@ -255,37 +259,32 @@ class ChatSession:
         user = user.strip()
         if not user:
             raise CommandError("an empty message cannot be answered")
-        decision = self.decide(user)
+        plan = self.pipeline.plan(self._conversation(user), override=self.override)
+        decision = plan.decision
         payload = dict(decision.to_json())
-        escalation = decision.escalation
-        escalated = escalation is not None
-        overridden = self.override is not None and not escalated
-        if overridden:
-            assert self.override is not None
+        if plan.overridden:
             payload["rationale"] = (
-                f"/emotion override {format_mix(self.override)} (router chose "
+                f"/emotion override {format_mix(plan.mix)} (router chose "
                 f"{format_mix(payload.get('mix') or {})}: {payload.get('rationale', '')})"
             )
-            payload["mix"] = dict(self.override)
+            payload["mix"] = dict(plan.mix)
         current = decision.current
         pending = TurnRecord(
             user=user,
             reply="",
             decision=payload,
-            escalated=escalated,
-            overridden=overridden,
+            escalated=plan.escalated,
+            overridden=plan.overridden,
             current=(current.label, current.probabilities[current.label]),
         )
         if on_decision is not None:
             on_decision(pending)
-        if escalated:
-            assert escalation is not None
-            reply = escalation.strip()
+        if plan.escalation is not None:
+            reply = plan.escalation.strip()
             if on_token is not None:
                 on_token(reply)
         else:
-            shifted = getattr(decision, "shift", None) is not None
-            reply = self._generate(user, payload["mix"], on_token, shift=shifted)
+            reply = self._generate(plan.messages, plan.mix, on_token)
         self.history += [{"role": "user", "content": user}, {"role": "assistant", "content": reply}]
         reading = None
         if self.read_replies:
@@ -296,14 +295,12 @@ class ChatSession:
 
     def _generate(
         self,
-        user: str,
+        messages: list[dict[str, str]],
         mix: Mapping[str, float],
         on_token: Callable[[str], None] | None,
-        *,
-        shift: bool = False,
     ) -> str:
         stream = self.engine.stream(
-            self.messages_for(user, shift=shift),
+            messages,
             dict(mix),
             max_new_tokens=self.max_new_tokens,
             temperature=self.temperature,

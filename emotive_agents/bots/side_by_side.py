@@ -8,12 +8,11 @@ model sees the last exchange of it, as in `ChatSession`; the router reads the wh
 Both routed variants take the escalation path on crisis turns. Each turn's three generations run as one
 batch with a mix per row.
 
-Run: emotive-agents chat --side-by-side --out docs/bots.md   (or python -m emotive_agents.bots.side_by_side)
+Run: emotive-agents chat --side-by-side --out docs/bots.md
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from emotive_agents.bots.script import load_script
 from emotive_agents.bots.session import Router, format_mix
 from emotive_agents.bots.specs import BOTS, BotSpec
+from emotive_agents.defaults import DEFAULT_MODEL
 
 if TYPE_CHECKING:
     from emotive_agents.engine import EmotiveEngine
@@ -217,7 +217,7 @@ def generate_page(
 def write_page(
     out: str | Path,
     *,
-    model: str = "smollm2-135m",
+    model: str = DEFAULT_MODEL,
     vectors: str | None = None,
     bots: Sequence[str] = tuple(BOTS),
     max_new_tokens: int = 60,
@@ -239,27 +239,3 @@ def write_page(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--out", default="docs/bots.md")
-    parser.add_argument("--bot", action="append", choices=list(BOTS), help="repeatable; default: all")
-    parser.add_argument("--max-new-tokens", type=int, default=60)
-    parser.add_argument("--history-turns", type=int, default=1)
-    parser.add_argument("--model", default="smollm2-135m")
-    parser.add_argument("--vectors", default=None)
-    args = parser.parse_args(argv)
-    path = write_page(
-        args.out,
-        model=args.model,
-        vectors=args.vectors,
-        bots=args.bot or tuple(BOTS),
-        max_new_tokens=args.max_new_tokens,
-        history_turns=args.history_turns,
-    )
-    print(f"wrote {path}")
-
-
-if __name__ == "__main__":
-    main()

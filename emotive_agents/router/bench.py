@@ -6,7 +6,8 @@ that an early end-of-sequence cannot make generation look cheap.
 Router and generation runs alternate (median of `repeats` each), so load on a shared machine hits both
 alike. The router is timed in the stateless mode (it reads the whole conversation), on conversations it
 has not seen (its per-instance reading cache would otherwise hide the classifier's cost), and again with
-a tracker (only the newest turn is read).
+a tracker (only the newest turn is read). `emotive-agents bench` reports the ratios
+(`router_vs_turn`); `python -m benchmarks.router_overhead` prints every figure.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import statistics
 import time
 from typing import Any
+
+from emotive_agents.defaults import DEFAULT_MODEL
 
 CONVERSATIONS: tuple[tuple[str, ...], ...] = (
     ("I have my calculus final tomorrow.", "I'm terrified I'll blank out.", "What should I revise first?"),
@@ -35,7 +38,7 @@ def _conversation(turns: tuple[str, ...], salt: int) -> list[dict[str, str]]:
 
 def router_overhead(
     *,
-    model: str = "smollm2-135m",
+    model: str = DEFAULT_MODEL,
     policy: str = "health",
     classifier: str | None = None,
     max_new_tokens: int = 64,
@@ -93,16 +96,3 @@ def router_overhead(
         "embedding_models_loaded_before_timing": embedders_before,
         "target_ratio": 0.05,
     }
-
-
-def main() -> None:  # python -m emotive_agents.router.bench
-    import json
-
-    import torch
-
-    torch.set_num_threads(1)
-    print(json.dumps(router_overhead(), indent=1))
-
-
-if __name__ == "__main__":
-    main()

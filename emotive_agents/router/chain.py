@@ -1,24 +1,26 @@
 """The empathetic chain: router decision -> ChatEmotive steered with the decision's mix, streaming end to end.
 
 Every answer's `response_metadata["decision"]` is the decision's JSON (on the first streamed chunk, so
-it adds up once when chunks are summed). A crisis turn under an escalating policy returns the policy's
-escalation message and never calls the model. On a detected mood shift the model sees the system
-messages and only the last `shift_keep_turns` exchanges before the new turn (one by default): older
-replies written for the old mood pull a small model back into it; with none at all it mirrors the
-user's new negative mood more often (measured in docs/router.md).
+it adds up once when chunks are summed). The turn itself is planned by `TurnPipeline`: a crisis turn
+under an escalating policy returns the policy's escalation message and never calls the model; on a
+detected mood shift the model sees the system messages and only the last `shift_keep_turns` exchanges
+before the new turn (one by default). The chain is one traced run (`_call_with_config`): callbacks see
+"EmpatheticChain" with the router's and the model's runs inside it.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, cast
 
+from langchain_core.callbacks import AsyncCallbackManagerForChainRun, CallbackManagerForChainRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, convert_to_messages
 from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from emotive_agents.router.router import AffectRouter, RouteDecision, RouterInputError
+from emotive_agents.router.decision import RouterInputError
+from emotive_agents.router.turn import Decider, TurnPipeline, TurnPlan, recent_messages
 
 
 def _as_messages(input: Any) -> list[BaseMessage]:
@@ -42,22 +44,23 @@ def _vector_set_of(model: BaseChatModel) -> Any:
     return getattr(engine, "vector_set", None)
 
 
-def recent_messages(messages: list[BaseMessage], keep_turns: int) -> list[BaseMessage]:
-    """System messages, then the last `keep_turns` user/assistant exchanges before the newest user turn."""
-    system = [m for m in messages if m.type == "system"]
-    rest = [m for m in messages if m.type != "system"]
-    human = [i for i, m in enumerate(rest) if m.type == "human"]
-    if not human:
-        return messages
-    start = human[-1 - keep_turns] if keep_turns < len(human) else 0
-    return [*system, *rest[start:]]
+def _meta(plan: TurnPlan) -> dict[str, Any]:
+    return {"decision": plan.decision.to_json(), "escalated": plan.escalated}
 
 
 class EmpatheticChain(Runnable[Any, AIMessage]):
-    """messages -> AIMessage, steered per turn by an AffectRouter (see module docstring)."""
+    """messages -> AIMessage, steered per turn by an AffectRouter (see module docstring).
+
+    `history_turns` caps the earlier exchanges the model sees on every turn (None, the default: all).
+    """
 
     def __init__(
-        self, router: AffectRouter, model: BaseChatModel, *, shift_keep_turns: int | None = 1
+        self,
+        router: Decider,
+        model: BaseChatModel,
+        *,
+        shift_keep_turns: int | None = 1,
+        history_turns: int | None = None,
     ) -> None:
         if "emotion" not in type(model).model_fields:
             raise TypeError(
@@ -67,98 +70,126 @@ class EmpatheticChain(Runnable[Any, AIMessage]):
         self.router = router
         self.model = model
         self.shift_keep_turns = shift_keep_turns  # None: keep the whole history on a shift too
+        self.pipeline = TurnPipeline(router, history_turns=history_turns, shift_turns=shift_keep_turns)
 
-    def decide(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> RouteDecision:
-        vector_set = (
-            self.router.vector_set if self.router.vector_set is not None else _vector_set_of(self.model)
+    def _vector_set(self) -> Any:
+        """The router's own vector set, else the model's (read per call: the engine may load lazily)."""
+        own = getattr(self.router, "vector_set", None)
+        return own if own is not None else _vector_set_of(self.model)
+
+    # -- planning ---------------------------------------------------------------------------------
+    def decide(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        """The router's decision for `input` (with the model's vector set); kwargs: tracker=."""
+        return self.pipeline.decide(
+            _as_messages(input), config=config, vector_set=self._vector_set(), **kwargs
         )
-        return self.router.invoke(input, config, vector_set=vector_set, **kwargs)
+
+    def _plan(self, input: Any, config: RunnableConfig, kwargs: dict[str, Any]) -> TurnPlan:
+        tracker = kwargs.pop("tracker", None)
+        return self.pipeline.plan(
+            _as_messages(input), config=config, tracker=tracker, vector_set=self._vector_set()
+        )
+
+    async def _aplan(self, input: Any, config: RunnableConfig, kwargs: dict[str, Any]) -> TurnPlan:
+        tracker = kwargs.pop("tracker", None)
+        return await self.pipeline.aplan(
+            _as_messages(input), config=config, tracker=tracker, vector_set=self._vector_set()
+        )
 
     @staticmethod
-    def _meta(decision: RouteDecision) -> dict[str, Any]:
-        return {"decision": decision.to_json(), "escalated": decision.escalated}
-
-    def _escalation(self, decision: RouteDecision) -> AIMessage:
-        assert decision.escalation is not None
-        return AIMessage(content=decision.escalation, response_metadata=self._meta(decision))
-
-    def _for_model(self, messages: list[BaseMessage], decision: RouteDecision) -> list[BaseMessage]:
-        if decision.shift is None or self.shift_keep_turns is None:
-            return messages
-        return recent_messages(messages, self.shift_keep_turns)
-
-    def _route(
-        self, input: Any, config: RunnableConfig | None, kwargs: dict[str, Any]
-    ) -> tuple[list[BaseMessage], RouteDecision]:
-        messages = _as_messages(input)
-        decision = self.decide(messages, config, tracker=kwargs.pop("tracker", None))
-        return self._for_model(messages, decision), decision
-
-    async def _aroute(
-        self, input: Any, config: RunnableConfig | None, kwargs: dict[str, Any]
-    ) -> tuple[list[BaseMessage], RouteDecision]:
-        messages = _as_messages(input)
-        vector_set = (
-            self.router.vector_set if self.router.vector_set is not None else _vector_set_of(self.model)
-        )
-        decision = await self.router.ainvoke(
-            messages, config, vector_set=vector_set, tracker=kwargs.pop("tracker", None)
-        )
-        return self._for_model(messages, decision), decision
-
-    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> AIMessage:
-        """kwargs: tracker=AffectTracker; any other is passed to the model call (e.g. max_tokens)."""
-        messages, decision = self._route(input, config, kwargs)
-        if decision.escalated:
-            return self._escalation(decision)
-        reply = self.model.invoke(messages, config, emotion=decision.mix, **kwargs)
-        meta = {**reply.response_metadata, **self._meta(decision)}
+    def _answer(plan: TurnPlan, reply: AIMessage | None = None) -> AIMessage:
+        if reply is None:
+            return AIMessage(content=plan.escalation or "", response_metadata=_meta(plan))
         return AIMessage(
             content=reply.content,
-            response_metadata=meta,
+            response_metadata={**reply.response_metadata, **_meta(plan)},
             usage_metadata=getattr(reply, "usage_metadata", None),
             id=reply.id,
         )
 
+    # -- Runnable ---------------------------------------------------------------------------------
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> AIMessage:
+        """kwargs: tracker=AffectTracker; any other is passed to the model call (e.g. max_tokens)."""
+        return self._call_with_config(self._invoke, input, config, run_type="chain", **kwargs)
+
+    def _invoke(
+        self, input: Any, run_manager: CallbackManagerForChainRun, config: RunnableConfig, **kwargs: Any
+    ) -> AIMessage:
+        plan = self._plan(input, config, kwargs)
+        if plan.escalated:
+            return self._answer(plan)
+        return self._answer(plan, self.model.invoke(plan.messages, config, emotion=plan.mix, **kwargs))
+
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> AIMessage:
+        return await self._acall_with_config(self._ainvoke, input, config, run_type="chain", **kwargs)
+
+    async def _ainvoke(
+        self, input: Any, run_manager: AsyncCallbackManagerForChainRun, config: RunnableConfig, **kwargs: Any
+    ) -> AIMessage:
+        plan = await self._aplan(input, config, kwargs)
+        if plan.escalated:
+            return self._answer(plan)
+        reply = await self.model.ainvoke(plan.messages, config, emotion=plan.mix, **kwargs)
+        return self._answer(plan, reply)
+
     def stream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[AIMessageChunk]:
-        messages, decision = self._route(input, config, kwargs)
-        if decision.escalated:
-            yield AIMessageChunk(content=decision.escalation or "", response_metadata=self._meta(decision))
-            return
-        yield AIMessageChunk(content="", response_metadata=self._meta(decision))
-        yield from self.model.stream(messages, config, emotion=decision.mix, **kwargs)
+        for chunk in self._transform_stream_with_config(
+            iter([input]), self._stream, config, run_type="chain", **kwargs
+        ):
+            yield cast("AIMessageChunk", chunk)
 
-    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> AIMessage:
-        messages, decision = await self._aroute(input, config, kwargs)
-        if decision.escalated:
-            return self._escalation(decision)
-        reply = await self.model.ainvoke(messages, config, emotion=decision.mix, **kwargs)
-        meta = {**reply.response_metadata, **self._meta(decision)}
-        return AIMessage(
-            content=reply.content,
-            response_metadata=meta,
-            usage_metadata=getattr(reply, "usage_metadata", None),
-        )
+    def _stream(
+        self,
+        inputs: Iterator[Any],
+        run_manager: CallbackManagerForChainRun,
+        config: RunnableConfig,
+        **kwargs: Any,
+    ) -> Iterator[AIMessage]:
+        plan = self._plan(next(inputs), config, kwargs)
+        if plan.escalated:
+            yield AIMessageChunk(content=plan.escalation or "", response_metadata=_meta(plan))
+            return
+        yield AIMessageChunk(content="", response_metadata=_meta(plan))
+        yield from self.model.stream(plan.messages, config, emotion=plan.mix, **kwargs)
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[AIMessageChunk]:
-        messages, decision = await self._aroute(input, config, kwargs)
-        if decision.escalated:
-            yield AIMessageChunk(content=decision.escalation or "", response_metadata=self._meta(decision))
+        async def single() -> AsyncIterator[Any]:
+            yield input
+
+        async for chunk in self._atransform_stream_with_config(
+            single(), self._astream, config, run_type="chain", **kwargs
+        ):
+            yield cast("AIMessageChunk", chunk)
+
+    async def _astream(
+        self,
+        inputs: AsyncIterator[Any],
+        run_manager: AsyncCallbackManagerForChainRun,
+        config: RunnableConfig,
+        **kwargs: Any,
+    ) -> AsyncIterator[AIMessage]:
+        plan = await self._aplan(await anext(inputs), config, kwargs)
+        if plan.escalated:
+            yield AIMessageChunk(content=plan.escalation or "", response_metadata=_meta(plan))
             return
-        yield AIMessageChunk(content="", response_metadata=self._meta(decision))
-        async for chunk in self.model.astream(messages, config, emotion=decision.mix, **kwargs):
+        yield AIMessageChunk(content="", response_metadata=_meta(plan))
+        async for chunk in self.model.astream(plan.messages, config, emotion=plan.mix, **kwargs):
             yield chunk
 
 
 def empathetic_chain(
-    router: AffectRouter, model: BaseChatModel, *, shift_keep_turns: int | None = 1
+    router: Decider,
+    model: BaseChatModel,
+    *,
+    shift_keep_turns: int | None = 1,
+    history_turns: int | None = None,
 ) -> EmpatheticChain:
     """messages -> AIMessage steered by `router`'s decision each turn (also what `router | model` builds)."""
-    return EmpatheticChain(router, model, shift_keep_turns=shift_keep_turns)
+    return EmpatheticChain(router, model, shift_keep_turns=shift_keep_turns, history_turns=history_turns)
 
 
 __all__ = ["EmpatheticChain", "empathetic_chain", "recent_messages"]

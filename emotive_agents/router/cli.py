@@ -11,17 +11,13 @@ from typing import Annotated, Any
 
 import typer
 
+from emotive_agents.cli_options import fail as _fail
 from emotive_agents.errors import EmotiveError
 
 POLICY_HELP = (
     "Shipped policy (tutor, health, support) or a YAML/JSON policy file (its emotions must be in the "
     "embedded model's vector set)."
 )
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def read_history(path: Path) -> list[dict[str, str]]:

@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.messages import BaseMessage, convert_to_messages
 from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable, RunnableConfig
-from pydantic import BaseModel, ConfigDict, Field
 
 from emotive_agents.affect.types import LABELS, AffectClassifier, AffectReading
-from emotive_agents.errors import EmotiveError
 from emotive_agents.router.crisis import CONTEXT_TURNS, CrisisDetector
+from emotive_agents.router.decision import RouteDecision, RouterInputError
 from emotive_agents.router.policy import DEFAULT_RANGE, Policy, apply_guard_rails, load_policy
 from emotive_agents.router.risk import RiskAssessment
-from emotive_agents.router.shift import Shift, ShiftSettings
+from emotive_agents.router.shift import ShiftSettings
 from emotive_agents.router.tracker import AffectTracker
 
 if TYPE_CHECKING:
@@ -38,55 +37,13 @@ DEFAULT_CLASSIFIER = "ensemble"
 # (data/affect/exemplars.json, written for model replies) so that no evaluation number moves.
 ROUTER_EXEMPLARS = Path(__file__).resolve().parent.parent / "data" / "router" / "exemplars.json"
 # The router's MiniLM head: trained on GoEmotions plus project-written user turns
-# (`python -m emotive_agents.affect.train_user`, docs/router.md). The judge keeps the GoEmotions-only head.
+# (`python -m benchmarks.affect_train_user`, docs/router.md). The judge keeps the GoEmotions-only head.
 ROUTER_HEAD = Path(__file__).resolve().parent.parent / "data" / "router" / "minilm_head"
-# The router ensemble's weights (`python -m emotive_agents.router.evaluate --tune`, docs/router.md).
+# The router ensemble's weights (`python -m benchmarks.router_evaluate --tune`, docs/router.md).
 ROUTER_WEIGHTS: dict[str, float] = {"minilm-head": 0.4, "exemplars": 0.6, "vader": 0.0}
 CLASSIFIERS = ("ensemble", "minilm", "exemplars", "vader", "probe")
 _CACHE_SIZE = 512
 MAX_REPLAY_TURNS = 8  # stateless mode replays at most this many user turns
-
-
-class RouterInputError(EmotiveError, ValueError):
-    """The router got input it cannot read as a conversation."""
-
-
-class RouteDecision(BaseModel):
-    """One turn's routing: the (smoothed) affect, the mix to steer with, crisis handling and why."""
-
-    model_config = ConfigDict(frozen=True)
-
-    reading: AffectReading  # smoothed over the conversation
-    label: str  # the mood answered: the smoothed label, or the new one on a detected shift
-    crisis: bool
-    mix: dict[str, float]
-    rationale: str
-    escalation: str | None = None  # the safe message to send instead of generating, when escalating
-    current: AffectReading  # this turn's reading alone
-    rule: str  # name of the policy rule that chose the mix ("default", "crisis")
-    distressed: bool
-    crisis_matches: tuple[str, ...] = ()
-    risk: RiskAssessment = Field(default_factory=RiskAssessment)  # this turn's (or the remembered) risk
-    policy: str = ""
-    tracker: AffectTracker = Field(default_factory=AffectTracker)  # the state after this turn
-    shift: Shift | None = None  # a confident change of mood on this turn (never on a crisis turn)
-
-    @property
-    def escalated(self) -> bool:
-        return self.escalation is not None
-
-    def to_json(self) -> dict[str, Any]:
-        """CLI / response-metadata form: reading (7 probabilities), label, crisis, risk, mix, rationale,
-        shift ({from, to, strength} or None)."""
-        return {
-            "reading": {k: round(v, 4) for k, v in self.reading.probabilities.items()},
-            "label": self.label,
-            "crisis": self.crisis,
-            "risk": self.risk.to_json(),
-            "mix": dict(self.mix),
-            "rationale": self.rationale,
-            "shift": self.shift.to_json() if self.shift is not None else None,
-        }
 
 
 def make_classifier(
@@ -397,7 +354,11 @@ class AffectRouter(Runnable[Any, RouteDecision]):
         return self.route(input, **kwargs)
 
     def __or__(self, other: Any) -> Any:
-        """`router | chat_model` builds the empathetic chain; anything else composes as usual."""
+        """`router | chat_model` builds the empathetic chain; anything else composes as usual.
+
+        A documented contract, kept one-way: the chain knows routers only as a `Decider` protocol and
+        never imports this module.
+        """
         from langchain_core.language_models import BaseChatModel
 
         if isinstance(other, BaseChatModel):

@@ -12,6 +12,7 @@ import threading
 import time
 from typing import Any
 
+from emotive_agents.defaults import DEFAULT_MODEL
 from emotive_agents.progress import ProgressCallback, stepper
 from emotive_agents.server.settings import ServerSettings
 
@@ -74,7 +75,7 @@ def _stream_one(url: str, model: str, prompt: str, mix: dict[str, float], max_to
 
 def run_server_benchmark(
     *,
-    model: str = "smollm2-135m",
+    model: str = DEFAULT_MODEL,
     clients: int = 8,
     max_tokens: int = 48,
     engine: Any = None,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from emotive_agents.cli_options import QuietOpt
+from emotive_agents.defaults import DEFAULT_MODEL
 from emotive_agents.errors import EmotiveError
 from emotive_agents.progress import ProgressBar, progress_enabled
 from emotive_agents.server.security import is_loopback
@@ -28,7 +29,7 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option(min=0, max=65535)] = 8000,
         model: Annotated[
             str, typer.Option("--model", "-m", help="Embedded 'smollm2-135m', an HF model id or a directory.")
-        ] = "smollm2-135m",
+        ] = DEFAULT_MODEL,
         vectors: Annotated[
             str | None, typer.Option(help="Vector set directory or shipped name (default: the model's).")
         ] = None,
@@ -157,7 +158,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         clients: Annotated[int, typer.Option(min=1, max=8, help="Concurrent clients, one mix each.")] = 8,
         max_tokens: Annotated[int, typer.Option("--max-tokens", min=1)] = 48,
-        model: Annotated[str, typer.Option("--model", "-m")] = "smollm2-135m",
+        model: Annotated[str, typer.Option("--model", "-m")] = DEFAULT_MODEL,
         quiet: QuietOpt = False,
     ) -> None:
         """Concurrent streaming clients with different mixes vs the same requests one after another."""

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from emotive_agents.defaults import DEFAULT_MODEL
+
 API_KEY_ENV = "EMOTIVE_AGENTS_API_KEY"
 
 
@@ -25,7 +27,7 @@ class ServerSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     model: str = Field(
-        default="smollm2-135m", description="Embedded 'smollm2-135m', an HF model id or a directory."
+        default=DEFAULT_MODEL, description="Embedded 'smollm2-135m', an HF model id or a directory."
     )
     vectors: str | None = Field(
         default=None, description="Vector set directory or shipped name (default: shipped)."

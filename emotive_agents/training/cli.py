@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from emotive_agents.cli_options import QuietOpt, fail, parse_layers
+from emotive_agents.defaults import DEFAULT_MODEL
 from emotive_agents.errors import EmotiveError
 from emotive_agents.progress import ProgressBar, progress_enabled
 
@@ -24,7 +25,7 @@ def train_vectors_command(
         typer.Option(help='Reply corpus, JSONL {"query", "emotion", "response"} (default: the shipped one).'),
     ] = None,
     model: Annotated[str, typer.Option("--model", "-m", help="Embedded name, HF id or directory.")] = (
-        "smollm2-135m"
+        DEFAULT_MODEL
     ),
     layers: Annotated[str, typer.Option(help="Layer band the vector is added to.")] = "8-19",
     per_layer: Annotated[

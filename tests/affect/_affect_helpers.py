@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from emotive_agents.affect.types import LABELS, AffectReading, reading
 
@@ -52,3 +53,17 @@ class FixedClassifier:
 
 def one_hot(label: str) -> dict[str, float]:
     return {other: float(other == label) for other in LABELS}
+
+
+# labels.txt order of the real data set (not LABELS order): ids must be mapped through it.
+EKMAN_FILE_ORDER = ["anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"]
+
+
+def write_dataset(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "labels.txt").write_text("\n".join(EKMAN_FILE_ORDER) + "\n")
+    rows = [f"{text}\t{EKMAN_FILE_ORDER.index(label)}\tid{i}" for i, (text, label) in enumerate(CLEAR)]
+    rows.append("I'm happy but also a bit scared.\t2,3\tmixed")
+    for split in ("train", "dev", "test"):
+        (root / f"{split}.tsv").write_text("\n".join(rows) + "\n")
+    return root

@@ -43,7 +43,7 @@ def test_shipped_head_is_small_and_carded() -> None:
 
 
 def test_missing_head_says_how_to_train_one(tmp_path: Path) -> None:
-    with pytest.raises(ModelLoadError, match=r"missing.*emotive_agents\.affect\.train"):
+    with pytest.raises(ModelLoadError, match=r"missing.*python -m benchmarks\.affect_train"):
         load_head(tmp_path)
 
 

@@ -187,13 +187,13 @@ def test_on_a_mood_shift_the_model_sees_at_most_one_earlier_exchange(
 ) -> None:
     session = _session(bot_engine, fake_router, history_turns=2)
     seen: list[list[dict[str, str]]] = []
-    original = session.messages_for
+    original = bot_engine.stream
 
-    def spy(user: str, *, shift: bool = False) -> list[dict[str, str]]:
-        seen.append(original(user, shift=shift))
-        return seen[-1]
+    def spy(messages, *args, **kwargs):  # what the model is given, turn by turn
+        seen.append(list(messages))
+        return original(messages, *args, **kwargs)
 
-    monkeypatch.setattr(session, "messages_for", spy)
+    monkeypatch.setattr(bot_engine, "stream", spy)
     session.respond("I'm worried about my order")
     session.respond("Can you check it?")
     record = session.respond("It passed inspection and arrived, all good!")

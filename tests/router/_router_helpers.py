@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
 from emotive_agents.affect.types import LABELS, AffectReading, reading
 
 KEYWORDS: dict[str, str] = {
@@ -42,3 +44,14 @@ class KeywordClassifier:
             label = next((lab for word, lab in KEYWORDS.items() if word in low), "neutral")
             out.append(peaked(label))
         return out
+
+
+# A fearful conversation that turns to joy on its last turn: KeywordClassifier reads a mood shift there.
+SHIFT_CONVERSATION: list[BaseMessage] = [
+    SystemMessage("be kind"),
+    HumanMessage("I'm scared"),
+    AIMessage("I'm so sorry to hear that."),
+    HumanMessage("still scared"),
+    AIMessage("That sounds hard."),
+    HumanMessage("I'm so happy, all is fine!"),
+]

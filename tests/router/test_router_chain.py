@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
-from _router_helpers import KeywordClassifier
+from _router_helpers import SHIFT_CONVERSATION, KeywordClassifier
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import FakeListChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage
 
@@ -98,14 +101,7 @@ def test_recent_messages_keeps_system_messages_and_the_last_exchanges() -> None:
 
 
 def test_on_a_mood_shift_the_model_sees_only_the_last_exchange(chat: ChatEmotive, tiny_engine) -> None:
-    conversation = [
-        SystemMessage("be kind"),
-        HumanMessage("I'm scared"),
-        AIMessage("I'm so sorry to hear that."),
-        HumanMessage("still scared"),
-        AIMessage("That sounds hard."),
-        HumanMessage("I'm so happy, all is fine!"),
-    ]
+    conversation = SHIFT_CONVERSATION
     reply = empathetic_chain(router("health"), chat).invoke(conversation)
     decision = reply.response_metadata["decision"]
     assert decision["shift"]["from"] == "fear" and decision["shift"]["to"] == "joy"
@@ -116,3 +112,79 @@ def test_on_a_mood_shift_the_model_sees_only_the_last_exchange(chat: ChatEmotive
     whole = empathetic_chain(router("health"), chat, shift_keep_turns=None).invoke(conversation)
     assert whole.content == chat.invoke(conversation, emotion=decision["mix"]).content
     assert len({whole.content, reply.content, none.content}) > 1  # the prompts differ, so do replies
+
+
+class Runs(BaseCallbackHandler):
+    """Records every chain and chat-model run a callback sees: (name, run id, parent run id)."""
+
+    def __init__(self) -> None:
+        self.chains: list[tuple[str, UUID, UUID | None]] = []
+        self.models: list[UUID | None] = []  # the parent of each chat-model run
+        self.ended: list[UUID] = []
+
+    def on_chain_start(self, serialized, inputs, *, run_id, parent_run_id=None, **kwargs) -> None:
+        self.chains.append((kwargs.get("name") or "", run_id, parent_run_id))
+
+    def on_chain_end(self, outputs, *, run_id, **kwargs) -> None:
+        self.ended.append(run_id)
+
+    def on_chat_model_start(self, serialized, messages, *, run_id, parent_run_id=None, **kwargs) -> None:
+        self.models.append(parent_run_id)
+
+    def run(self, name: str) -> tuple[UUID, UUID | None]:
+        found = [(run_id, parent) for n, run_id, parent in self.chains if n == name]
+        assert len(found) == 1, self.chains
+        return found[0]
+
+
+def _check_nested(runs: Runs, *, model_calls: int = 1) -> None:
+    chain_id, parent = runs.run("EmpatheticChain")
+    assert parent is None and chain_id in runs.ended
+    assert runs.run("AffectRouter")[1] == chain_id  # the router's run sits inside the chain's
+    assert runs.models == [chain_id] * model_calls  # and so does the model's
+
+
+@pytest.mark.parametrize("mode", ["invoke", "stream"])
+def test_callbacks_see_the_chain_run_with_the_router_and_model_inside(chat: ChatEmotive, mode: str) -> None:
+    runs = Runs()
+    chain = empathetic_chain(router(), chat)
+    config = {"callbacks": [runs]}
+    if mode == "invoke":
+        chain.invoke("I'm so happy today", config)
+    else:
+        list(chain.stream("I'm so happy today", config))
+    _check_nested(runs)
+
+
+@pytest.mark.parametrize("mode", ["ainvoke", "astream"])
+async def test_async_callbacks_see_the_chain_run_too(chat: ChatEmotive, mode: str) -> None:
+    runs = Runs()
+    chain = empathetic_chain(router(), chat)
+    config = {"callbacks": [runs], "run_name": "empathy"}
+    if mode == "ainvoke":
+        await chain.ainvoke("I'm so happy today", config)
+    else:
+        [c async for c in chain.astream("I'm so happy today", config)]
+    runs.chains = [("EmpatheticChain" if n == "empathy" else n, i, p) for n, i, p in runs.chains]
+    _check_nested(runs)  # the run is named as asked
+
+
+@pytest.mark.parametrize("policy", ["support", "tutor", "health"])
+def test_an_escalated_turn_is_traced_and_never_calls_the_model(chat: ChatEmotive, slow, policy: str) -> None:
+    runs = Runs()
+    reply = empathetic_chain(router(policy), chat).invoke("I want to kill myself", {"callbacks": [runs]})
+    assert reply.response_metadata["escalated"] is True and reply.content
+    assert slow.calls == 0
+    _check_nested(runs, model_calls=0)
+
+
+def test_history_turns_caps_every_turn_of_the_chain(chat: ChatEmotive) -> None:
+    conversation = [
+        SystemMessage("be kind"),
+        HumanMessage("hello"),
+        AIMessage("hi"),
+        HumanMessage("hello again"),
+    ]
+    reply = empathetic_chain(router(), chat, history_turns=0).invoke(conversation)
+    mix = reply.response_metadata["decision"]["mix"]
+    assert reply.content == chat.invoke([conversation[0], conversation[-1]], emotion=mix).content

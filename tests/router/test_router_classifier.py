@@ -14,7 +14,7 @@ import emotive_agents
 from emotive_agents.affect.exemplars import DEFAULT_EXEMPLARS, ExemplarClassifier, load_exemplars
 from emotive_agents.affect.metrics import classification_metrics
 from emotive_agents.affect.types import LABELS
-from emotive_agents.router.evaluate import domain_messages, heldout_messages
+from emotive_agents.router.message_sets import domain_messages, heldout_messages
 from emotive_agents.router.router import (
     DEFAULT_CLASSIFIER,
     ROUTER_EXEMPLARS,

@@ -10,7 +10,7 @@ import pytest
 
 import emotive_agents
 from emotive_agents.router.crisis import CrisisDetector
-from emotive_agents.router.evaluate import heldout_messages
+from emotive_agents.router.message_sets import heldout_messages
 
 DATA = Path(emotive_agents.__file__).parent / "data" / "router"
 ROWS = [

@@ -221,7 +221,7 @@ def test_a_crisis_is_never_shifted_away_within_its_memory(keywords: KeywordClass
 
 @pytest.mark.parametrize("policy", ["health", "support", "tutor"])
 def test_every_shipped_crisis_message_stays_a_crisis_when_a_happy_turn_follows(policy: str) -> None:
-    from emotive_agents.router.evaluate import crisis_messages
+    from emotive_agents.router.message_sets import crisis_messages
 
     router = make(KeywordClassifier(), policy)
     for row in crisis_messages():

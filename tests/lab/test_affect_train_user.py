@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from emotive_agents.affect.embedding import AffectHead, HeadArchitecture
-from emotive_agents.affect.goemotions import Example
-from emotive_agents.affect.train import Split
-from emotive_agents.affect.train_user import (
+from benchmarks.affect_train import Split
+from benchmarks.affect_train_user import (
     USER_TURNS,
     UserTrial,
     _bake_shift,
@@ -20,6 +18,8 @@ from emotive_agents.affect.train_user import (
     macro_recall,
     train_user_head,
 )
+from emotive_agents.affect.embedding import AffectHead, HeadArchitecture
+from emotive_agents.affect.goemotions import Example
 from emotive_agents.affect.types import LABELS
 
 DATA = Path(USER_TURNS).parent.parent

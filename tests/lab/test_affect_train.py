@@ -1,4 +1,4 @@
-"""GoEmotions reading, metrics and the head trainer, on tiny data written by the tests."""
+"""The MiniLM head trainer (benchmarks/affect_train.py), on tiny data written by the tests."""
 
 from __future__ import annotations
 
@@ -6,47 +6,12 @@ from pathlib import Path
 
 import pytest
 import torch
-from _affect_helpers import CLEAR
+from _affect_helpers import CLEAR, write_dataset
 
+from benchmarks.affect_train import Split, TrialConfig, class_weights, fit_temperature, main, train_head
 from emotive_agents.affect.embedding import HeadArchitecture, load_head
-from emotive_agents.affect.goemotions import Example, load_split, single_label
-from emotive_agents.affect.metrics import classification_metrics
-from emotive_agents.affect.train import Split, TrialConfig, class_weights, fit_temperature, main, train_head
+from emotive_agents.affect.goemotions import Example
 from emotive_agents.affect.types import LABELS
-
-# labels.txt order of the real data set (not LABELS order): ids must be mapped through it.
-EKMAN_FILE_ORDER = ["anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"]
-
-
-def write_dataset(root: Path) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "labels.txt").write_text("\n".join(EKMAN_FILE_ORDER) + "\n")
-    rows = [f"{text}\t{EKMAN_FILE_ORDER.index(label)}\tid{i}" for i, (text, label) in enumerate(CLEAR)]
-    rows.append("I'm happy but also a bit scared.\t2,3\tmixed")
-    for split in ("train", "dev", "test"):
-        (root / f"{split}.tsv").write_text("\n".join(rows) + "\n")
-    return root
-
-
-def test_load_split_maps_ids_through_labels_txt(tmp_path: Path) -> None:
-    examples = load_split(write_dataset(tmp_path), "dev")
-    assert len(examples) == len(CLEAR) + 1
-    assert examples[-2].labels == ("neutral",)  # id 4 in the file's order
-    assert examples[-1].labels == ("fear", "joy")
-    assert len(single_label(examples)) == len(CLEAR)
-    with pytest.raises(FileNotFoundError, match="splits"):
-        load_split(tmp_path, "validation")
-
-
-def test_classification_metrics() -> None:
-    m = classification_metrics(["joy", "joy", "anger", "fear"], ["joy", "anger", "anger", "joy"])
-    assert m["accuracy"] == 0.5
-    assert m["f1_joy"] == pytest.approx(2 * 1 / (2 + 2))
-    assert m["f1_anger"] == pytest.approx(2 * 1 / (1 + 2))
-    assert m["f1_fear"] == 0.0
-    assert m["macro_f1"] == pytest.approx((0.5 + 2 / 3 + 0.0) / 3)  # absent labels are not averaged
-    with pytest.raises(ValueError):
-        classification_metrics(["joy"], [])
 
 
 def test_class_weights_follow_inverse_frequency() -> None:
@@ -95,7 +60,7 @@ def test_training_command_writes_a_loadable_head(tmp_path: Path) -> None:
 
 
 def test_six_class_metrics_leave_out_neutral_rows_and_the_neutral_column() -> None:
-    from emotive_agents.affect.train import evaluate
+    from benchmarks.affect_train import evaluate
 
     examples = [Example(text=str(i), labels=(label,)) for i, label in enumerate(["joy", "fear", "neutral"])]
     split = Split(examples, torch.zeros(3, 4))

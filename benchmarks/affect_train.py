@@ -1,6 +1,6 @@
 """Train the MiniLM emotion head on GoEmotions (Ekman labels); select on dev, report on test.
 
-    python -m emotive_agents.affect.train --data ../shared/data/goemotions_ekman \
+    python -m benchmarks.affect_train --data ../shared/data/goemotions_ekman \
         --out emotive_agents/data/affect/minilm_head
 
 Embeddings are computed once and cached outside the project (they are derived from the data set).

@@ -1,6 +1,6 @@
 """Measure the affect readers for the router and choose its default with data.
 
-    python -m emotive_agents.router.evaluate --data ../shared/data/goemotions_ekman \
+    python -m benchmarks.router_evaluate --data ../shared/data/goemotions_ekman \
         --out emotive_agents/data/router/classifier_report.json
 
 Readers: the GoEmotions MiniLM head (the judge's), the router's user-turn head, the judge's reply
@@ -31,32 +31,13 @@ import torch
 
 from emotive_agents.affect.metrics import classification_metrics
 from emotive_agents.affect.types import LABELS, AffectClassifier
+from emotive_agents.router.message_sets import crisis_messages, domain_messages, heldout_messages
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "router"
 OBJECTIVE = "mean of GoEmotions dev macro-F1, domain-message accuracy and user-turn tune macro recall"
 
 
-def load_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def domain_messages() -> list[dict[str, Any]]:
-    """The project-written labelled messages: text, domain, label."""
-    return load_jsonl(DATA_DIR / "domain_messages.jsonl")
-
-
-def heldout_messages() -> list[dict[str, Any]]:
-    """Held-out labelled user messages (text, domain, label): report only, never tune on them."""
-    return load_jsonl(DATA_DIR / "heldout_messages.jsonl")
-
-
-def crisis_messages() -> list[dict[str, Any]]:
-    """Crisis positives and idiom negatives: text, domain, crisis, kind."""
-    return load_jsonl(DATA_DIR / "crisis_messages.jsonl")
-
-
 def _score(gold: Sequence[str], probs: torch.Tensor) -> dict[str, float]:
-    from emotive_agents.affect.train_user import macro_recall
+    from benchmarks.affect_train_user import macro_recall
 
     predicted = [LABELS[i] for i in probs.argmax(-1).tolist()]
     out = {k: v for k, v in classification_metrics(gold, predicted).items() if not k.startswith("f1_")}
@@ -105,11 +86,11 @@ def _ensemble_probs(weights: dict[str, float], parts: dict[str, torch.Tensor]) -
 
 
 def run(data: Path, *, probe: bool, cache_dir: Path | None, tune: bool = False) -> dict[str, Any]:
+    from benchmarks.affect_train import embed_split
+    from benchmarks.affect_train_user import load_user_turns
     from emotive_agents.affect.embedding import EmbeddingClassifier
     from emotive_agents.affect.ensemble import DEFAULT_WEIGHTS, EnsembleClassifier
     from emotive_agents.affect.exemplars import ExemplarClassifier
-    from emotive_agents.affect.train import embed_split
-    from emotive_agents.affect.train_user import load_user_turns
     from emotive_agents.affect.vader import VaderClassifier
     from emotive_agents.models.embeddings import default_embedder
     from emotive_agents.router.reader_eval import confusion
@@ -302,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    from emotive_agents.affect.train import default_cache_dir
+    from benchmarks.affect_train import default_cache_dir
 
     started = time.perf_counter()
     report = run(args.data, probe=args.probe, cache_dir=default_cache_dir(), tune=args.tune)

@@ -1,6 +1,6 @@
 """Train the router's user-turn MiniLM head: GoEmotions plus project-written user turns (lab code).
 
-    python -m emotive_agents.affect.train_user --data ../shared/data/goemotions_ekman \
+    python -m benchmarks.affect_train_user --data ../shared/data/goemotions_ekman \
         --out emotive_agents/data/router/minilm_head
 
 Why a second head: the GoEmotions head (`train.py`, kept for the evaluation judge) learned Reddit's
@@ -27,12 +27,13 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from safetensors.torch import save_file
 
+import emotive_agents
+from benchmarks.affect_train import DATA_CARD, Split, class_weights, default_cache_dir, embed_split
+from benchmarks.affect_train import evaluate as goemotions_metrics
 from emotive_agents.affect.embedding import CARD_FILE, HEAD_FILE, AffectHead, HeadArchitecture, HeadCard
-from emotive_agents.affect.train import DATA_CARD, Split, class_weights, default_cache_dir, embed_split
-from emotive_agents.affect.train import evaluate as goemotions_metrics
 from emotive_agents.affect.types import LABELS
 
-USER_TURNS = Path(__file__).resolve().parent.parent / "data" / "affect" / "user_turns.json"
+USER_TURNS = Path(emotive_agents.__file__).resolve().parent / "data" / "affect" / "user_turns.json"
 TURN_SPLITS: tuple[str, ...] = ("train", "tune")
 # GoEmotions dev macro-F1 may fall at most this far under the GoEmotions-only head's (0.527 in its card):
 # the head must still read Reddit-style text, not only the project's phrasings.
@@ -255,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             ],
             "training_seconds": round(train_s, 1),
             "threads": args.threads,
-            "command": "python -m emotive_agents.affect.train_user --data ../shared/data/goemotions_ekman "
+            "command": "python -m benchmarks.affect_train_user --data ../shared/data/goemotions_ekman "
             "--out emotive_agents/data/router/minilm_head",
         },
         metrics={s: {k: round(v, 4) for k, v in m.items()} for s, m in metrics.items()},

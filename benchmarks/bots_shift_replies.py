@@ -1,6 +1,6 @@
 """Does the *reply* follow a mood shift? Before/after on the embedded model, scored by the project's judge.
 
-    python -m emotive_agents.bots.shift_replies [--file CONVERSATIONS.jsonl] [--out report.json]
+    python -m benchmarks.bots_shift_replies [--file CONVERSATIONS.jsonl] [--out report.json]
 
 For every shift conversation (default: the project-written tune set), the earlier turns are answered
 first (greedy, the router's mix each turn, the whole history in the prompt, as a LangChain chain or
@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from emotive_agents.defaults import DEFAULT_MODEL
 from emotive_agents.router.shift_eval import TUNE_SET, ShiftConversation, load_conversations
 
 VARIANTS = ("before", "shift_mix", "shift_mix_last_exchange", "shift_mix_trimmed")
@@ -58,7 +59,7 @@ def _summary(rows: Sequence[dict[str, Any]], variant: str) -> dict[str, Any]:
 def measure(
     conversations: Sequence[ShiftConversation],
     *,
-    model: str = "smollm2-135m",
+    model: str = DEFAULT_MODEL,
     max_new_tokens: int = 40,
     batch: int = 16,
 ) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from _planted import peaked
 
+from benchmarks.monitor_eval import history_messages, intended_labels, reads_as
 from emotive_agents.monitor.reading import ReplyReading
-from emotive_agents.monitor_eval import history_messages, intended_labels, reads_as
 
 
 def r(label: str) -> ReplyReading:

@@ -1,6 +1,6 @@
 """Does the closed loop raise the share of replies read as intended? One run over a scripted turn set.
 
-    python -m emotive_agents.monitor_eval --turns turns.jsonl --out monitor_loop.json
+    python -m benchmarks.monitor_eval --turns turns.jsonl --out monitor_loop.json
 
 Each line: {"id", "domain", "history", "user", "emotion": a mix or "auto", "intended"}. `intended` is
 what the reply should read as: a reader label (joy, neutral, sadness...), a style (calm, patient ->
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from emotive_agents.affect.types import LABELS, NEGATIVE_LABELS
+from emotive_agents.defaults import DEFAULT_MODEL
 from emotive_agents.monitor.reading import ReplyReading
 
 STYLE_READS: dict[str, tuple[str, ...]] = {
@@ -282,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--turns", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--max-new-tokens", type=int, default=60)
     parser.add_argument("--reader", default="ensemble")
     args = parser.parse_args(argv)

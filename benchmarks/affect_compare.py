@@ -1,6 +1,6 @@
 """Compare the affect classifiers and choose the judge ensemble's settings, without tuning on what we report.
 
-    python -m emotive_agents.affect.compare --data ../shared/data/goemotions_ekman \
+    python -m benchmarks.affect_compare --data ../shared/data/goemotions_ekman \
         --out emotive_agents/data/affect/judge_report.json
 
 Chosen on GoEmotions dev and the check set's 'tune' half: Nade's neutral level, trust share and
@@ -20,12 +20,12 @@ from typing import Any
 
 import torch
 
+from benchmarks.affect_train import default_cache_dir, embed_split
 from emotive_agents.affect.embedding import EmbeddingClassifier
 from emotive_agents.affect.exemplars import ExemplarClassifier
 from emotive_agents.affect.goemotions import Example
 from emotive_agents.affect.metrics import classification_metrics
 from emotive_agents.affect.nade_judge import NadeClassifier, plutchik_to_scores
-from emotive_agents.affect.train import default_cache_dir, embed_split
 from emotive_agents.affect.types import LABELS, VALENCE_SIGN
 from emotive_agents.affect.vader import VaderClassifier, compound_to_probabilities
 from emotive_agents.evaluation.judge import load_checkset
