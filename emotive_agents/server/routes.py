@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
-from emotive_agents.server.bodies import parse_body, parse_chat, read_json
+from emotive_agents.server.bodies import parse_body, read_json
 from emotive_agents.server.http_errors import APIError
 from emotive_agents.server.ollama_protocol import (
     OllamaChatRequest,
@@ -20,13 +20,14 @@ from emotive_agents.server.ollama_protocol import (
     OllamaShowRequest,
     OllamaVersion,
 )
-from emotive_agents.server.protocol import CompletionRequest
+from emotive_agents.server.protocol import ChatCompletionRequest, CompletionRequest
 from emotive_agents.server.serving import Serving, Stream
 from emotive_agents.server.serving_ollama import OllamaServing
 from emotive_agents.server.serving_openai import OpenAIServing
 
 STATIC_DIR = Path(__file__).parent / "static"
 S = TypeVar("S", bound=Serving)
+M = TypeVar("M", bound=BaseModel)
 
 router = APIRouter()
 
@@ -57,6 +58,11 @@ async def _body(request: Request, serving: Serving) -> object:
     return await read_json(request, serving.settings.max_body_bytes)
 
 
+async def _parsed(request: Request, serving: Serving, model: type[M]) -> M:
+    """The body within the size limit, validated into `model` (a 4xx with a stable code otherwise)."""
+    return parse_body(await _body(request, serving), model)
+
+
 # -- OpenAI and the server's own -------------------------------------------------------------------------
 
 
@@ -80,14 +86,14 @@ async def emotions(request: Request) -> Response:
 @router.post("/v1/chat/completions")
 async def chat_completions(request: Request) -> Response:
     serving = _openai(request)
-    chat = parse_chat(await _body(request, serving))
+    chat = await _parsed(request, serving, ChatCompletionRequest)
     return respond(await serving.create_chat_completion(chat, request.is_disconnected))
 
 
 @router.post("/v1/completions")
 async def completions(request: Request) -> Response:
     serving = _openai(request)
-    completion = parse_body(await _body(request, serving), CompletionRequest)
+    completion = await _parsed(request, serving, CompletionRequest)
     return respond(await serving.create_completion(completion, request.is_disconnected))
 
 
@@ -120,12 +126,12 @@ async def ollama_show(request: Request) -> Response:
 @router.post("/api/chat")
 async def ollama_chat(request: Request) -> Response:
     serving = _ollama(request)
-    chat = parse_body(await _body(request, serving), OllamaChatRequest)
+    chat = await _parsed(request, serving, OllamaChatRequest)
     return respond(await serving.chat(chat, request.is_disconnected))
 
 
 @router.post("/api/generate")
 async def ollama_generate(request: Request) -> Response:
     serving = _ollama(request)
-    prompt = parse_body(await _body(request, serving), OllamaGenerateRequest)
+    prompt = await _parsed(request, serving, OllamaGenerateRequest)
     return respond(await serving.generate(prompt, request.is_disconnected))

@@ -139,16 +139,21 @@ class OpenAIServing(Serving):
     async def create_chat_completion(
         self, request: ChatCompletionRequest, disconnected: Disconnected | None = None
     ) -> ChatCompletionResponse | Stream:
-        turn = await self.prepare(request)
-        wire = ChatWire(self.settings.model_id, request.include_usage)
-        return await self.answer(turn, wire, disconnected)  # type: ignore[return-value]
+        return await self._create(request, ChatWire, disconnected)  # type: ignore[return-value]
 
     async def create_completion(
         self, request: CompletionRequest, disconnected: Disconnected | None = None
     ) -> CompletionResponse | Stream:
+        return await self._create(request, CompletionWire, disconnected)  # type: ignore[return-value]
+
+    async def _create(
+        self,
+        request: ChatCompletionRequest | CompletionRequest,
+        wire: type[ChatWire | CompletionWire],
+        disconnected: Disconnected | None,
+    ) -> BaseModel | Stream:
         turn = await self.prepare(request)
-        wire = CompletionWire(self.settings.model_id, request.include_usage)
-        return await self.answer(turn, wire, disconnected)  # type: ignore[return-value]
+        return await self.answer(turn, wire(self.settings.model_id, request.include_usage), disconnected)
 
     def models(self) -> ModelList:
         card = ModelCard(
