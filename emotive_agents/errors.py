@@ -36,3 +36,30 @@ class GenerationError(EmotiveError):
 
 class ContextLengthError(GenerationError):
     """The prompt plus the requested new tokens do not fit the model's context window."""
+
+
+# -- the decode loop's refusals (the server maps each to its HTTP status; none carries one) ----------
+
+
+class SchedulerError(EmotiveError):
+    """The continuous-batching loop refused or dropped a request (base class)."""
+
+
+class QueueFullError(SchedulerError):
+    """Every batch slot and queue place is taken: the client should retry later."""
+
+
+class SchedulerClosedError(SchedulerError):
+    """The scheduler is not running (starting up, shutting down or failed)."""
+
+
+class QueueTimeoutError(SchedulerError):
+    """The request waited in the queue past its deadline without getting a batch slot."""
+
+
+class RequestTimeoutError(SchedulerError):
+    """The request was admitted but did not finish decoding before its deadline."""
+
+
+class RequestCancelledError(SchedulerError):
+    """The request was cancelled (its client went away); not `asyncio.CancelledError`."""

@@ -7,12 +7,15 @@ Every refusal is an `APIError` 4xx with a stable `code` and, where one field is 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
-from emotive_agents.server.protocol import APIError, ChatCompletionRequest
+from emotive_agents.server.http_errors import APIError
+from emotive_agents.server.protocol import ChatCompletionRequest, SteeredRequest
+
+M = TypeVar("M", bound=BaseModel)
 
 MAX_JSON_DEPTH = 32  # a chat request needs 4; deeper bodies are refused before any model sees them
 
@@ -84,19 +87,25 @@ def _check_text(text: str, path: tuple[str, ...]) -> None:
         ) from None
 
 
-def parse_chat(body: Any) -> ChatCompletionRequest:
-    """Validate a chat-completions body; the first error names its field and has a stable code."""
+def parse_body(body: Any, model: type[M]) -> M:
+    """Validate a JSON body into a request model; the first error names its field and has a stable
+    code. An OpenAI request whose values this server cannot honour is a 400 `unsupported_parameter`."""
     if not isinstance(body, dict):
         raise APIError(400, "request body must be a JSON object", code="invalid_json")
     try:
-        chat = ChatCompletionRequest.model_validate(body)
+        parsed = model.model_validate(body)
     except ValidationError as exc:
         raise validation_error(exc) from None
-    refused = chat.unsupported()
+    refused = parsed.unsupported() if isinstance(parsed, SteeredRequest) else None
     if refused is not None:
         param, message = refused
         raise APIError(400, message, param=param, code="unsupported_parameter")
-    return chat
+    return parsed
+
+
+def parse_chat(body: Any) -> ChatCompletionRequest:
+    """A /v1/chat/completions body (also what an Ollama request is translated to)."""
+    return parse_body(body, ChatCompletionRequest)
 
 
 def validation_error(exc: ValidationError, prefix: tuple[str, ...] = ()) -> APIError:

@@ -3,28 +3,25 @@ regenerates once through the same scheduler when the reply reads against the req
 
 Under `"emotion": "auto"` the retry's adjusted mix goes back through the policy's guard rails (never
 amplifying anger, disgust, fear or sadness toward a distressed user; the total cap), so the loop cannot
-undo what the router guaranteed.
+undo what the router guaranteed. The monitor (and the readers it loads) is imported on first use, so
+importing the app stays free of torch.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from emotive_agents.affect.types import implied_valence
-from emotive_agents.monitor.engine_loop import default_monitor
-from emotive_agents.monitor.loop import MonitorMode, MonitorRecord
-from emotive_agents.monitor.reading import ReplyReading
-from emotive_agents.steering.mix import EmotionMix
+from emotive_agents.server.protocol import EmotiveInfo, MonitorMode
 
 if TYPE_CHECKING:
     from emotive_agents.generation.types import GenerationRequest
+    from emotive_agents.monitor.loop import MonitorRecord
+    from emotive_agents.monitor.reading import ReplyReading
     from emotive_agents.server.scheduler import Completion
-
-ServerState = Any  # the app's ServerState (not imported: the app imports this module)
+    from emotive_agents.server.state import ServerState
 
 
 def monitor_mode(requested: str | None, default: str) -> MonitorMode:
@@ -33,9 +30,12 @@ def monitor_mode(requested: str | None, default: str) -> MonitorMode:
     return mode  # type: ignore[return-value]
 
 
-def _user_reading(emotive: dict[str, Any]) -> ReplyReading | None:
+def _user_reading(emotive: EmotiveInfo) -> ReplyReading | None:
     """The router's reading of the user (when it ran), as the monitor's distress input."""
-    decision = emotive.get("decision") or {}
+    from emotive_agents.affect.types import implied_valence
+    from emotive_agents.monitor.reading import ReplyReading
+
+    decision = emotive.decision or {}
     probabilities = decision.get("reading")
     if not isinstance(probabilities, dict) or not probabilities:
         return None
@@ -46,22 +46,23 @@ def _user_reading(emotive: dict[str, Any]) -> ReplyReading | None:
     )
 
 
-def _guard(state: ServerState, emotive: dict[str, Any]) -> Any:
+def _guard(state: ServerState, emotive: EmotiveInfo) -> Callable[[dict[str, float]], dict[str, float]] | None:
     """The policy's guard rails for the retry's mix when the router chose the mix; None otherwise."""
-    if emotive.get("source") != "router" or not emotive.get("policy"):
+    if emotive.source != "router" or not emotive.policy:
         return None
     from emotive_agents.affect.types import reading
     from emotive_agents.router.policy import DEFAULT_RANGE, apply_guard_rails
 
-    policy = state.router(emotive["policy"]).policy
-    probabilities = (emotive.get("decision") or {}).get("reading") or {}
+    policy = state.router(emotive.policy).policy
+    decision = emotive.decision or {}
+    probabilities = decision.get("reading") or {}
     distressed = bool(probabilities) and policy.is_distressed(reading(probabilities))
     vs = state.engine.vector_set
 
     def guard(mix: dict[str, float]) -> dict[str, float]:
         return apply_guard_rails(
             mix,
-            distressed=distressed or bool((emotive.get("decision") or {}).get("crisis")),
+            distressed=distressed or bool(decision.get("crisis")),
             max_total=policy.max_total,
             intensity_range=vs.metadata.intensity_range if vs is not None else DEFAULT_RANGE,
             available=[e for e in state.engine.emotions if e != "base"],
@@ -73,10 +74,13 @@ def _guard(state: ServerState, emotive: dict[str, Any]) -> Any:
 def _run(
     state: ServerState,
     generation: GenerationRequest,
-    emotive: dict[str, Any],
+    emotive: EmotiveInfo,
     first: Completion,
     mode: MonitorMode,
 ) -> tuple[Completion, MonitorRecord]:
+    from emotive_agents.monitor.engine_loop import default_monitor
+    from emotive_agents.steering.mix import EmotionMix
+
     monitor = default_monitor(state.settings.reply_reader)
     results = [first]
 
@@ -89,9 +93,11 @@ def _run(
         return completion.text
 
     users = [m.content for m in generation.messages if m.role == "user"]
+    if not users and generation.prompt is not None:
+        users = [generation.prompt]
     record = monitor.run(
         mode,
-        dict(emotive.get("mix") or {}),
+        dict(emotive.mix),
         first.text,
         retry,
         user_text=users[-1] if users else None,
@@ -105,44 +111,25 @@ def _run(
 async def monitored(
     state: ServerState,
     generation: GenerationRequest,
-    emotive: dict[str, Any],
+    emotive: EmotiveInfo,
     completion: Completion,
     mode: MonitorMode,
-) -> Completion:
-    """The completion to answer with; `emotive` gains `reply_reading` (and `monitor` under retry)."""
+) -> tuple[Completion, EmotiveInfo]:
+    """The completion to answer with, and `emotive` with `reply_reading` (and `monitor` under retry)."""
     if mode == "off":
-        return completion
+        return completion, emotive
     chosen, record = await asyncio.to_thread(_run, state, generation, emotive, completion, mode)
-    emotive["reply_reading"] = record.reading.to_json()
+    update: dict[str, Any] = {"reply_reading": record.reading.to_json()}
     if mode == "retry":
-        emotive["monitor"] = record.to_json()
-        emotive["mix_applied"] = record.attempts[record.chosen].mix
-    return chosen
+        update["monitor"] = record.to_json()
+        update["mix_applied"] = record.attempts[record.chosen].mix
+    return chosen, emotive.model_copy(update=update)
 
 
 async def reply_reading(state: ServerState, text: str) -> dict[str, Any]:
     """The reading of an already streamed reply (no retry possible)."""
+    from emotive_agents.monitor.engine_loop import default_monitor
+
     monitor = default_monitor(state.settings.reply_reader)
     reading = await asyncio.to_thread(monitor.read, text)
     return reading.to_json()
-
-
-async def buffered_sse(
-    common: dict[str, Any], completion: Completion, emotive: dict[str, Any], include_usage: bool
-) -> AsyncIterator[str]:
-    """A decided reply as an OpenAI chunk stream: role, the whole text, finish (with `emotive`), usage."""
-    from emotive_agents.server.protocol import chunk_json, usage_json
-
-    def line(payload: dict[str, Any]) -> str:
-        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
-
-    yield line(chunk_json(**common, delta={"role": "assistant", "content": ""}, emotive=emotive))
-    if completion.text:
-        yield line(chunk_json(**common, delta={"content": completion.text}))
-    yield line(chunk_json(**common, delta={}, finish_reason=completion.finish_reason, emotive=emotive))
-    if include_usage:
-        usage = usage_json(
-            completion.usage.input_tokens, completion.usage.output_tokens, completion.usage.trimmed
-        )
-        yield line(chunk_json(**common, usage=usage, emotive=emotive))
-    yield "data: [DONE]\n\n"

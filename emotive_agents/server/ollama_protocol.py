@@ -1,5 +1,5 @@
 """Ollama's `/api/*` wire format: the requests we accept, translated to the OpenAI request the server
-already validates, and the NDJSON / JSON bodies we answer with.
+already validates, and (as pydantic models) the NDJSON / JSON bodies we answer with.
 
 The steering extensions ride in `options`, because the `ollama` client (and ChatOllama) pass `options`
 through unchanged: `options.emotion` (a mix, or "auto" with `options.policy`), `options.monitor`,
@@ -12,6 +12,8 @@ import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from emotive_agents.server.protocol import EmotiveInfo, omitted
 
 OLLAMA_VERSION = "0.12.0"  # the Ollama API version these routes follow (what /api/version reports)
 
@@ -36,9 +38,16 @@ class OllamaRequest(BaseModel):
     format: Any = None
     tools: list[Any] | None = None
 
+    def openai_messages(self) -> list[dict[str, str]]:
+        """The conversation as OpenAI messages (empty: Ollama's "load the model" call)."""
+        raise NotImplementedError
+
 
 class OllamaChatRequest(OllamaRequest):
     messages: list[OllamaMessage] = []
+
+    def openai_messages(self) -> list[dict[str, str]]:
+        return [{"role": m.role, "content": m.content or ""} for m in self.messages]
 
 
 class OllamaGenerateRequest(OllamaRequest):
@@ -47,6 +56,11 @@ class OllamaGenerateRequest(OllamaRequest):
     raw: bool = False
     images: list[Any] | None = None
     suffix: str | None = None
+
+    def openai_messages(self) -> list[dict[str, str]]:
+        """`system` becomes a system message before the prompt."""
+        messages = [{"role": "system", "content": self.system}] if self.system else []
+        return messages + ([{"role": "user", "content": self.prompt}] if self.prompt else [])
 
 
 def strip_tag(model: str | None) -> str | None:
@@ -112,21 +126,104 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def timings(
-    started: float, first_token: float | None, finished: float, prompt: int, output: int
-) -> dict[str, Any]:
-    """Ollama's final-chunk counters (durations in nanoseconds)."""
-    first = first_token if first_token is not None else finished
-    return {
-        "total_duration": int((finished - started) * 1e9),
-        "load_duration": 0,
-        "prompt_eval_count": prompt,
-        "prompt_eval_duration": int((first - started) * 1e9),
-        "eval_count": output,
-        "eval_duration": int((finished - first) * 1e9),
-    }
+class OllamaChunk(BaseModel):
+    """One NDJSON line of /api/chat or /api/generate (or the whole body with `stream: false`).
+
+    The last line has `done: true`, `done_reason`, the counters (durations in nanoseconds) and the
+    extra `emotive` object; the lines before it carry only text."""
+
+    model: str
+    created_at: str
+    done: bool
+    done_reason: str | None = omitted()
+    total_duration: int | None = omitted()
+    load_duration: int | None = omitted()
+    prompt_eval_count: int | None = omitted()
+    prompt_eval_duration: int | None = omitted()
+    eval_count: int | None = omitted()
+    eval_duration: int | None = omitted()
+    trimmed: bool | None = omitted()
+    emotive: EmotiveInfo | None = omitted()
+
+    def with_timings(
+        self, started: float, first_token: float | None, finished: float, prompt: int, output: int
+    ) -> OllamaChunk:
+        """Ollama's final-line counters, from monotonic times of start, first token and end."""
+        first = first_token if first_token is not None else finished
+        return self.model_copy(
+            update={
+                "total_duration": int((finished - started) * 1e9),
+                "load_duration": 0,
+                "prompt_eval_count": prompt,
+                "prompt_eval_duration": int((first - started) * 1e9),
+                "eval_count": output,
+                "eval_duration": int((finished - first) * 1e9),
+            }
+        )
 
 
-def error_json(message: str) -> dict[str, str]:
-    """Ollama's error shape (the client raises ResponseError(message, status))."""
-    return {"error": message}
+class OllamaAssistantMessage(BaseModel):
+    role: str = "assistant"
+    content: str
+
+
+class OllamaChatChunk(OllamaChunk):
+    message: OllamaAssistantMessage
+
+
+class OllamaGenerateChunk(OllamaChunk):
+    response: str
+    context: list[int] | None = omitted()  # Ollama's token context; always empty here
+
+
+class OllamaModelDetails(BaseModel):
+    parent_model: str = ""
+    format: str = "safetensors"
+    family: str
+    families: list[str]
+    parameter_size: str
+    quantization_level: str
+
+
+class OllamaModel(BaseModel):
+    """An entry of /api/tags (plus the steerable `emotions`)."""
+
+    name: str
+    model: str
+    modified_at: str
+    size: int
+    digest: str
+    details: OllamaModelDetails
+    emotions: list[str]
+
+
+class OllamaTags(BaseModel):
+    models: list[OllamaModel]
+
+
+class OllamaShowResponse(BaseModel):
+    modelfile: str
+    parameters: str = ""
+    template: str = "{{ .Prompt }}"
+    details: OllamaModelDetails
+    model_info: dict[str, Any]
+    capabilities: list[str] = ["completion"]
+    modified_at: str
+    emotions: list[str]
+
+
+class OllamaShowRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    model: str | None = None
+    name: str | None = None
+
+
+class OllamaVersion(BaseModel):
+    version: str = OLLAMA_VERSION
+
+
+class OllamaError(BaseModel):
+    """Ollama's error shape (the client raises ResponseError(error, status))."""
+
+    error: str

@@ -1,4 +1,4 @@
-"""A chat request becomes a generation request: messages, routing, the mix, limits and sampling.
+"""A request becomes a generation request: messages (or a raw prompt), routing, the mix, limits, sampling.
 
 Runs in a worker thread (routing may run the affect reader). Every refusal is an `APIError` 4xx with a
 stable `code` and the request field at fault as `param`.
@@ -6,20 +6,27 @@ stable `code` and the request field at fault as `param`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from emotive_agents.errors import EmotiveError, UnknownEmotionError
 from emotive_agents.server.bodies import validation_error
-from emotive_agents.server.protocol import APIError, ChatCompletionRequest, short
+from emotive_agents.server.http_errors import APIError
+from emotive_agents.server.protocol import (
+    ChatCompletionRequest,
+    CompletionRequest,
+    EmotiveInfo,
+    SteeredRequest,
+    short,
+)
 from emotive_agents.server.state import DEFAULT_POLICY, ServerState
 
 if TYPE_CHECKING:
     from emotive_agents.generation.types import GenerationRequest
 
 
-def check_model(chat: ChatCompletionRequest, state: ServerState) -> None:
+def check_model(chat: SteeredRequest, state: ServerState) -> None:
     names = {state.settings.model_id, state.settings.model, state.engine.model_name}
     if chat.model is not None and chat.model not in names:
         raise APIError(
@@ -30,7 +37,8 @@ def check_model(chat: ChatCompletionRequest, state: ServerState) -> None:
         )
 
 
-def _messages(chat: ChatCompletionRequest) -> list[dict[str, str]]:
+def chat_messages(chat: ChatCompletionRequest) -> list[dict[str, str]]:
+    """The conversation as plain messages; tool turns and non-text parts are refused."""
     out = []
     for i, message in enumerate(chat.messages):
         if message.role in ("tool", "function"):
@@ -54,22 +62,35 @@ def _messages(chat: ChatCompletionRequest) -> list[dict[str, str]]:
     return out
 
 
+def prompt_messages(request: CompletionRequest) -> list[dict[str, str]]:
+    """A raw prompt, as the one user message the affect router reads."""
+    if not request.text.strip():
+        raise APIError(400, "prompt must not be empty", param="prompt", code="invalid_value")
+    return [{"role": "user", "content": request.text}]
+
+
+def request_input(request: SteeredRequest) -> tuple[list[dict[str, str]], str | None, str]:
+    """(messages the router reads, the raw prompt or None, the request field they came from)."""
+    if isinstance(request, CompletionRequest):
+        return prompt_messages(request), request.text, "prompt"
+    assert isinstance(request, ChatCompletionRequest)
+    return chat_messages(request), None, "messages"
+
+
 def prepare_generation(
-    state: ServerState, chat: ChatCompletionRequest
-) -> tuple[GenerationRequest, dict[str, Any], str | None]:
-    """Validate, route and build the generation request (in a worker thread: routing may run models)."""
+    state: ServerState,
+    chat: SteeredRequest,
+    messages: list[dict[str, str]],
+    prompt: str | None = None,
+) -> tuple[GenerationRequest, EmotiveInfo, str | None]:
+    """Route and build the generation request (in a worker thread: routing may run models).
+
+    `messages` are what the router reads and, without a raw `prompt`, what the model answers."""
     from emotive_agents.generation.types import GenerationRequest
     from emotive_agents.steering.mix import EmotionMix
 
     settings = state.settings
-    messages = _messages(chat)
-    emotive: dict[str, Any] = {
-        "source": "none",
-        "mix": {},
-        "policy": None,
-        "decision": None,
-        "escalated": False,
-    }
+    emotive = EmotiveInfo()
     escalation = None
     if chat.policy is not None:
         state.router(chat.policy)  # an unknown name is refused even when nothing is routed
@@ -84,16 +105,16 @@ def prepare_generation(
             decision = router.invoke(messages)
         except (EmotiveError, ValueError) as exc:
             raise APIError(400, f"affect router: {exc}", param="messages", code="invalid_value") from exc
-        emotive.update(policy=policy, decision=decision.to_json())
+        emotive.policy, emotive.decision = policy, decision.to_json()
         if wants_auto:
-            emotive.update(source="router", mix=dict(decision.mix))
+            emotive.source, emotive.mix = "router", dict(decision.mix)
             if decision.escalation is not None:
                 escalation = decision.escalation
-                emotive["escalated"] = True
+                emotive.escalated = True
     if isinstance(chat.emotion, dict):
-        emotive.update(source="request", mix=dict(chat.emotion))
+        emotive.source, emotive.mix = "request", dict(chat.emotion)
     try:
-        mix = EmotionMix.coerce(emotive["mix"])
+        mix = EmotionMix.coerce(emotive.mix)
         state.engine.check_mix(mix)
     except UnknownEmotionError as exc:
         raise APIError(400, f"emotion: {exc}", param="emotion", code="unknown_emotion") from None
@@ -102,13 +123,13 @@ def prepare_generation(
         raise APIError(400, f"emotion: {message}", param="emotion", code="invalid_emotion") from None
     except (ValueError, EmotiveError) as exc:
         raise APIError(400, f"emotion: {exc}", param="emotion", code="invalid_emotion") from None
-    emotive["mix"] = mix.as_dict()
+    emotive.mix = mix.as_dict()
     budget = chat.token_budget or settings.default_max_tokens
     if budget > settings.max_tokens_limit:
         raise APIError(
             400,
             f"max_tokens is {budget}; this server allows at most {settings.max_tokens_limit}",
-            param="max_completion_tokens" if chat.max_completion_tokens is not None else "max_tokens",
+            param=chat.budget_param,
             code="max_tokens_exceeded",
         )
     try:
@@ -125,6 +146,8 @@ def prepare_generation(
             no_repeat_ngram_size=chat.no_repeat_ngram_size or 0,
             trim_to_sentence=bool(chat.trim_to_sentence),
         )
+        if prompt is not None:  # /v1/completions: the raw text is continued, no chat template
+            generation = generation.model_copy(update={"messages": (), "prompt": prompt})
     except ValidationError as exc:
         raise _sampling_error(exc) from None
     except EmotiveError as exc:

@@ -1,14 +1,15 @@
-"""OpenAI chat-completions wire format: the request we accept, the responses and chunks we send, errors.
+"""OpenAI wire format: the requests we accept and, as pydantic models, every response, chunk and error.
 
 Only what a local steered model can honour is accepted. Fields OpenAI clients send by habit with their
 neutral value (user, penalties, `logprobs: false`, `response_format: {"type": "text"}`, `tools: []`...)
 are tolerated; a value that would silently change the meaning (n > 1, logprobs, JSON mode, tools) is
-refused with a 400 `unsupported_parameter`. Booleans are strict (`"yes"` is not true). Two extra fields
-steer the reply: `emotion` (a mix like {"joy": 0.6}, or "auto" to let the affect router choose) and
-`policy` (the name of a router policy the server registered). The response carries an `emotive` field.
+refused with a 400 `unsupported_parameter`. Booleans are strict (`"yes"` is not true). Extra fields
+steer the reply: `emotion` (a mix like {"joy": 0.6}, or "auto" to let the affect router choose),
+`policy` (the name of a router policy the server registered), `monitor`, repetition control and
+`trim_to_sentence`. Every response carries an `emotive` object.
 
-As in vLLM's OpenAI entrypoint, these are plain pydantic models; HTTP statuses are chosen by the server
-(`APIError`), never by the engine's exceptions.
+As in vLLM's OpenAI entrypoint these are plain pydantic models; HTTP statuses are chosen by the server
+(`server.http_errors`), never by the engine's exceptions.
 """
 
 from __future__ import annotations
@@ -22,66 +23,30 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_NAME_CHARS = 256  # model and policy names; longer ones are not names
 
-ERROR_TYPES = {
-    400: "invalid_request_error",
-    401: "invalid_request_error",
-    403: "invalid_request_error",
-    404: "invalid_request_error",
-    405: "invalid_request_error",
-    413: "invalid_request_error",
-    415: "invalid_request_error",
-    429: "rate_limit_error",
-    499: "invalid_request_error",
-    500: "server_error",
-    503: "server_error",
-    504: "timeout_error",
-}
-# The stable `code` of an error that has no more specific one, by status.
-DEFAULT_CODES = {
-    400: "invalid_request",
-    401: "invalid_api_key",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "body_too_large",
-    415: "unsupported_media_type",
-    429: "rate_limited",
-    499: "cancelled",
-    500: "internal_error",
-    503: "unavailable",
-    504: "timeout",
-}
+MonitorMode = Literal["off", "read", "retry"]
+FinishReason = Literal["stop", "length"]
 
 
-class APIError(Exception):
-    """An error the server answers with an OpenAI-style body: {"error": {message, type, param, code}}."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        param: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code or default_code(status)
-        self.param = param
-        self.headers = headers or {}
-
-    def body(self) -> dict[str, Any]:
-        return error_body(self.status, self.message, code=self.code, param=self.param)
+def _none(value: object) -> bool:
+    return value is None
 
 
-def default_code(status: int) -> str:
-    return DEFAULT_CODES.get(status, "internal_error" if status >= 500 else "invalid_request")
+def omitted(default: Any = None) -> Any:
+    """A response field left out of the JSON while it is None (OpenAI omits, rather than nulls, these)."""
+    return Field(default, exclude_if=_none)
+
+
+def short(value: object, limit: int = 64) -> str:
+    """A request value quoted for an error message, cut so that an error never echoes a large body."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# -- errors ---------------------------------------------------------------------------------------------
 
 
 class ErrorInfo(BaseModel):
-    """The `error` object of every non-2xx answer; `code` is always a stable string."""
+    """The `error` object of every non-2xx answer; the server always gives `code` a stable string."""
 
     message: str
     type: str
@@ -93,18 +58,7 @@ class ErrorResponse(BaseModel):
     error: ErrorInfo
 
 
-def error_body(
-    status: int, message: str, *, code: str | None = None, param: str | None = None
-) -> dict[str, Any]:
-    kind = ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
-    info = ErrorInfo(message=message, type=kind, param=param, code=code)
-    return ErrorResponse(error=info).model_dump()
-
-
-def short(value: object, limit: int = 64) -> str:
-    """A request value quoted for an error message, cut so that an error never echoes a large body."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+# -- requests -------------------------------------------------------------------------------------------
 
 
 class ContentPart(BaseModel):
@@ -142,15 +96,13 @@ class StreamOptions(BaseModel):
     include_usage: StrictBool = False
 
 
-class ChatCompletionRequest(BaseModel):
-    """POST /v1/chat/completions body."""
+class SteeredRequest(BaseModel):
+    """What /v1/chat/completions and /v1/completions share: sampling, limits and the emotive fields."""
 
     model_config = ConfigDict(extra="allow")
 
     model: str | None = Field(None, max_length=MAX_NAME_CHARS)
-    messages: list[ChatMessageIn]
     max_tokens: int | None = Field(None, ge=1)
-    max_completion_tokens: int | None = Field(None, ge=1)
     temperature: float | None = Field(None, ge=0.0, le=2.0)
     top_p: float | None = Field(None, gt=0.0, le=1.0)
     top_k: int | None = Field(None, ge=1)
@@ -159,30 +111,15 @@ class ChatCompletionRequest(BaseModel):
     stream: StrictBool = False
     stream_options: StreamOptions | None = None
     n: int = Field(1, ge=1)
-    # Accepted only with their neutral values (see `unsupported`): refusing beats silently ignoring.
-    logprobs: StrictBool | None = None
-    top_logprobs: int | None = None
-    response_format: dict[str, Any] | None = None
-    tools: list[Any] | None = None
-    tool_choice: Any = None
-    functions: list[Any] | None = None
-    function_call: Any = None
-    logit_bias: dict[str, Any] | None = None
+    logit_bias: dict[str, Any] | None = None  # accepted only empty (see `unsupported`)
     # -- emotive extensions --
     emotion: dict[str, float] | Literal["auto"] | None = None
     policy: str | None = Field(None, max_length=MAX_NAME_CHARS)
     emotive_reading: StrictBool = False  # also read the user's affect when the mix is given by hand
-    monitor: Literal["off", "read", "retry"] | None = None  # reply reading; "retry" closes the loop
+    monitor: MonitorMode | None = None  # reply reading; "retry" closes the loop
     repetition_penalty: float | None = Field(None, gt=0.0, le=10.0)
     no_repeat_ngram_size: int | None = Field(None, ge=0, le=16)
     trim_to_sentence: StrictBool | None = None  # cut a budget-cut reply back to its last sentence end
-
-    @field_validator("messages")
-    @classmethod
-    def _not_empty(cls, value: list[ChatMessageIn]) -> list[ChatMessageIn]:
-        if not value:
-            raise ValueError("messages must contain at least one message")
-        return value
 
     @field_validator("stop", mode="before")
     @classmethod
@@ -198,6 +135,49 @@ class ChatCompletionRequest(BaseModel):
         """(param, message) for the first field whose value this server cannot honour, else None."""
         if self.n != 1:
             return "n", "only n=1 is supported"
+        if self.logit_bias:
+            return "logit_bias", "logit_bias is not supported"
+        return None
+
+    @property
+    def token_budget(self) -> int | None:
+        return self.max_tokens
+
+    @property
+    def budget_param(self) -> str:
+        """The request field a too-large budget came from (named in the 400)."""
+        return "max_tokens"
+
+    @property
+    def include_usage(self) -> bool:
+        return bool(self.stream_options and self.stream_options.include_usage)
+
+
+class ChatCompletionRequest(SteeredRequest):
+    """POST /v1/chat/completions body."""
+
+    messages: list[ChatMessageIn]
+    max_completion_tokens: int | None = Field(None, ge=1)
+    # Accepted only with their neutral values (see `unsupported`): refusing beats silently ignoring.
+    logprobs: StrictBool | None = None
+    top_logprobs: int | None = None
+    response_format: dict[str, Any] | None = None
+    tools: list[Any] | None = None
+    tool_choice: Any = None
+    functions: list[Any] | None = None
+    function_call: Any = None
+
+    @field_validator("messages")
+    @classmethod
+    def _not_empty(cls, value: list[ChatMessageIn]) -> list[ChatMessageIn]:
+        if not value:
+            raise ValueError("messages must contain at least one message")
+        return value
+
+    def unsupported(self) -> tuple[str, str] | None:
+        shared = super().unsupported()
+        if shared is not None:
+            return shared
         if self.logprobs or self.top_logprobs is not None:
             return ("logprobs" if self.logprobs else "top_logprobs"), "logprobs are not supported"
         if self.response_format is not None and self.response_format.get("type", "text") != "text":
@@ -207,80 +187,177 @@ class ChatCompletionRequest(BaseModel):
         if self.tool_choice not in (None, "none") or self.function_call not in (None, "none"):
             param = "tool_choice" if self.tool_choice not in (None, "none") else "function_call"
             return param, "tool calling is not supported by this server"
-        if self.logit_bias:
-            return "logit_bias", "logit_bias is not supported"
         return None
 
     @property
     def token_budget(self) -> int | None:
         return self.max_completion_tokens if self.max_completion_tokens is not None else self.max_tokens
 
+    @property
+    def budget_param(self) -> str:
+        return "max_completion_tokens" if self.max_completion_tokens is not None else "max_tokens"
 
-def new_id() -> str:
-    return f"chatcmpl-{uuid.uuid4().hex[:24]}"
+
+class CompletionRequest(SteeredRequest):
+    """POST /v1/completions body: one raw prompt, continued as it is (no chat template)."""
+
+    prompt: str | list[str]
+    # Accepted only with their neutral values: a local single-sequence decoder cannot honour more.
+    logprobs: int | None = None
+    echo: StrictBool = False
+    suffix: str | None = None
+    best_of: int | None = Field(None, ge=1)
+
+    def unsupported(self) -> tuple[str, str] | None:
+        shared = super().unsupported()
+        if shared is not None:
+            return shared
+        if isinstance(self.prompt, list) and len(self.prompt) != 1:
+            return "prompt", "send one prompt per request (a list of exactly one string)"
+        if self.logprobs is not None:
+            return "logprobs", "logprobs are not supported"
+        if self.echo:
+            return "echo", "echo is not supported"
+        if self.suffix:
+            return "suffix", "suffix (fill-in-the-middle) is not supported"
+        if self.best_of not in (None, 1):
+            return "best_of", "only best_of=1 is supported"
+        return None
+
+    @property
+    def text(self) -> str:
+        return self.prompt if isinstance(self.prompt, str) else self.prompt[0]
 
 
-def usage_json(prompt: int, completion: int, trimmed: bool = False) -> dict[str, Any]:
+# -- responses ------------------------------------------------------------------------------------------
+
+
+class EmotiveInfo(BaseModel):
+    """The `emotive` object: where the mix came from, what was applied, and (once written) the reply's
+    reading; under `"monitor": "retry"` also both attempts and the mix finally applied."""
+
+    source: Literal["request", "router", "none"] = "none"
+    mix: dict[str, float] = {}
+    policy: str | None = None
+    decision: dict[str, Any] | None = None
+    escalated: bool = False
+    reply_reading: dict[str, Any] | None = omitted()
+    monitor: dict[str, Any] | None = omitted()
+    mix_applied: dict[str, float] | None = omitted()
+
+
+class UsageInfo(BaseModel):
     """OpenAI usage; `trimmed: true` only when the reply was cut back to its last sentence end."""
-    usage: dict[str, Any] = {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": prompt + completion,
-    }
-    if trimmed:
-        usage["trimmed"] = True
-    return usage
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    trimmed: Literal[True] | None = omitted()
+
+    @classmethod
+    def of(cls, prompt: int, completion: int, trimmed: bool = False) -> UsageInfo:
+        return cls(
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            total_tokens=prompt + completion,
+            trimmed=True if trimmed else None,
+        )
 
 
-def completion_json(
-    *,
-    id: str,
-    model: str,
-    text: str,
-    finish_reason: str,
-    prompt_tokens: int,
-    completion_tokens: int,
-    emotive: dict[str, Any],
-    created: int | None = None,
-    trimmed: bool = False,
-) -> dict[str, Any]:
-    return {
-        "id": id,
-        "object": "chat.completion",
-        "created": created or int(time.time()),
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": text},
-                "finish_reason": finish_reason,
-                "logprobs": None,
-            }
-        ],
-        "usage": usage_json(prompt_tokens, completion_tokens, trimmed),
-        "emotive": emotive,
-    }
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
 
 
-def chunk_json(
-    *,
-    id: str,
-    model: str,
-    created: int,
-    delta: dict[str, Any] | None = None,
-    finish_reason: str | None = None,
-    usage: dict[str, Any] | None = None,
-    emotive: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """One `chat.completion.chunk`; with `usage` it is the final usage-only chunk (no choices)."""
-    chunk: dict[str, Any] = {"id": id, "object": "chat.completion.chunk", "created": created, "model": model}
-    if usage is not None:
-        chunk["choices"] = []
-        chunk["usage"] = usage
-    else:
-        chunk["choices"] = [
-            {"index": 0, "delta": delta or {}, "finish_reason": finish_reason, "logprobs": None}
-        ]
-    if emotive is not None:
-        chunk["emotive"] = emotive
-    return chunk
+class ChatChoice(BaseModel):
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: FinishReason
+    logprobs: None = None
+
+
+class ChatCompletionResponse(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int = Field(default_factory=lambda: int(time.time()))
+    model: str
+    choices: list[ChatChoice]
+    usage: UsageInfo
+    emotive: EmotiveInfo
+
+
+class DeltaMessage(BaseModel):
+    role: Literal["assistant"] | None = omitted()
+    content: str | None = omitted()
+
+
+class ChatChunkChoice(BaseModel):
+    index: int = 0
+    delta: DeltaMessage = DeltaMessage()
+    finish_reason: FinishReason | None = None
+    logprobs: None = None
+
+
+class ChatCompletionChunk(BaseModel):
+    """One `chat.completion.chunk`; with `usage` it is the final usage-only chunk (`choices: []`)."""
+
+    id: str
+    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
+    created: int
+    model: str
+    choices: list[ChatChunkChoice] = []
+    usage: UsageInfo | None = omitted()
+    emotive: EmotiveInfo | None = omitted()
+
+
+class CompletionChoice(BaseModel):
+    index: int = 0
+    text: str
+    finish_reason: FinishReason | None = None
+    logprobs: None = None
+
+
+class CompletionResponse(BaseModel):
+    """A `text_completion`: the whole body, or (with `finish_reason` None until the end) one stream chunk."""
+
+    id: str
+    object: Literal["text_completion"] = "text_completion"
+    created: int = Field(default_factory=lambda: int(time.time()))
+    model: str
+    choices: list[CompletionChoice] = []
+    usage: UsageInfo | None = omitted()
+    emotive: EmotiveInfo | None = omitted()
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str = "emotive-agents"
+    emotions: list[str]
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+class EmotionsInfo(BaseModel):
+    """GET /v1/emotions: what the chat page offers (steerable emotions, router policies, limits)."""
+
+    model: str
+    emotions: list[str]
+    policies: list[str]
+    default_policy: str | None
+    max_tokens_limit: int
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok", "unavailable"]
+    model: str
+    uptime_s: float
+    scheduler: dict[str, Any]
+
+
+def new_id(prefix: str = "chatcmpl") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:24]}"

@@ -30,8 +30,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import torch
 
-from emotive_agents import errors
-from emotive_agents.errors import EmotiveError, GenerationError
+from emotive_agents.errors import (
+    ContextLengthError,
+    GenerationError,
+    QueueFullError,
+    QueueTimeoutError,
+    RequestCancelledError,
+    RequestTimeoutError,
+    SchedulerClosedError,
+    SchedulerError,
+)
 from emotive_agents.generation.generator import first_stop
 from emotive_agents.generation.repetition import apply_repetition_controls
 from emotive_agents.generation.sentences import ends_sentence, streamable_prefix, trim_to_sentence
@@ -44,53 +52,22 @@ if TYPE_CHECKING:
     from emotive_agents.engine import EmotiveEngine
 
 
-class SchedulerError(EmotiveError):
-    """Base class of the scheduler's refusals; `status` is the HTTP status the server answers with."""
-
-    status = 500
-    code = "server_error"
-
-
-class QueueFullError(SchedulerError):
-    """Every batch slot and queue place is taken: the client should retry later."""
-
-    status = 429
-    code = "queue_full"
-
-
-class SchedulerClosedError(SchedulerError):
-    """The scheduler is not running (starting up, shutting down or failed)."""
-
-    status = 503
-    code = "unavailable"
-
-
-class QueueTimeoutError(SchedulerError):
-    """The request waited in the queue past its deadline without getting a batch slot."""
-
-    status = 503
-    code = "queue_timeout"
-
-
-class RequestTimeoutError(SchedulerError):
-    """The request was admitted but did not finish decoding before its deadline."""
-
-    status = 504
-    code = "timeout"
-
-
-class ContextLengthError(SchedulerError, errors.ContextLengthError):
-    """Prompt plus max tokens do not fit the model's context window."""
-
-    status = 400
-    code = "context_length_exceeded"
-
-
-class CancelledError(SchedulerError):
-    """The request was cancelled (its client went away)."""
-
-    status = 499
-    code = "cancelled"
+# The loop's refusals live in emotive_agents.errors (no HTTP status: the server maps them); the names
+# stay importable from here. A prompt too long is errors.ContextLengthError itself, not a look-alike.
+__all__ = [
+    "Completion",
+    "ContextLengthError",
+    "Event",
+    "QueueFullError",
+    "QueueTimeoutError",
+    "RequestCancelledError",
+    "RequestHandle",
+    "RequestTimeoutError",
+    "Scheduler",
+    "SchedulerClosedError",
+    "SchedulerError",
+    "SchedulerStats",
+]
 
 
 FinishReason = Literal["stop", "length"]
@@ -236,7 +213,7 @@ class _Row:
     sent: int = 0  # characters already streamed
 
 
-class _Batch:
+class _KVBatch:
     """The running rows and their merged KV cache (right-aligned, left-padded, masked)."""
 
     def __init__(self) -> None:
@@ -381,7 +358,7 @@ class Scheduler:
         self._cv = threading.Condition()
         self._waiting: deque[RequestHandle] = deque()
         self._outstanding = 0  # submitted and not yet finished: queued, being prefilled or decoding
-        self._batch = _Batch()
+        self._batch = _KVBatch()
         self._thread: threading.Thread | None = None
         self._running = False
         self._failure: BaseException | None = None
@@ -431,10 +408,7 @@ class Scheduler:
     # -- submitting --------------------------------------------------------------------------------
     def encode(self, request: GenerationRequest) -> list[int]:
         """Prompt token ids, checked against the context window (raises ContextLengthError)."""
-        try:
-            return self.engine.generator.prompt_ids(request)
-        except errors.ContextLengthError as exc:
-            raise ContextLengthError(str(exc)) from None
+        return self.engine.generator.prompt_ids(request)
 
     def submit(
         self,
@@ -444,7 +418,7 @@ class Scheduler:
         timeout_s: float | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> RequestHandle:
-        """Queue a request (thread-safe). Raises QueueFullError (429) or SchedulerClosedError (503)."""
+        """Queue a request (thread-safe). Raises QueueFullError or SchedulerClosedError."""
         self.engine.check_mix(request.emotion)
         ids = prompt_ids if prompt_ids is not None else self.encode(request)
         timeout = timeout_s if timeout_s is not None else self.request_timeout_s
@@ -492,7 +466,7 @@ class Scheduler:
             error = SchedulerClosedError("the server is shutting down")
             for handle in pending + [row.handle for row in self._batch.rows]:
                 handle._post(Event("error", error=error))
-            self._batch = _Batch()
+            self._batch = _KVBatch()
 
     def _next_admissions(self) -> list[RequestHandle] | None:
         """Requests to prefill now; waits while idle. None when the scheduler stops."""
@@ -516,7 +490,7 @@ class Scheduler:
 
     def _expiry_error(self, handle: RequestHandle, *, queued: bool) -> SchedulerError:
         if handle.cancelled:
-            return CancelledError("the request was cancelled")
+            return RequestCancelledError("the request was cancelled")
         if queued:
             return QueueTimeoutError(
                 "the request waited longer than its timeout without a free batch slot; retry later"
@@ -529,7 +503,7 @@ class Scheduler:
 
     def _finish_error(self, handle: RequestHandle, error: BaseException) -> None:
         self._release()
-        if isinstance(error, CancelledError):
+        if isinstance(error, RequestCancelledError):
             self.stats.cancelled += 1
         elif isinstance(error, (QueueTimeoutError, RequestTimeoutError)):
             self.stats.timed_out += 1
@@ -640,7 +614,7 @@ class Scheduler:
             error = GenerationError(f"generation failed: {exc}")
             for row in batch.rows:
                 self._finish_error(row.handle, error)
-            self._batch = _Batch()
+            self._batch = _KVBatch()
             return
         self.stats.decode_steps += 1
         self.stats.decoded_rows += len(batch)

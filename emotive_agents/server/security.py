@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from emotive_agents.server.protocol import error_body
+from emotive_agents.server.http_errors import error_body
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

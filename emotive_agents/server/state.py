@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from emotive_agents.errors import EmotiveError
-from emotive_agents.server.protocol import APIError, short
+from emotive_agents.server.http_errors import APIError
+from emotive_agents.server.protocol import short
 from emotive_agents.server.settings import ServerSettings
 
 if TYPE_CHECKING:

@@ -52,6 +52,24 @@ def test_openai_client_streaming_with_usage(server: ServerThread, tiny_engine: E
     assert (chunks[0].model_extra or {})["emotive"]["source"] == "request"
 
 
+def test_openai_client_completions(server: ServerThread, tiny_engine: EmotiveEngine) -> None:
+    from emotive_agents.generation.types import GenerationRequest, SamplingParams
+
+    request = GenerationRequest(
+        prompt="Once upon", emotion={"joy": 0.5}, params=SamplingParams(max_new_tokens=6)
+    )
+    expected = tiny_engine.generate_batch([request])[0].text
+    client = _client(server)
+    whole = client.completions.create(
+        model=TINY, prompt="Once upon", max_tokens=6, extra_body={"emotion": {"joy": 0.5}}
+    )
+    assert whole.choices[0].text == expected and (whole.model_extra or {})["emotive"]["mix"] == {"joy": 0.5}
+    stream = client.completions.create(
+        model=TINY, prompt="Once upon", max_tokens=6, stream=True, extra_body={"emotion": {"joy": 0.5}}
+    )
+    assert "".join(c.choices[0].text for c in stream if c.choices) == expected
+
+
 def test_openai_client_sees_errors(server: ServerThread) -> None:
     client = _client(server)
     with pytest.raises(openai.BadRequestError, match="unknown emotion"):
