@@ -100,16 +100,15 @@ def prepare_generation(
     )
     if wants_auto or (chat.emotive_reading and isinstance(chat.emotion, dict)):
         policy = chat.policy or default_policy or DEFAULT_POLICY
-        router = state.router(policy)
         try:
-            decision = router.invoke(messages)
+            plan = state.pipeline(policy).plan(messages)
         except (EmotiveError, ValueError) as exc:
             raise APIError(400, f"affect router: {exc}", param="messages", code="invalid_value") from exc
-        emotive.policy, emotive.decision = policy, decision.to_json()
+        emotive.policy, emotive.decision = policy, plan.decision.to_json()
         if wants_auto:
-            emotive.source, emotive.mix = "router", dict(decision.mix)
-            if decision.escalation is not None:
-                escalation = decision.escalation
+            emotive.source, emotive.mix = "router", dict(plan.mix)
+            if plan.escalated:
+                escalation = plan.escalation
                 emotive.escalated = True
     if isinstance(chat.emotion, dict):
         emotive.source, emotive.mix = "request", dict(chat.emotion)

@@ -60,6 +60,15 @@ class ServerState:
             )
         return router
 
+    def pipeline(self, policy: str) -> Any:
+        """The shared turn pipeline (decide, then escalate or steer) over a registered policy's router.
+
+        `shift_turns=None`: the server answers the messages the client sent; trimming history on a mood
+        shift is the client's choice here, unlike the session and the chain."""
+        from emotive_agents.router.turn import TurnPipeline
+
+        return TurnPipeline(self.router(policy), shift_turns=None)
+
 
 def build_policies(settings: ServerSettings, engine: EmotiveEngine) -> PolicyRegistry | None:
     """The registered policies (shipped + operator's), checked against the engine's emotions.
