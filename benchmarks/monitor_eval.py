@@ -148,6 +148,7 @@ def run(
     from emotive_agents.engine import EmotiveEngine
     from emotive_agents.generation.types import GenerationRequest
     from emotive_agents.monitor.engine_loop import retry_requests
+    from emotive_agents.monitor.fluency import engine_word_cost
     from emotive_agents.monitor.loop import MonitorMode, MonitorRecord, ReplyMonitor
     from emotive_agents.router import AffectRouter
     from emotive_agents.router.policy import apply_guard_rails
@@ -156,6 +157,7 @@ def run(
     engine = EmotiveEngine.load(model)
     monitor = ReplyMonitor(reader_name=reader)
     monitor.read("warm-up")
+    word_cost = engine_word_cost(engine)
     routers: dict[str, Any] = {}
     available = [e for e in engine.emotions if e != "base"]
     params: dict[str, Any] = {"max_new_tokens": max_new_tokens, "trim_to_sentence": True}
@@ -221,7 +223,7 @@ def run(
         if item.get("plan") is not None:
             texts = [r.text for r in seconds[item["slice"]]]
             record = monitor.second_attempt(
-                item["attempt"], item["plan"], item["adjusted"], texts, item["user"]
+                item["attempt"], item["plan"], item["adjusted"], texts, item["user"], word_cost=word_cost
             )
         else:
             record = MonitorRecord(mode="retry", attempts=[item["attempt"]])

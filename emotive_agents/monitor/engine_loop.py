@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emotive_agents.generation.types import GenerationRequest, GenerationResult
+from emotive_agents.monitor.fluency import engine_word_cost
 from emotive_agents.monitor.loop import MonitorMode, MonitorRecord, ReplyMonitor
 from emotive_agents.monitor.tone import with_instruction
 from emotive_agents.monitor.verdict import RetryPlan
@@ -89,6 +90,7 @@ def monitor_result(
         user_text=last_user_text(request),
         available=engine.emotions,
         seed=request.params.seed,
+        word_cost=engine_word_cost(engine),
     )
     if record.chosen == 0:
         return result, record

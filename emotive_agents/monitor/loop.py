@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from emotive_agents.monitor.fluency import WordCost
 from emotive_agents.monitor.reading import ReplyReader, ReplyReading, shared_reply_reader
 from emotive_agents.monitor.tone import fit
 from emotive_agents.monitor.verdict import (
@@ -25,6 +26,7 @@ from emotive_agents.monitor.verdict import (
     check_reply,
     expected_of,
     plan_retry,
+    severity,
 )
 
 MonitorMode = Literal["off", "read", "retry"]
@@ -154,6 +156,7 @@ class ReplyMonitor:
         available: Iterable[str] | None = None,
         guard: Callable[[dict[str, float]], dict[str, float]] | None = None,
         seed: int | None = None,
+        word_cost: WordCost | None = None,
     ) -> MonitorRecord:
         """Judge the first reply; under "retry" and a bad verdict, call `retry(mix, plan)` once.
 
@@ -173,7 +176,14 @@ class ReplyMonitor:
             return MonitorRecord(mode=mode, attempts=[first], read_seconds=read_seconds, retry_error=error)
         seconds = time.perf_counter() - started
         return self.second_attempt(
-            first, plan, adjusted, texts, user, seconds=seconds, read_seconds=read_seconds
+            first,
+            plan,
+            adjusted,
+            texts,
+            user,
+            seconds=seconds,
+            read_seconds=read_seconds,
+            word_cost=word_cost,
         )
 
     def first_attempt(
@@ -212,9 +222,14 @@ class ReplyMonitor:
         *,
         seconds: float = 0.0,
         read_seconds: float = 0.0,
+        word_cost: WordCost | None = None,
     ) -> MonitorRecord:
         """Judge the retry's candidates against the ORIGINAL request (what "read as intended" means);
-        the best one replaces the first reply only when it is strictly better."""
+        the best fluent one replaces the first reply only when it is strictly better.
+
+        `word_cost` (tokens per word, `fluency.tokens_per_word`) rules out word salad: a candidate
+        above max(`max_tokens_per_word`, the first reply's cost + `fluency_margin`) cannot be chosen.
+        """
         texts = [texts] if isinstance(texts, str) else list(texts)
         if not texts:
             raise ValueError("the retry returned no text")
@@ -233,11 +248,21 @@ class ReplyMonitor:
             for text, reading in zip(texts, readings, strict=True)
         ]
 
-        def badness(attempt: Attempt) -> tuple[int, float]:
-            return len(attempt.verdict.reasons), -fit(attempt.reading, expected)
+        def badness(attempt: Attempt) -> tuple[float, float]:
+            return severity(attempt.verdict), -fit(attempt.reading, expected)
 
-        best = min(candidates, key=badness)
-        chosen = 1 if badness(best) < badness(first) else 0
+        fluent = [True] * len(candidates)
+        if word_cost is not None:
+            t = self.thresholds
+            limit = max(t.max_tokens_per_word, word_cost(first.text) + t.fluency_margin)
+            fluent = [word_cost(c.text) <= limit for c in candidates]
+            candidates = [
+                c if ok else c.model_copy(update={"notes": [*c.notes, "not fluent enough to be chosen"]})
+                for c, ok in zip(candidates, fluent, strict=True)
+            ]
+        usable = [c for c, ok in zip(candidates, fluent, strict=True) if ok]
+        best = min(usable or candidates, key=badness)
+        chosen = 1 if usable and badness(best) < badness(first) else 0
         return MonitorRecord(
             mode="retry",
             attempts=[first, best],

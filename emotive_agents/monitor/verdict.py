@@ -57,6 +57,13 @@ class MonitorThresholds(BaseModel):
     candidates: int = Field(default=4, ge=1, le=8, description="Retry samples; the reader keeps the best.")
     temperature: float = Field(default=0.8, ge=0.0, le=2.0, description="The retry samples' temperature.")
     top_p: float = Field(default=0.95, gt=0.0, le=1.0)
+    max_tokens_per_word: float = Field(
+        default=1.6,
+        gt=0.0,
+        description="A candidate costlier per word than this (and than the first reply"
+        " plus the margin) is not fluent enough to replace it.",
+    )
+    fluency_margin: float = Field(default=0.2, ge=0.0)
 
 
 class Verdict(BaseModel):
@@ -81,6 +88,15 @@ class RetryPlan(BaseModel):
     instruction: str | None = None  # appended to the system prompt of every candidate
     candidates: int = Field(default=1, ge=1)
     expected: list[str] = Field(default_factory=list)  # what the request reads as (for choosing)
+
+
+# How bad each problem is when the loop compares attempts: a hostile reply to a positive request is
+# worse than any one of the others, so a retry never trades, say, a suppressed sadness for anger.
+REASON_WEIGHTS: dict[str, float] = {"hostile_for_positive": 2.0}
+
+
+def severity(verdict: Verdict) -> float:
+    return sum(REASON_WEIGHTS.get(reason, 1.0) for reason in verdict.reasons)
 
 
 def is_distressed(reading: ReplyReading, thresholds: MonitorThresholds) -> bool:

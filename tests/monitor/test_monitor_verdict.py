@@ -106,3 +106,13 @@ def test_retry_sampling_and_seeds() -> None:
     greedy = MonitorThresholds(temperature=0.0, instruction=False)
     plan = plan_retry({"calm": 1.0}, verdict, r("joy"), thresholds=greedy)
     assert plan.candidates == 1 and "temperature" not in plan.sampling and plan.instruction is None
+
+
+def test_a_hostile_reply_weighs_more_than_one_other_problem() -> None:
+    from emotive_agents.monitor.verdict import severity
+
+    asked = {"calm": 0.4, "sadness": -0.2}
+    suppressed = check_reply(asked, r("sadness"), CALM_TEXT)
+    hostile = check_reply(asked, r("anger"), CALM_TEXT)
+    assert suppressed.reasons == ["suppressed_dominates"] and hostile.reasons == ["hostile_for_positive"]
+    assert severity(hostile) > severity(suppressed)
