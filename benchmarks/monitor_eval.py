@@ -138,18 +138,26 @@ def history_messages(history: Any) -> list[dict[str, str]]:
     return out
 
 
-def run(turns: Sequence[dict[str, Any]], *, model: str, max_new_tokens: int, reader: str) -> dict[str, Any]:
-    """First replies in one batch (per-row mixes), then the monitor, then every retry in one batch."""
+def run(
+    turns: Sequence[dict[str, Any]], *, model: str, max_new_tokens: int, reader: str, seed: int = 0
+) -> dict[str, Any]:
+    """First replies in one batch (per-row mixes), the monitor, then every retry candidate in one batch."""
+    import torch
+
     from emotive_agents.bots.specs import BOTS
     from emotive_agents.engine import EmotiveEngine
     from emotive_agents.generation.types import GenerationRequest
+    from emotive_agents.monitor.engine_loop import retry_requests
+    from emotive_agents.monitor.fluency import engine_word_cost
     from emotive_agents.monitor.loop import MonitorMode, MonitorRecord, ReplyMonitor
     from emotive_agents.router import AffectRouter
     from emotive_agents.router.policy import apply_guard_rails
 
+    torch.manual_seed(seed)  # the retry round samples; one seed for the whole run
     engine = EmotiveEngine.load(model)
     monitor = ReplyMonitor(reader_name=reader)
     monitor.read("warm-up")
+    word_cost = engine_word_cost(engine)
     routers: dict[str, Any] = {}
     available = [e for e in engine.emotions if e != "base"]
     params: dict[str, Any] = {"max_new_tokens": max_new_tokens, "trim_to_sentence": True}
@@ -203,18 +211,19 @@ def run(turns: Sequence[dict[str, Any]], *, model: str, max_new_tokens: int, rea
     read_s = time.perf_counter() - t0
     retrying = [i for i in prepared if i.get("plan") is not None]
     t0 = time.perf_counter()
-    requests: list[GenerationRequest] = [
-        engine.request(i["prompt"], i["adjusted"], **{**params, **i["plan"].sampling}) for i in retrying
-    ]
+    requests: list[GenerationRequest] = []
+    for i in retrying:
+        i["slice"] = slice(len(requests), len(requests) + i["plan"].candidates)
+        requests += retry_requests(engine.request(i["prompt"], {}, **params), i["adjusted"], i["plan"])
     seconds = engine.generate_batch(requests) if requests else []
     retry_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     rows: list[dict[str, Any]] = []
     for item in prepared:
         if item.get("plan") is not None:
-            second = seconds[retrying.index(item)]
+            texts = [r.text for r in seconds[item["slice"]]]
             record = monitor.second_attempt(
-                item["attempt"], item["plan"], item["adjusted"], second.text, item["user"]
+                item["attempt"], item["plan"], item["adjusted"], texts, item["user"], word_cost=word_cost
             )
         else:
             record = MonitorRecord(mode="retry", attempts=[item["attempt"]])
@@ -242,6 +251,7 @@ def run(turns: Sequence[dict[str, Any]], *, model: str, max_new_tokens: int, rea
             },
             "retried": record.retried,
             "retry_mix": record.attempts[1].mix if record.retried else None,
+            "retry_labels": [c.reading.label for c in record.candidates or record.attempts[1:]],
             "reasons": record.attempts[0].verdict.reasons,
         }
         rows.append(row)
@@ -257,6 +267,10 @@ def run(turns: Sequence[dict[str, Any]], *, model: str, max_new_tokens: int, rea
         / max(len(scored), 1),
         "read_as_intended_with_loop": sum(bool(r["with_loop"]["ok"]) for r in scored) / max(len(scored), 1),
         "retried": sum(r["retried"] for r in rows),
+        "retry_generations": len(requests),
+        "retry_chosen": sum(
+            r["retried"] and r["with_loop"]["text"] != r["without_loop"]["text"] for r in rows
+        ),
         "retry_fixed": sum(
             r["retried"] and not r["without_loop"]["ok"] and bool(r["with_loop"]["ok"]) for r in scored
         ),
@@ -275,6 +289,8 @@ def run(turns: Sequence[dict[str, Any]], *, model: str, max_new_tokens: int, rea
         "model": model,
         "max_new_tokens": max_new_tokens,
         "reader": reader,
+        "seed": seed,
+        "thresholds": monitor.thresholds.model_dump(),
         "rows": rows,
     }
 
@@ -286,9 +302,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--max-new-tokens", type=int, default=60)
     parser.add_argument("--reader", default="ensemble")
+    parser.add_argument("--seed", type=int, default=0, help="Torch seed for the retry round's sampling.")
     args = parser.parse_args(argv)
     turns = [json.loads(line) for line in args.turns.read_text().splitlines() if line.strip()]
-    report = run(turns, model=args.model, max_new_tokens=args.max_new_tokens, reader=args.reader)
+    report = run(
+        turns, model=args.model, max_new_tokens=args.max_new_tokens, reader=args.reader, seed=args.seed
+    )
     args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False))
     summary = {k: v for k, v in report.items() if k != "rows"}
     print(json.dumps(summary, indent=1))

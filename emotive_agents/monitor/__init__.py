@@ -2,7 +2,8 @@
 
 The project's routers read the *user*; this package reads the model's own *reply* with the evaluation
 judge's reader, so an app can see whether the requested tone actually came out, and `monitor="retry"`
-closes the loop with one bounded retry under an adjusted mix.
+closes the loop with one bounded retry round: an adjusted mix, a tone sentence in the system prompt
+and a few sampled candidates, the best of which is kept only when it reads better.
 """
 
 from emotive_agents.monitor.loop import Attempt, MonitorMode, MonitorRecord, ReplyMonitor

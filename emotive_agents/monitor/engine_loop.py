@@ -1,7 +1,8 @@
 """The monitor over an `EmotiveEngine` request: what ChatEmotive and EmotiveLLM call after generating.
 
-The first result comes from the caller (it may have been streamed or batched); the retry, when the
-loop asks for one, is a plain single generation with the adjusted mix and sampling overrides.
+The first result comes from the caller (it may have been streamed or batched); the retry round, when
+the loop asks for one, is one batched generation of the plan's candidates (adjusted mix, tone
+sentence in the system prompt, sampling overrides).
 """
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emotive_agents.generation.types import GenerationRequest, GenerationResult
+from emotive_agents.monitor.fluency import engine_word_cost
 from emotive_agents.monitor.loop import MonitorMode, MonitorRecord, ReplyMonitor
+from emotive_agents.monitor.tone import with_instruction
+from emotive_agents.monitor.verdict import RetryPlan
 from emotive_agents.steering.mix import EmotionMix
 
 if TYPE_CHECKING:
@@ -31,6 +35,33 @@ def last_user_text(request: GenerationRequest) -> str | None:
     return users[-1] if users else request.prompt
 
 
+def retry_requests(
+    request: GenerationRequest, mix: dict[str, float], plan: RetryPlan
+) -> list[GenerationRequest]:
+    """The retry round's requests: `plan.candidates` copies with the adjusted mix, sampling and tone.
+
+    A seeded request gives candidate k the seed + k (distinct and reproducible). A pre-rendered
+    `prompt` bypasses the chat template, so it gets no tone sentence.
+    """
+    sampling = dict(plan.sampling)
+    seed = sampling.pop("seed", None)
+    messages = (
+        request.messages
+        if request.prompt is not None
+        else with_instruction(request.messages, plan.instruction)
+    )
+    out = []
+    for k in range(plan.candidates):
+        update = {**sampling, **({"seed": seed + k} if seed is not None else {})}
+        params = request.params.model_copy(update=update)
+        out.append(
+            request.model_copy(
+                update={"emotion": EmotionMix.coerce(mix), "params": params, "messages": messages}
+            )
+        )
+    return out
+
+
 def monitor_result(
     engine: EmotiveEngine,
     request: GenerationRequest,
@@ -46,12 +77,10 @@ def monitor_result(
     monitor = monitor or default_monitor(reader)
     results = [result]
 
-    def retry(mix: dict[str, float], sampling: dict[str, Any]) -> str:
-        params = request.params.model_copy(update=sampling)
-        again = request.model_copy(update={"emotion": EmotionMix.coerce(mix), "params": params})
-        second = engine.generate_batch([again])[0]
-        results.append(second)
-        return second.text
+    def retry(mix: dict[str, float], plan: RetryPlan) -> list[str]:
+        again = engine.generate_batch(retry_requests(request, mix, plan))
+        results.extend(again)
+        return [r.text for r in again]
 
     record = monitor.run(
         mode,
@@ -60,8 +89,13 @@ def monitor_result(
         retry,
         user_text=last_user_text(request),
         available=engine.emotions,
+        seed=request.params.seed,
+        word_cost=engine_word_cost(engine),
     )
-    return results[record.chosen], record
+    if record.chosen == 0:
+        return result, record
+    chosen = record.attempts[record.chosen]
+    return next(r for r in results[1:] if r.text == chosen.text), record
 
 
 def metadata(record: MonitorRecord | None) -> dict[str, Any]:

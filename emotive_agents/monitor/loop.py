@@ -1,23 +1,37 @@
 """The monitor every integration uses: read a reply, judge it, and run the one bounded retry.
 
-Generation is injected (`attempt(mix, sampling) -> text`), so LangChain, LlamaIndex and the server
-share the same loop over their own engines. `mode="read"` only attaches the reading; `"retry"`
-regenerates at most once and keeps the attempt with fewer problems (the retry on a tie).
+Generation is injected (`retry(mix, plan) -> texts`: one retry round, `plan.candidates` samples of
+the adjusted mix under the plan's tone sentence), so LangChain, LlamaIndex and the server share the
+same loop over their own engines. `mode="read"` only attaches the reading; `"retry"` runs at most one
+retry round, judges every candidate against the ORIGINAL request and keeps the best one only when it
+is strictly better than the first reply (fewer problems, then more probability on the labels the
+request reads as).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from emotive_agents.monitor.fluency import WordCost
 from emotive_agents.monitor.reading import ReplyReader, ReplyReading, shared_reply_reader
-from emotive_agents.monitor.verdict import MonitorThresholds, RetryPlan, Verdict, check_reply, plan_retry
+from emotive_agents.monitor.tone import fit
+from emotive_agents.monitor.verdict import (
+    MonitorThresholds,
+    RetryPlan,
+    Verdict,
+    check_reply,
+    expected_of,
+    plan_retry,
+    severity,
+)
 
 MonitorMode = Literal["off", "read", "retry"]
 MONITOR_MODES: tuple[str, ...] = ("off", "read", "retry")
+RetryFn = Callable[[dict[str, float], RetryPlan], "str | Sequence[str]"]
 
 
 class Attempt(BaseModel):
@@ -40,10 +54,11 @@ class MonitorRecord(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     mode: MonitorMode
-    attempts: list[Attempt]
+    attempts: list[Attempt]  # the first reply, and the best candidate of the retry round if there was one
     chosen: int = 0
     read_seconds: float = 0.0
     retry_error: str | None = None  # the retry failed (e.g. the server was full): the first reply stands
+    candidates: list[Attempt] = Field(default_factory=list)  # every retry sample, attempts[1] among them
 
     @property
     def reading(self) -> ReplyReading:
@@ -72,6 +87,21 @@ class MonitorRecord(BaseModel):
                 }
                 for a in self.attempts
             ],
+            **(
+                {
+                    "candidates": [
+                        {
+                            "text": a.text,
+                            "label": a.reading.label,
+                            "ok": a.verdict.ok,
+                            "reasons": a.verdict.reasons,
+                        }
+                        for a in self.candidates
+                    ]
+                }
+                if len(self.candidates) > 1
+                else {}
+            ),
         }
 
 
@@ -119,32 +149,41 @@ class ReplyMonitor:
         mode: MonitorMode,
         mix: Mapping[str, float],
         first_text: str,
-        retry: Callable[[dict[str, float], dict[str, Any]], str] | None = None,
+        retry: RetryFn | None = None,
         *,
         user_text: str | None = None,
         user: ReplyReading | None = None,
         available: Iterable[str] | None = None,
         guard: Callable[[dict[str, float]], dict[str, float]] | None = None,
+        seed: int | None = None,
+        word_cost: WordCost | None = None,
     ) -> MonitorRecord:
-        """Judge the first reply; under "retry" and a bad verdict, call `retry(mix, sampling)` once.
+        """Judge the first reply; under "retry" and a bad verdict, call `retry(mix, plan)` once.
 
         `guard` lets a caller with a policy re-apply its guard rails to the adjusted mix.
         """
         first, plan, user, read_seconds = self.first_attempt(
-            mode, mix, first_text, user_text=user_text, user=user, available=available
+            mode, mix, first_text, user_text=user_text, user=user, available=available, seed=seed
         )
         if plan is None or retry is None:
             return MonitorRecord(mode=mode, attempts=[first], read_seconds=read_seconds)
         adjusted = guard(dict(plan.mix)) if guard is not None else dict(plan.mix)
         started = time.perf_counter()
         try:
-            text = retry(adjusted, dict(plan.sampling))
+            texts = retry(adjusted, plan)
         except Exception as exc:  # a failed retry must not fail a reply that exists
             error = f"{type(exc).__name__}: {exc}"
             return MonitorRecord(mode=mode, attempts=[first], read_seconds=read_seconds, retry_error=error)
         seconds = time.perf_counter() - started
         return self.second_attempt(
-            first, plan, adjusted, text, user, seconds=seconds, read_seconds=read_seconds
+            first,
+            plan,
+            adjusted,
+            texts,
+            user,
+            seconds=seconds,
+            read_seconds=read_seconds,
+            word_cost=word_cost,
         )
 
     def first_attempt(
@@ -156,6 +195,7 @@ class ReplyMonitor:
         user_text: str | None = None,
         user: ReplyReading | None = None,
         available: Iterable[str] | None = None,
+        seed: int | None = None,
     ) -> tuple[Attempt, RetryPlan | None, ReplyReading | None, float]:
         """Read and judge the first reply: (attempt, the retry plan or None, the user's reading, seconds)."""
         started = time.perf_counter()
@@ -167,7 +207,9 @@ class ReplyMonitor:
         first = Attempt(mix=dict(mix), text=first_text, reading=reading, verdict=verdict)
         plan = None
         if mode == "retry" and not verdict.ok:
-            plan = plan_retry(mix, verdict, reading, available=available, thresholds=self.thresholds)
+            plan = plan_retry(
+                mix, verdict, reading, user=user, available=available, thresholds=self.thresholds, seed=seed
+            )
         return first, plan, user, time.perf_counter() - started
 
     def second_attempt(
@@ -175,22 +217,56 @@ class ReplyMonitor:
         first: Attempt,
         plan: RetryPlan,
         adjusted: Mapping[str, float],
-        text: str,
+        texts: str | Sequence[str],
         user: ReplyReading | None,
         *,
         seconds: float = 0.0,
         read_seconds: float = 0.0,
+        word_cost: WordCost | None = None,
     ) -> MonitorRecord:
-        """Judge the retry against the ORIGINAL request (what "read as intended" means) and choose."""
-        reading2, verdict2 = self.judge(first.mix, text, user)
-        second = Attempt(
-            mix=dict(adjusted),
-            text=text,
-            reading=reading2,
-            verdict=verdict2,
-            sampling=plan.sampling,
-            notes=plan.notes,
-            seconds=round(seconds, 4),
+        """Judge the retry's candidates against the ORIGINAL request (what "read as intended" means);
+        the best fluent one replaces the first reply only when it is strictly better.
+
+        `word_cost` (tokens per word, `fluency.tokens_per_word`) rules out word salad: a candidate
+        above max(`max_tokens_per_word`, the first reply's cost + `fluency_margin`) cannot be chosen.
+        """
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        if not texts:
+            raise ValueError("the retry returned no text")
+        readings = self.reader.read_many(texts)
+        expected = expected_of(first.mix, user, self.thresholds)
+        candidates = [
+            Attempt(
+                mix=dict(adjusted),
+                text=text,
+                reading=reading,
+                verdict=check_reply(first.mix, reading, text, user=user, thresholds=self.thresholds),
+                sampling=plan.sampling,
+                notes=[*plan.notes, *([f"tone: {plan.instruction}"] if plan.instruction else [])],
+                seconds=round(seconds, 4),
+            )
+            for text, reading in zip(texts, readings, strict=True)
+        ]
+
+        def badness(attempt: Attempt) -> tuple[float, float]:
+            return severity(attempt.verdict), -fit(attempt.reading, expected)
+
+        fluent = [True] * len(candidates)
+        if word_cost is not None:
+            t = self.thresholds
+            limit = max(t.max_tokens_per_word, word_cost(first.text) + t.fluency_margin)
+            fluent = [word_cost(c.text) <= limit for c in candidates]
+            candidates = [
+                c if ok else c.model_copy(update={"notes": [*c.notes, "not fluent enough to be chosen"]})
+                for c, ok in zip(candidates, fluent, strict=True)
+            ]
+        usable = [c for c, ok in zip(candidates, fluent, strict=True) if ok]
+        best = min(usable or candidates, key=badness)
+        chosen = 1 if usable and badness(best) < badness(first) else 0
+        return MonitorRecord(
+            mode="retry",
+            attempts=[first, best],
+            chosen=chosen,
+            read_seconds=read_seconds,
+            candidates=candidates if len(candidates) > 1 else [],
         )
-        chosen = 1 if len(verdict2.reasons) <= len(first.verdict.reasons) else 0
-        return MonitorRecord(mode="retry", attempts=[first, second], chosen=chosen, read_seconds=read_seconds)

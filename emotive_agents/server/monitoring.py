@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from emotive_agents.generation.types import GenerationRequest
     from emotive_agents.monitor.loop import MonitorRecord
     from emotive_agents.monitor.reading import ReplyReading
+    from emotive_agents.monitor.verdict import RetryPlan
     from emotive_agents.server.scheduler import Completion
     from emotive_agents.server.state import ServerState
 
@@ -78,19 +79,18 @@ def _run(
     first: Completion,
     mode: MonitorMode,
 ) -> tuple[Completion, MonitorRecord]:
-    from emotive_agents.monitor.engine_loop import default_monitor
-    from emotive_agents.steering.mix import EmotionMix
+    from emotive_agents.monitor.engine_loop import default_monitor, retry_requests
+    from emotive_agents.monitor.fluency import engine_word_cost
 
     monitor = default_monitor(state.settings.reply_reader)
     results = [first]
 
-    def retry(mix: dict[str, float], sampling: dict[str, Any]) -> str:
-        params = generation.params.model_copy(update=sampling)
-        again = generation.model_copy(update={"emotion": EmotionMix.coerce(mix), "params": params})
-        handle = state.scheduler.submit(again)
-        completion = handle.result(timeout=max(1.0, handle.deadline - time.monotonic() + 5.0))
-        results.append(completion)
-        return completion.text
+    def retry(mix: dict[str, float], plan: RetryPlan) -> list[str]:
+        handles = [state.scheduler.submit(again) for again in retry_requests(generation, mix, plan)]
+        for handle in handles:  # submitted together, so the scheduler can batch them
+            completion = handle.result(timeout=max(1.0, handle.deadline - time.monotonic() + 5.0))
+            results.append(completion)
+        return [c.text for c in results[1:]]
 
     users = [m.content for m in generation.messages if m.role == "user"]
     if not users and generation.prompt is not None:
@@ -104,8 +104,13 @@ def _run(
         user=_user_reading(emotive),
         available=[e for e in state.engine.emotions if e != "base"],
         guard=_guard(state, emotive),
+        seed=generation.params.seed,
+        word_cost=engine_word_cost(state.engine),
     )
-    return results[record.chosen], record
+    if record.chosen == 0:
+        return first, record
+    text = record.attempts[record.chosen].text
+    return next(c for c in results[1:] if c.text == text), record
 
 
 async def monitored(
