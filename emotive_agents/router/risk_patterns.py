@@ -28,7 +28,7 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(wouldn'?t|would\s+not|don'?t)\s+(mind|care)\s+if\s+i\s+(died|was\s+dead|didn'?t\s+wake|never\s+woke)",
         r"\b(stop|cease)\s+(existing|to\s+exist)\b",
         r"\b(rather|want\s+to)\s+(just\s+)?not\s+be\s+alive\b",
-        r"\b(hope|wish|pray)\b.*\b(takes|kills|finishes)\s+me\b",
+        r"\b(hopes?|hoping|wish(es|ing)?|prays?|praying)\b.*\b(takes|kills|finishes|ends)\s+me\b",
     ),
     "active_ideation": (
         r"\b(i'?m|i\s+am|im|feel(ing)?|felt|been|get|getting|go|going|am)\s+(so\s+|really\s+|very\s+|quite\s+|"
@@ -94,7 +94,8 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(plann?(ed|ing)|instructions\s+for|arrang(ed|ing))\s+my\s+(own\s+)?funeral\b",
         r"\b(no\s*one|nobody)\s+(has|have|will\s+have)\s+to\s+(deal\s+with|clean\s+up|sort\s+out)\b.*\bafter\b",
         r"\bit'?s\s+(really|actually|the\s+final|the\s+last|a\s+final)\s+goodbye\b",
-        r"\binsurance\b.*\b(pays?\s+out|covers?|covered)\b.*\bsuicide\b",
+        r"\b(insurance|pension|policy|lump\s+sum|payout)\b.*\b(pays?\s+out|paid\s+out|covers?|covered|still\s+pays?)\b.*"
+        r"\b(suicide|self[\s-]inflicted|take\s+my\s+own\s+life|kill\s+myself)\b",
         r"\b(put(ting)?|get(ting)?|sort(ed|ing)?)\s+(out\s+)?my\s+affairs\s+in\s+order\b",
         r"\bsort(ed|ing)?\s+out\s+my\s+affairs\b(?!\s+(before|for)\s+(the|my|our)\s+(house\s+)?(move|trip|holiday|"
         r"wedding|surgery|operation|baby))",
@@ -159,6 +160,9 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(he|she|they)\s*('s|'re|\s+is|\s+are|\s+was|\s+were|\s+seems?|\s+sounds?)\s+suicidal\b",
         r"\b(doesn'?t|does\s+not)\s+want\s+to\s+(live|be\s+alive|be\s+here)\b",
         r"\bbetter\s+off\s+without\s+(him|her|them)\b",
+        r"\b(my|our)\s+(\w+\s+){1,2}(is|seems|sounds|might\s+be|may\s+be|could\s+be|has\s+been|feels)\s+suicidal\b",
+        r"\b(found|saw|noticed|came\s+across)\b.*\b(search(es|ed)?|browser|history|notes?|letters?|messages?)\b.*"
+        r"\b(fatal|lethal|overdose|suicide|to\s+die|kill\s+(him|her|them)sel(f|ves)|end\s+(his|her|their)\s+life)\b",
     ),
 }
 
@@ -180,6 +184,10 @@ IDIOM_PATTERNS: tuple[str, ...] = (
     r"\bdrop[\s-]dead\s+gorgeous\b",
     r"\bmy\s+(phone|battery|laptop|car|plant|plants)\s+(is\s+)?(dying|died|dead)\b",
     r"\bsuicide\s+(squad|squeeze|sprints?|drills?)\b",
+    # questions about risk in general or about a history, not statements of it
+    r"\b(whether|if)\s+(i|you|they|he|she)('ve|\s+have|\s+has|'s)?\s+ever\s+(been|felt)\s+suicidal\b",
+    r"\b(someone|somebody|a\s+person|people|anyone)\b[^.?!]{0,30}\b(if|whether)\s+(they|he|she)"
+    r"('re|\s+are|'s|\s+is)\s+suicidal\b",
 )
 
 # Framing that may lower a pattern hit (never one with a present anchor in its sentence).
