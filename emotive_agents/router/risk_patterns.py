@@ -19,6 +19,8 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bwish\s+i\s+(could|would)\s+(just\s+)?(die|disappear\s+(forever|for\s+good)|not\s+wake\s+up|"
         r"stop\s+existing|cease\s+to\s+exist|sleep\s+forever|fall\s+asleep\s+and\s+(never|not))",
         r"\b(hope|pray|wish)\s+(that\s+)?i\s+(don'?t|do\s+not|won'?t|never)\s+wake\s+up\b",
+        r"\b(disappointed|upset|gutted|sorry)\s+(that\s+)?i\s+(woke|wake|keep\s+waking)\s+up\b"
+        r"(?!\s+(late|early|too|at\s+(?!all)|in|with|to|and\s+(missed|forgot)))",
         r"\b(don'?t|do\s+not|no\s+longer)\s+want\s+to\s+(live|be\s+alive|be\s+here|exist|wake\s+up)\b",
         r"\bnot\s+want(ing)?\s+to\s+(live|be\s+alive|wake\s+up)\b",
         r"\b(better\s+off|be\s+better|happier|be\s+fine|be\s+easier|be\s+lighter)\s+(dead|without\s+me)\b",
@@ -34,6 +36,7 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(i'?m|i\s+am|im|feel(ing)?|felt|been|get|getting|go|going|am)\s+(so\s+|really\s+|very\s+|quite\s+|"
         r"a\s+bit\s+|kind\s+of\s+|pretty\s+)?suicidal\b",
         r"\b(having|have|had|get|getting|with|my)\s+suicidal\s+(thoughts|urges|feelings|ideation)\b",
+        r"\bsuicidal\s+(thoughts|urges|feelings)\s+(are|have\s+been|keep|won'?t|came|come|got)\b",
         r"\b(thinking|thought)\s+(about|of)\s+(overdosing|jumping|hanging\s+myself|cutting\s+my\s+wrists)\b",
         r"\bkill(ing)?\s+my\s*self\b",
         r"\bend(ing)?\s+(my|it)\s+(own\s+)?(life|all)\b",
@@ -56,6 +59,8 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(of\s+)?(my\s+|the\s+|these\s+|those\s+|in\s+the\s+)?(\w+\s+)?(pills|tablets|meds|medication|"
         r"bottle|medicine\s+cabinet)\b",
         r"\b(going\s+to|gonna|will|'ll|want\s+to|planning\s+to|plan\s+to)\s+(overdose|od)\b",
+        r"\benough\s+(of\s+(my|the|these)\s+)?(pills|tablets|meds|medication|paracetamol|painkillers|sleeping\s+pills|"
+        r"insulin|morphine)\s+to\s+(finish|end)\s+(it|things|myself|me\s+off)\b",
         r"\b(jump|jumping|step|stepping|throw\s+myself)\s+(off|from|in\s+front\s+of)\s+(a|the|this|my)\s+"
         r"(\w+\s+)?(bridge|roof|building|balcony|train|cliff|ledge|tower|car\s+park|parking\s+garage)\b",
         r"\bhang(ing)?\s+my\s*self\b",
