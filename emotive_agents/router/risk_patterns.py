@@ -19,6 +19,8 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bwish\s+i\s+(could|would)\s+(just\s+)?(die|disappear\s+(forever|for\s+good)|not\s+wake\s+up|"
         r"stop\s+existing|cease\s+to\s+exist|sleep\s+forever|fall\s+asleep\s+and\s+(never|not))",
         r"\b(hope|pray|wish)\s+(that\s+)?i\s+(don'?t|do\s+not|won'?t|never)\s+wake\s+up\b",
+        r"\b(disappointed|upset|gutted|sorry)\s+(that\s+)?i\s+(woke|wake|keep\s+waking)\s+up\b"
+        r"(?!\s+(late|early|too|at\s+(?!all)|in|with|to|and\s+(missed|forgot)))",
         r"\b(don'?t|do\s+not|no\s+longer)\s+want\s+to\s+(live|be\s+alive|be\s+here|exist|wake\s+up)\b",
         r"\bnot\s+want(ing)?\s+to\s+(live|be\s+alive|wake\s+up)\b",
         r"\b(better\s+off|be\s+better|happier|be\s+fine|be\s+easier|be\s+lighter)\s+(dead|without\s+me)\b",
@@ -28,12 +30,13 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(wouldn'?t|would\s+not|don'?t)\s+(mind|care)\s+if\s+i\s+(died|was\s+dead|didn'?t\s+wake|never\s+woke)",
         r"\b(stop|cease)\s+(existing|to\s+exist)\b",
         r"\b(rather|want\s+to)\s+(just\s+)?not\s+be\s+alive\b",
-        r"\b(hope|wish|pray)\b.*\b(takes|kills|finishes)\s+me\b",
+        r"\b(hopes?|hoping|wish(es|ing)?|prays?|praying)\b.*\b(takes|kills|finishes|ends)\s+me\b",
     ),
     "active_ideation": (
         r"\b(i'?m|i\s+am|im|feel(ing)?|felt|been|get|getting|go|going|am)\s+(so\s+|really\s+|very\s+|quite\s+|"
         r"a\s+bit\s+|kind\s+of\s+|pretty\s+)?suicidal\b",
         r"\b(having|have|had|get|getting|with|my)\s+suicidal\s+(thoughts|urges|feelings|ideation)\b",
+        r"\bsuicidal\s+(thoughts|urges|feelings)\s+(are|have\s+been|keep|won'?t|came|come|got)\b",
         r"\b(thinking|thought)\s+(about|of)\s+(overdosing|jumping|hanging\s+myself|cutting\s+my\s+wrists)\b",
         r"\bkill(ing)?\s+my\s*self\b",
         r"\bend(ing)?\s+(my|it)\s+(own\s+)?(life|all)\b",
@@ -56,6 +59,8 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(of\s+)?(my\s+|the\s+|these\s+|those\s+|in\s+the\s+)?(\w+\s+)?(pills|tablets|meds|medication|"
         r"bottle|medicine\s+cabinet)\b",
         r"\b(going\s+to|gonna|will|'ll|want\s+to|planning\s+to|plan\s+to)\s+(overdose|od)\b",
+        r"\benough\s+(of\s+(my|the|these)\s+)?(pills|tablets|meds|medication|paracetamol|painkillers|sleeping\s+pills|"
+        r"insulin|morphine)\s+to\s+(finish|end)\s+(it|things|myself|me\s+off)\b",
         r"\b(jump|jumping|step|stepping|throw\s+myself)\s+(off|from|in\s+front\s+of)\s+(a|the|this|my)\s+"
         r"(\w+\s+)?(bridge|roof|building|balcony|train|cliff|ledge|tower|car\s+park|parking\s+garage)\b",
         r"\bhang(ing)?\s+my\s*self\b",
@@ -94,7 +99,8 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(plann?(ed|ing)|instructions\s+for|arrang(ed|ing))\s+my\s+(own\s+)?funeral\b",
         r"\b(no\s*one|nobody)\s+(has|have|will\s+have)\s+to\s+(deal\s+with|clean\s+up|sort\s+out)\b.*\bafter\b",
         r"\bit'?s\s+(really|actually|the\s+final|the\s+last|a\s+final)\s+goodbye\b",
-        r"\binsurance\b.*\b(pays?\s+out|covers?|covered)\b.*\bsuicide\b",
+        r"\b(insurance|pension|policy|lump\s+sum|payout)\b.*\b(pays?\s+out|paid\s+out|covers?|covered|still\s+pays?)\b.*"
+        r"\b(suicide|self[\s-]inflicted|take\s+my\s+own\s+life|kill\s+myself)\b",
         r"\b(put(ting)?|get(ting)?|sort(ed|ing)?)\s+(out\s+)?my\s+affairs\s+in\s+order\b",
         r"\bsort(ed|ing)?\s+out\s+my\s+affairs\b(?!\s+(before|for)\s+(the|my|our)\s+(house\s+)?(move|trip|holiday|"
         r"wedding|surgery|operation|baby))",
@@ -159,6 +165,9 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(he|she|they)\s*('s|'re|\s+is|\s+are|\s+was|\s+were|\s+seems?|\s+sounds?)\s+suicidal\b",
         r"\b(doesn'?t|does\s+not)\s+want\s+to\s+(live|be\s+alive|be\s+here)\b",
         r"\bbetter\s+off\s+without\s+(him|her|them)\b",
+        r"\b(my|our)\s+(\w+\s+){1,2}(is|seems|sounds|might\s+be|may\s+be|could\s+be|has\s+been|feels)\s+suicidal\b",
+        r"\b(found|saw|noticed|came\s+across)\b.*\b(search(es|ed)?|browser|history|notes?|letters?|messages?)\b.*"
+        r"\b(fatal|lethal|overdose|suicide|to\s+die|kill\s+(him|her|them)sel(f|ves)|end\s+(his|her|their)\s+life)\b",
     ),
 }
 
@@ -180,6 +189,10 @@ IDIOM_PATTERNS: tuple[str, ...] = (
     r"\bdrop[\s-]dead\s+gorgeous\b",
     r"\bmy\s+(phone|battery|laptop|car|plant|plants)\s+(is\s+)?(dying|died|dead)\b",
     r"\bsuicide\s+(squad|squeeze|sprints?|drills?)\b",
+    # questions about risk in general or about a history, not statements of it
+    r"\b(whether|if)\s+(i|you|they|he|she)('ve|\s+have|\s+has|'s)?\s+ever\s+(been|felt)\s+suicidal\b",
+    r"\b(someone|somebody|a\s+person|people|anyone)\b[^.?!]{0,30}\b(if|whether)\s+(they|he|she)"
+    r"('re|\s+are|'s|\s+is)\s+suicidal\b",
 )
 
 # Framing that may lower a pattern hit (never one with a present anchor in its sentence).

@@ -41,6 +41,7 @@ class RiskHeadCard(BaseModel):
     accumulate_decay: float  # conversation risk: level = decay * level + turn score
     accumulate_threshold: float
     accumulate_floor: float  # turn scores under this do not add to the level
+    tuned_layers: int = 0  # top MiniLM layers fine-tuned with the head (0: the shared embedder as is)
 
 
 class RiskHead:
@@ -59,6 +60,11 @@ class RiskHead:
         self.bias = tensors["bias"].float()
         if self.weight.shape[0] != len(self.card.classes):
             raise ModelLoadError(f"{directory}: head has {self.weight.shape[0]} rows for {self.card.classes}")
+        self.tuned: dict[str, torch.Tensor] = {}
+        if self.card.tuned_layers > 0:
+            from emotive_agents.router.risk_encoder import load_tuned_layers
+
+            self.tuned = load_tuned_layers(directory)
 
     def probabilities(self, embeddings: torch.Tensor) -> torch.Tensor:
         return torch.softmax(embeddings @ self.weight.T + self.bias, dim=-1)
@@ -74,12 +80,18 @@ class UnitScore(BaseModel):
 
 
 class SemanticRiskScorer:
-    """Scores texts with MiniLM + the risk head; thread-safe, caches the last few thousand texts."""
+    """Scores texts with MiniLM + the risk head; thread-safe, caches the last few thousand texts.
+
+    A head trained with tuned top layers (`card.tuned_layers`) reads the `RiskEncoder` built on the
+    given embedder (the shared MiniLM by default); an embedder that is not a MiniLM `SentenceEmbedder`
+    (a deployer's own, a test stand-in) is used as it is.
+    """
 
     def __init__(
         self, *, embedder: TextEmbedder | None = None, head: RiskHead | None = None, device: str = "cpu"
     ) -> None:
-        self._embedder = embedder
+        self._base = embedder
+        self._embedder: TextEmbedder | None = None
         self.device = device
         self.head = head or RiskHead()
         self._lock = threading.Lock()
@@ -87,11 +99,19 @@ class SemanticRiskScorer:
 
     @property
     def embedder(self) -> TextEmbedder:
-        if self._embedder is None:
-            from emotive_agents.models.embeddings import default_embedder
+        with self._lock:
+            if self._embedder is None:
+                base = self._base
+                if base is None:
+                    from emotive_agents.models.embeddings import default_embedder
 
-            self._embedder = default_embedder(self.device)
-        return self._embedder
+                    base = default_embedder(self.device)
+                if self.head.card.tuned_layers > 0 and hasattr(base, "model") and hasattr(base, "tokenizer"):
+                    from emotive_agents.router.risk_encoder import RiskEncoder
+
+                    base = RiskEncoder(base, self.head.tuned, self.head.card.tuned_layers)
+                self._embedder = base
+            return self._embedder
 
     @property
     def card(self) -> RiskHeadCard:
@@ -115,11 +135,22 @@ class SemanticRiskScorer:
         return [known[t] for t in texts]
 
 
-def write_head(directory: Path, weight: torch.Tensor, bias: torch.Tensor, card: dict[str, Any]) -> None:
-    """Save a trained head (used by the training script)."""
+def write_head(
+    directory: Path,
+    weight: torch.Tensor,
+    bias: torch.Tensor,
+    card: dict[str, Any],
+    tuned: torch.nn.ModuleList | None = None,
+) -> None:
+    """Save a trained head, and the tuned top layers when there are (used by the training script)."""
     from safetensors.torch import save_file
 
     directory.mkdir(parents=True, exist_ok=True)
+    if tuned is not None:
+        from emotive_agents.router.risk_encoder import write_tuned_layers
+
+        write_tuned_layers(directory, tuned)
+        card = {**card, "tuned_layers": len(tuned)}
     save_file({"weight": weight.contiguous(), "bias": bias.contiguous()}, str(directory / HEAD_FILE))
     RiskHeadCard.model_validate(card)
     (directory / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")

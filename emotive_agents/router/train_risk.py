@@ -1,19 +1,23 @@
-"""Train the risk detector's semantic head on the project-written risk corpus; choose thresholds on tune.
+"""Train the risk detector's semantic layer on the project-written risk corpus; choose thresholds on tune.
 
-    python -m emotive_agents.router.train_risk --out emotive_agents/data/router/risk_head
+    python -m emotive_agents.router.train_risk --extra-tune benchmarks/heldout/risk
 
 Lab code: the runtime never imports it. The corpus (`data/router/risk/`, CC0, written by hand for this
-project) carries its own seeded train/tune split. Training rows: every train positive (its category)
-and every train negative with each of its sentences and sentence pairs ("none"), so the head learns
-that a sentence lifted from a story or a recovered past is not a crisis. Multinomial logistic
-regression, full-batch L-BFGS from zeros (deterministic: re-running reproduces the weights).
+project) carries its own seeded train/tune split. Training rows: every train positive (its category),
+the request sentences of a train positive embedded in a request ("none": asking for a refund is not
+the risk), and every train negative with each of its sentences and sentence pairs ("none"), so the
+head learns that a sentence lifted from a story or a recovered past is not a crisis.
 
-Thresholds, on the tune split, recall first within a false-alarm budget: the message threshold is the
-one with the highest tune recall (patterns and head together) whose tune false-alarm rate stays within
-FALSE_ALARM_BUDGET (the lowest such threshold, i.e. the most recall the budget buys). Flagging every
-tune positive would flag most hard negatives too (the card's `tune_grid` shows it). The conversation
-parameters are the grid point that flags the corpus's conversations at their turn, then the fewest
-early or false flags, then the fewest late ones.
+Model: a multinomial logistic regression on frozen MiniLM features (full-batch L-BFGS from zeros),
+then MiniLM's top `--tuned-layers` layers fine-tuned together with that head (`risk_finetune`,
+seeded AdamW); the tuned layers ship as float16 next to the head.
+
+Thresholds, recall first within a false-alarm budget, on the tune rows: the corpus's tune split plus
+`--extra-tune DIR` (a risk set already used for evaluation, e.g. the burned first held-out set). The
+message threshold is the lowest one (the most recall) whose false-alarm rate on the tune negatives
+stays within FALSE_ALARM_BUDGET (the 5 % goal). The conversation parameters are the grid point that
+flags the tune conversations at their turn, then the fewest early or false flags, then the fewest
+late ones.
 """
 
 from __future__ import annotations
@@ -31,13 +35,16 @@ from typing import Any
 
 import torch
 
-from emotive_agents.router.risk import NO_RISK, RISK_CATEGORIES, normalise, units
+from emotive_agents.router.risk import NO_RISK, RISK_CATEGORIES, is_request, normalise, sentences, units
 from emotive_agents.router.risk_semantic import HEAD_DIR, RiskHead, SemanticRiskScorer, write_head
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "data" / "router" / "risk"
 CLASSES: tuple[str, ...] = (NO_RISK, *RISK_CATEGORIES)
-FALSE_ALARM_BUDGET = 0.10  # twice the 5 % goal: recall comes first
+FALSE_ALARM_BUDGET = 0.05  # the goal; the lowest threshold within it (recall first)
 L2 = 1e-4
+TUNED_LAYERS = 3
+EPOCHS = 5
+LEARNING_RATE = 5e-5
 
 
 class CachedEmbedder:
@@ -68,12 +75,21 @@ def corpus(directory: Path = CORPUS_DIR) -> dict[str, list[dict[str, Any]]]:
 
 
 def training_rows(data: dict[str, list[dict[str, Any]]]) -> tuple[list[str], list[int]]:
+    from emotive_agents.router.crisis import CrisisDetector
+
+    patterns = CrisisDetector(semantic=False)
     texts: list[str] = []
     labels: list[int] = []
     for row in data["positives"]:
         if row["split"] == "train":
-            texts.append(normalise(row["text"]))
+            text = normalise(row["text"])
+            texts.append(text)
             labels.append(CLASSES.index(row["category"]))
+            if row["category"] == "embedded_in_request":  # the request itself is not the risk
+                for part in sentences(text):
+                    if part != text and is_request(part) and not patterns.pattern_hits(part):
+                        texts.append(part)
+                        labels.append(0)
     for row in data["negatives"]:
         if row["split"] == "train":
             for unit in units(normalise(row["text"])):
@@ -119,15 +135,42 @@ def _conversation_outcome(detector: Any, conversation: dict[str, Any]) -> str:
     return "ok" if flagged == target else ("early" if flagged < target else "late")
 
 
-def train(out: Path, directory: Path = CORPUS_DIR) -> dict[str, Any]:
+def tune_rows(data: dict[str, list[dict[str, Any]]], extra: Path | None) -> dict[str, list[dict[str, Any]]]:
+    """The corpus's tune split plus every row of `extra` (a burned evaluation set), if given."""
+    rows = {k: [r for r in v if r.get("split") == "tune" or k == "conversations"] for k, v in data.items()}
+    if extra is not None:
+        from emotive_agents.router.risk_eval import load_risk_set
+
+        for key, more in load_risk_set(extra).items():
+            rows[key] = rows[key] + more
+    return rows
+
+
+def train(
+    out: Path,
+    directory: Path = CORPUS_DIR,
+    extra_tune: Path | None = None,
+    tuned_layers: int = TUNED_LAYERS,
+) -> dict[str, Any]:
     from emotive_agents.models.embeddings import default_embedder
+    from emotive_agents.router.risk_encoder import RiskEncoder
+    from emotive_agents.router.risk_finetune import finetune
 
     torch.manual_seed(0)
     data = corpus(directory)
-    embedder = CachedEmbedder(default_embedder("cpu"))
+    shared = default_embedder("cpu")
     texts, labels = training_rows(data)
-    x = embedder.embed(texts).clone()  # out of inference mode, for autograd
-    w, b = fit(x, torch.tensor(labels))
+    x = CachedEmbedder(shared).embed(texts).clone()  # out of inference mode, for autograd
+    y = torch.tensor(labels)
+    w, b = fit(x, y)
+    layers: torch.nn.ModuleList | None = None
+    if tuned_layers > 0:
+        layers, w, b = finetune(
+            shared, texts, y, (w, b), n_tuned=tuned_layers, epochs=EPOCHS, lr=LEARNING_RATE
+        )
+        embedder = CachedEmbedder(RiskEncoder(shared, layers.state_dict(), tuned_layers))
+    else:
+        embedder = CachedEmbedder(shared)
     base: dict[str, Any] = {
         "classes": list(CLASSES),
         "threshold": 0.5,
@@ -137,11 +180,11 @@ def train(out: Path, directory: Path = CORPUS_DIR) -> dict[str, Any]:
         "accumulate_threshold": 99.0,
         "accumulate_floor": 1.0,
     }
+    tune = tune_rows(data, extra_tune)
     with tempfile.TemporaryDirectory() as tmp:
         write_head(Path(tmp), w, b, base)
         detector = _detector(Path(tmp), embedder)
-        tune_pos = [r for r in data["positives"] if r["split"] == "tune"]
-        tune_neg = [r for r in data["negatives"] if r["split"] == "tune"]
+        tune_pos, tune_neg = tune["positives"], tune["negatives"]
         # raw semantic scores (threshold 0.5 makes the calibration the identity)
         pos_raw = [detector.semantic_score(r["text"])[0] for r in tune_pos]
         neg_raw = [detector.semantic_score(r["text"])[0] for r in tune_neg]
@@ -164,9 +207,9 @@ def train(out: Path, directory: Path = CORPUS_DIR) -> dict[str, Any]:
         grid.append({"threshold": t, "tune_recall": round(recall, 4), "tune_false_alarms": round(alarms, 4)})
     card = {**base, "threshold": threshold, "context_threshold": threshold}
     best: tuple[tuple[int, int, int], dict[str, float]] | None = None
-    conversations = data["conversations"]
+    conversations = tune["conversations"]
     for floor, decay, acc, ctx in itertools.product(
-        (0.2, 0.3, 0.4), (0.5, 0.7), (0.9, 1.1, 1.4), (threshold, threshold * 0.9)
+        (0.2, 0.3, 0.4), (0.5, 0.7), (0.9, 1.1, 1.4), (threshold, min(0.95, threshold * 1.1))
     ):
         params = {
             "turn_floor": floor,
@@ -190,18 +233,26 @@ def train(out: Path, directory: Path = CORPUS_DIR) -> dict[str, Any]:
     card.update(
         {
             "corpus_sha256": digest.hexdigest(),
+            "extra_tune": str(extra_tune) if extra_tune else None,
             "training_rows": len(texts),
             "l2": L2,
+            "finetune": {"tuned_layers": tuned_layers, "epochs": EPOCHS, "lr": LEARNING_RATE, "seed": 0},
             "false_alarm_budget": FALSE_ALARM_BUDGET,
+            "tune_positives": len(tune_pos),
+            "tune_negatives": len(tune_neg),
+            "tune_conversations": len(conversations),
             "tune_recall": round(rates(threshold)[0], 4),
             "tune_false_alarms": round(rates(threshold)[1], 4),
             "tune_grid": grid,
             "conversation_choice": {"ok": best[0][0], "early_or_false": -best[0][1], "late": -best[0][2]},
-            "embedder": "all-MiniLM-L6-v2 (mean-pooled, L2-normalised)",
-            "command": "python -m emotive_agents.router.train_risk",
+            "embedder": f"all-MiniLM-L6-v2 (mean-pooled, L2-normalised), top {tuned_layers} layers tuned",
+            "command": "python -m emotive_agents.router.train_risk"
+            + (f" --extra-tune {extra_tune}" if extra_tune else ""),
         }
     )
-    write_head(out, w, b, card)
+    write_head(out, w, b, card, tuned=layers)
+    if layers is None:
+        (out / "encoder.safetensors").unlink(missing_ok=True)
     return card
 
 
@@ -209,9 +260,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HEAD_DIR)
     parser.add_argument("--corpus", type=Path, default=CORPUS_DIR)
+    parser.add_argument("--extra-tune", type=Path, default=None, help="a burned risk set added to tune")
+    parser.add_argument("--tuned-layers", type=int, default=TUNED_LAYERS, help="0: head only")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    card = train(args.out, args.corpus)
+    card = train(args.out, args.corpus, args.extra_tune, args.tuned_layers)
     print(json.dumps({k: v for k, v in card.items() if k != "classes"}, indent=1))
 
 

@@ -127,11 +127,6 @@ def test_a_bad_command_in_a_script_is_reported(tmp_path: Path, tiny_dirs, script
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(
-    strict=True,
-    reason="known false alarm of the issue-12 risk head (docs/router.md): "
-    "the anxious 2nd health turn scores 0.51",
-)
 def test_health_demo_escalates_the_crisis_turn() -> None:
     code, out, err = _chat("--bot", "health", "--script", "--json", "-n", "4")
     assert code == 0, err
@@ -143,11 +138,6 @@ def test_health_demo_escalates_the_crisis_turn() -> None:
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(
-    strict=True,
-    reason="known false alarm of the issue-12 risk head (docs/router.md): "
-    "the angry support turn scores 0.50 and escalates",
-)
 def test_support_demo_never_mirrors_anger(tmp_path: Path) -> None:
     policy = tmp_path / "strict.json"
     policy.write_text(json.dumps({"name": "strict", "default_mix": {"calm": 0.7}}))
@@ -165,11 +155,6 @@ def test_support_demo_never_mirrors_anger(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(
-    strict=True,
-    reason="known false alarm of the issue-12 risk head (docs/router.md): "
-    "the anxious 2nd health turn escalates",
-)
 def test_side_by_side_writes_the_page(tmp_path: Path) -> None:
     out = tmp_path / "bots.md"
     code, stdout, err = _chat("--side-by-side", "--bot", "health", "-n", "4", "--out", str(out))

@@ -63,11 +63,6 @@ def test_tutor_bot_encourages_a_discouraged_learner() -> None:
     assert all(record["reply"] for record in records)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known false alarm of the issue-12 risk head (docs/router.md): "
-    "'I'm scared something is really wrong with me' scores 0.51 and escalates",
-)
 def test_health_bot_never_mirrors_fear_and_escalates_a_crisis() -> None:
     from emotive_agents.router import AffectRouter
 

@@ -13,12 +13,15 @@ from emotive_agents.router import AffectRouter, load_policy
 from emotive_agents.router.crisis import ALARM, DISTRESSED_FLOOR, CrisisDetector
 from emotive_agents.router.policy import SHIPPED_POLICIES, THIRD_PARTY_TEMPLATE, Escalation
 
-# Sad turns (the keyword reader reads "sad" and "crying" as sadness), then an ambiguous act.
+# Sad turns (the keyword reader reads "sad" and "crying" as sadness), then an ambiguous act: giving a
+# belonging away, which the risk head alone scores just under the line (and "I've written the letters",
+# the earlier example, now over it: it is flagged even alone).
+AMBIGUOUS = "I gave my guitar to my brother."
 EMERGING = [
     "I've been so sad for weeks.",
     "I keep crying at night and I can't sleep.",
     "I'm sad and I don't talk to anyone anymore.",
-    "I've written the letters.",
+    AMBIGUOUS,
 ]
 MODERATE = (
     "I don't really talk to anyone anymore.",
@@ -45,7 +48,7 @@ def _messages(turns: list[str]) -> list[object]:
     return out[:-1]
 
 
-def test_emerging_risk_escalates_at_the_letters_turn(keywords: KeywordClassifier) -> None:
+def test_emerging_risk_escalates_at_the_ambiguous_act(keywords: KeywordClassifier) -> None:
     router = AffectRouter(policy="health", classifier=keywords)
     flags = [router.invoke(_messages(EMERGING[: i + 1])).crisis for i in range(len(EMERGING))]
     assert flags == [False, False, False, True]
@@ -83,9 +86,10 @@ def test_moderate_signals_add_up_over_turns() -> None:
 
 def test_a_distressed_conversation_lifts_a_turn_near_the_line_only() -> None:
     detector = CrisisDetector()
-    near = detector.detect("I've written the letters.")
+    near = detector.detect(AMBIGUOUS)
     assert DISTRESSED_FLOOR <= near.risk.score < ALARM and not near.crisis
-    lifted = detector.detect("I've written the letters.", distressed=True)
+    assert detector.detect("I've written the letters.").crisis
+    lifted = detector.detect(AMBIGUOUS, distressed=True)
     assert lifted.crisis and "distress" in lifted.risk.detectors
     assert not detector.detect("What time does the clinic open?", distressed=True).crisis
 

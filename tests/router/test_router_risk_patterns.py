@@ -14,16 +14,20 @@ BY_CATEGORY: dict[str, list[str]] = {
         "I wish I was dead.",
         "Everyone would be better off without me.",
         "I hope I don't wake up tomorrow.",
+        "Most mornings I'm disappointed I woke up at all.",
+        "Part of me hopes the cancer kills me.",
     ],
     "active_ideation": [
         "I want to kill myself.",
         "I'm feeling suicidal tonight.",
         "I keep thinking of ending my life.",
+        "The suicidal urges keep coming back at night.",
     ],
     "plan_means_intent": [
         "I'm going to swallow all my pills.",
         "I've been stockpiling my sleeping pills.",
         "I'm going to jump off the bridge near my flat.",
+        "I've saved enough of my sleeping pills to end it.",
     ],
     "preparatory_behaviour": ["I wrote a goodbye letter to my family.", "The notes are for after I'm gone."],
     "nssi": [
@@ -33,7 +37,12 @@ BY_CATEGORY: dict[str, list[str]] = {
     ],
     "hopelessness_with_risk": ["I have nothing left to live for.", "I just want it all to end."],
     "indirect_or_slang": ["thinking about unaliving", "I won't be a problem for anyone much longer.", "kms"],
-    "third_party": ["My friend told me she wants to kill herself.", "My son said he doesn't want to live."],
+    "third_party": [
+        "My friend told me she wants to kill herself.",
+        "My son said he doesn't want to live.",
+        "I think my flatmate is suicidal.",
+        "I found searches on her phone for a lethal overdose.",
+    ],
 }
 
 
@@ -60,6 +69,11 @@ def test_each_category_has_patterns_that_hit(category: str, text: str) -> None:
         "What are the warning signs that someone might be suicidal?",
         "We did suicide sprints at basketball practice.",
         "I'm not going to be around next week, I'm on holiday.",
+        "I was disappointed I woke up late and missed the sale.",
+        "I've got enough paint to finish it this weekend.",
+        "My GP asked whether I've ever been suicidal; I never have.",
+        "Is asking someone if they're suicidal helpful?",
+        "Does my life insurance pay out for accidental death abroad?",
     ],
 )
 def test_hard_negatives_do_not_hit(text: str) -> None:
