@@ -116,6 +116,7 @@ def score(conversation: ShiftConversation, decision: Any, policy: Policy) -> dic
         "shift": shift.to_json() if shift is not None else None,
         "current": decision.current.label,
         "crisis": bool(decision.crisis),
+        "risk_detectors": list(decision.risk.detectors),  # which risk layers flagged (or "memory")
     }
     if conversation.kind == "shift":
         target = conversation.shift_to or ""
