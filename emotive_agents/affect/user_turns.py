@@ -5,7 +5,8 @@ two splits: 'train' (the router head's training rows and the nearest-turn reader
 (settings and weights are chosen on it). The nearest-turn reader is an `ExemplarClassifier` whose
 exemplars are the train turns: many real-sounding user phrasings per label, where the router's
 hand-picked exemplar file has about a dozen. Embedding ~700 turns takes seconds on a CPU, so their
-embeddings ship precomputed (`data/router/turn_bank.safetensors`, written by `affect.train_user`) and
+embeddings ship precomputed (`data/router/turn_bank.safetensors`, written by the lab trainer
+`python -m benchmarks.affect_train_user`) and
 are used when they match the corpus and the embedder; otherwise the bank is embedded at load.
 """
 
