@@ -33,7 +33,9 @@ from emotive_agents.affect.metrics import classification_metrics
 from emotive_agents.affect.types import LABELS, AffectClassifier
 from emotive_agents.router.message_sets import crisis_messages, domain_messages, heldout_messages
 
-OBJECTIVE = "mean of GoEmotions dev macro-F1, domain-message accuracy and user-turn tune macro recall"
+# GoEmotions dev macro-F1 was a third term until the second reader round: the router reads user turns,
+# not Reddit, and the nearest-turn member knows no Reddit (docs/router.md). GoEmotions is still reported.
+OBJECTIVE = "mean of domain-message accuracy and user-turn tune macro recall"
 
 
 def _score(gold: Sequence[str], probs: torch.Tensor) -> dict[str, float]:
@@ -220,12 +222,8 @@ def run(data: Path, *, probe: bool, cache_dir: Path | None, tune: bool = False) 
         latency["ev-probe"] = round(statistics.median(times), 4)
 
     def objective_of(m: dict[str, Any]) -> float:
-        parts = (
-            m["goemotions_dev"]["macro_f1"],
-            m["domain"]["accuracy"],
-            m["user_turns_tune"]["macro_recall"],
-        )
-        return float(sum(parts) / 3)
+        parts = (m["domain"]["accuracy"], m["user_turns_tune"]["macro_recall"])
+        return float(sum(parts) / 2)
 
     def objective(reader: str) -> float:
         return objective_of(metrics[reader])
