@@ -41,7 +41,9 @@ class ExemplarClassifier:
         device: str = "cpu",
         embedder: TextEmbedder | None = None,
         name: str = "exemplars",
+        bank: torch.Tensor | None = None,
     ) -> None:
+        """`bank`: the exemplars' embeddings, precomputed with `embedder`, in LABELS order (optional)."""
         if k < 1 or temperature <= 0:
             raise ValueError("k must be >= 1 and temperature > 0")
         # A path is another exemplar file (e.g. the router's user-message set, data/router/exemplars.json).
@@ -57,7 +59,9 @@ class ExemplarClassifier:
         self.embedder, self.k, self.temperature, self.name = embedder, k, temperature, name
         texts = [t for label in LABELS for t in exemplars[label]]
         self._owner = torch.tensor([i for i, label in enumerate(LABELS) for _ in exemplars[label]])
-        self._bank = embedder.embed(texts).float()
+        if bank is not None and tuple(bank.shape) != (len(texts), bank.shape[-1]):
+            raise ValueError(f"bank has shape {tuple(bank.shape)}, expected {len(texts)} rows")
+        self._bank = (embedder.embed(texts) if bank is None else bank).float()
 
     def scores(self, embeddings: torch.Tensor) -> torch.Tensor:
         """[n, 7] mean top-k cosine per label (embeddings are L2-normalised)."""

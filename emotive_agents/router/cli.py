@@ -153,7 +153,8 @@ def route_eval_shift(
         typer.echo(json.dumps(report, indent=1, ensure_ascii=False))
         return
     summary = report["summary"]
-    for key in ("follows", "label_follows", "rule_follows", "detected", "controls_gentle", "steady_no_shift"):
+    keys = ("follows", "label_follows", "rule_follows", "detected", "controls_gentle", "steady_no_shift")
+    for key in (*keys, "crisis_at_scored_turn", "follows_without_crisis"):
         if key in summary:
             s = summary[key]
             typer.echo(f"{key}: {s['hits']}/{s['n']} ({s['rate']})")

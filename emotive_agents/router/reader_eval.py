@@ -1,19 +1,28 @@
 """Confusion matrix and macro recall of a router reader on a labelled file of user turns.
 
     python -m emotive_agents.router.reader_eval TURNS.jsonl [--classifier ensemble] [--json]
+    python -m emotive_agents.router.reader_eval --tune-weights TUNE.jsonl [MORE.jsonl ...]
 
 TURNS.jsonl has one {"text", "label"} object per line (label one of the seven reader labels). Macro
 recall is the mean per-label recall over anger, disgust, fear, joy, sadness and neutral (the issue's
 goal, >= 0.9); surprise rows, if any, are read and shown in the matrix but not averaged.
+
+`--tune-weights` chooses the router ensemble's weights: a 0.1-step grid over the head, exemplar and
+nearest-turn members (VADER keeps weight 0: it supplies the valence), scored by the mean macro
+recall over the project's tune split and the given files. Only tune data belongs there: never a
+held-out set that is still to be reported.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import torch
 
 from emotive_agents.affect.types import LABELS, AffectClassifier
 
@@ -62,6 +71,55 @@ def reader_report(classifier: AffectClassifier, rows: Sequence[dict[str, str]]) 
     }
 
 
+TUNED_MEMBERS: tuple[str, ...] = ("minilm-head", "exemplars", "user-turns")
+
+
+def _macro(gold: Sequence[str], probs: torch.Tensor) -> float:
+    predicted = [LABELS[i] for i in probs.argmax(-1).tolist()]
+    recall = confusion(gold, predicted)
+    goal = [recall[g][g] / sum(recall[g].values()) for g in GOAL_LABELS if g in recall]
+    return sum(goal) / len(goal)
+
+
+def _mix(weights: dict[str, float], probs: dict[str, torch.Tensor]) -> torch.Tensor:
+    return torch.stack([weights[m] * probs[m] for m in TUNED_MEMBERS]).sum(0)
+
+
+def tune_weights(
+    ensemble: Any, sets: dict[str, Sequence[dict[str, str]]], step: float = 0.1
+) -> dict[str, Any]:
+    """The grid point over TUNED_MEMBERS with the highest mean macro recall over `sets` (ties: the
+    earlier point; the members read every text once)."""
+    probs: dict[str, dict[str, torch.Tensor]] = {}
+    for name, rows in sets.items():
+        readings = ensemble.member_readings([r["text"] for r in rows])
+        probs[name] = {
+            m: torch.tensor([[r.probabilities[label] for label in LABELS] for r in readings[m]])
+            for m in TUNED_MEMBERS
+        }
+    n = round(1 / step)
+    scored = []
+    for a, b in itertools.product(range(n + 1), repeat=2):
+        if a + b > n:
+            continue
+        w = dict(zip(TUNED_MEMBERS, (a / n, b / n, (n - a - b) / n), strict=True))
+        per_set = {
+            name: _macro([r["label"] for r in rows], _mix(w, probs[name])) for name, rows in sets.items()
+        }
+        scored.append((sum(per_set.values()) / len(per_set), w, per_set))
+    scored.sort(key=lambda t: -t[0])
+    best = scored[0]
+    return {
+        "weights": {**best[1], "vader": 0.0},
+        "objective": round(best[0], 4),
+        "per_set": {k: round(v, 4) for k, v in best[2].items()},
+        "top": [
+            {"objective": round(o, 4), "weights": w, "per_set": {k: round(v, 4) for k, v in p.items()}}
+            for o, w, p in scored[:10]
+        ],
+    }
+
+
 def format_report(report: dict[str, Any]) -> str:
     """A markdown table (rows: gold, columns: predicted) and the headline numbers."""
     head = "| gold \\ read | " + " | ".join(LABELS) + " | recall |"
@@ -81,7 +139,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("turns", type=Path, help='JSONL, one {"text", "label"} per line')
+    parser.add_argument("turns", type=Path, nargs="+", help='JSONL, one {"text", "label"} per line')
+    parser.add_argument(
+        "--tune-weights", action="store_true", help="choose the ensemble weights on these tune files"
+    )
     parser.add_argument("--classifier", default="ensemble", help="a make_classifier name")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
@@ -90,8 +151,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     from emotive_agents.router.router import make_classifier
 
     torch.set_num_threads(1)
-    report = reader_report(make_classifier(args.classifier), load_turns(args.turns))
-    print(json.dumps(report, indent=1) if args.json else format_report(report))
+    if args.tune_weights:
+        from emotive_agents.affect.user_turns import load_user_turns
+
+        tune = [{"text": r.text, "label": r.label} for r in load_user_turns(split="tune")]
+        sets: dict[str, Sequence[dict[str, str]]] = {"project tune split": tune}
+        sets |= {str(p): load_turns(p) for p in args.turns}
+        print(json.dumps(tune_weights(make_classifier("ensemble"), sets), indent=1))
+        return
+    for path in args.turns:
+        report = reader_report(make_classifier(args.classifier), load_turns(path))
+        print(json.dumps(report, indent=1) if args.json else format_report(report))
 
 
 if __name__ == "__main__":

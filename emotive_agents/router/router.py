@@ -39,8 +39,9 @@ ROUTER_EXEMPLARS = Path(__file__).resolve().parent.parent / "data" / "router" / 
 # The router's MiniLM head: trained on GoEmotions plus project-written user turns
 # (`python -m benchmarks.affect_train_user`, docs/router.md). The judge keeps the GoEmotions-only head.
 ROUTER_HEAD = Path(__file__).resolve().parent.parent / "data" / "router" / "minilm_head"
-# The router ensemble's weights (`python -m benchmarks.router_evaluate --tune`, docs/router.md).
-ROUTER_WEIGHTS: dict[str, float] = {"minilm-head": 0.4, "exemplars": 0.6, "vader": 0.0}
+# The router ensemble's weights (`python -m emotive_agents.router.reader_eval --tune-weights`,
+# docs/router.md); "user-turns" is the nearest project-written user turns (`affect.user_turns`).
+ROUTER_WEIGHTS: dict[str, float] = {"minilm-head": 0.2, "exemplars": 0.3, "user-turns": 0.5, "vader": 0.0}
 CLASSIFIERS = ("ensemble", "minilm", "exemplars", "vader", "probe")
 _CACHE_SIZE = 512
 MAX_REPLAY_TURNS = 8  # stateless mode replays at most this many user turns
@@ -81,7 +82,8 @@ def router_ensemble(
     *,
     exemplars: str | Path = ROUTER_EXEMPLARS,
 ) -> EnsembleClassifier:
-    """The router's default reader: user-turn MiniLM head + user-message exemplars + VADER (valence).
+    """The router's default reader: user-turn MiniLM head + user-message exemplars + nearest user turns +
+    VADER (valence).
 
     The judge's `default_ensemble` has the same members but the GoEmotions-only head and reply
     exemplars; both share one embedder.
@@ -89,6 +91,7 @@ def router_ensemble(
     from emotive_agents.affect.embedding import EmbeddingClassifier
     from emotive_agents.affect.ensemble import EnsembleClassifier
     from emotive_agents.affect.exemplars import ExemplarClassifier
+    from emotive_agents.affect.user_turns import turn_reader
     from emotive_agents.affect.vader import VaderClassifier
     from emotive_agents.models.embeddings import default_embedder
 
@@ -96,6 +99,7 @@ def router_ensemble(
     members: list[AffectClassifier] = [
         EmbeddingClassifier(ROUTER_HEAD, embedder=embedder),
         ExemplarClassifier(exemplars, embedder=embedder),
+        turn_reader(embedder),
         VaderClassifier(),
     ]
     return EnsembleClassifier(members, dict(ROUTER_WEIGHTS if weights is None else weights))

@@ -15,6 +15,10 @@ the shipped policy of its domain (health, support, tutor) unless `--policy` name
   rule is not the policy's neutral default, no shift away from distress (to joy) was reported and no
   negative emotion is amplified.
 - steady (the same mood continues): no shift may be reported.
+
+A shift turn that the risk detector flags (or that lies in a crisis memory) keeps the crisis decision
+and counts as a miss; `crisis_at_scored_turn` counts them and `follows_without_crisis` is the follow
+rate over the others, so a reader or shift problem can be told apart from a risk false alarm.
 """
 
 from __future__ import annotations
@@ -111,6 +115,8 @@ def score(conversation: ShiftConversation, decision: Any, policy: Policy) -> dic
         "rule": decision.rule,
         "shift": shift.to_json() if shift is not None else None,
         "current": decision.current.label,
+        "crisis": bool(decision.crisis),
+        "risk_detectors": list(decision.risk.detectors),  # which risk layers flagged (or "memory")
     }
     if conversation.kind == "shift":
         target = conversation.shift_to or ""
@@ -145,6 +151,10 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "rule_follows": _rate(shifts, "rule_follows"),
         "detected": _rate(shifts, "detected"),
         "controls_gentle": _rate(controls, "gentle"),
+        # A crisis turn (or one in its memory) keeps the crisis decision and is never shifted: these
+        # count as misses above; here they are counted, and the follow rate is given without them.
+        "crisis_at_scored_turn": _rate(shifts, "crisis"),
+        "follows_without_crisis": _rate([r for r in shifts if not r["crisis"]], "follows"),
     }
     if steady:
         out["steady_no_shift"] = _rate(steady, "no_shift")

@@ -10,17 +10,16 @@ import torch
 
 from benchmarks.affect_train import Split
 from benchmarks.affect_train_user import (
-    USER_TURNS,
     UserTrial,
     _bake_shift,
     fit_temperature,
-    load_user_turns,
     macro_recall,
     train_user_head,
 )
 from emotive_agents.affect.embedding import AffectHead, HeadArchitecture
 from emotive_agents.affect.goemotions import Example
 from emotive_agents.affect.types import LABELS
+from emotive_agents.affect.user_turns import USER_TURNS, load_user_turns
 
 DATA = Path(USER_TURNS).parent.parent
 
@@ -43,6 +42,12 @@ def test_corpus_shares_no_text_with_the_router_sets_or_exemplars() -> None:
         seen |= {json.loads(line)["text"].lower() for line in lines if line.strip()}
     for path in (DATA / "router" / "exemplars.json", DATA / "affect" / "exemplars.json"):
         seen |= {t.lower() for v in json.loads(path.read_text())["exemplars"].values() for t in v}
+    # The first blind held-out set (now a tune set) must not leak into the training turns either.
+    heldout = Path(__file__).resolve().parents[2] / "benchmarks" / "heldout" / "reader" / "user_turns.jsonl"
+    if heldout.is_file():
+        seen |= {
+            json.loads(line)["text"].lower() for line in heldout.read_text().splitlines() if line.strip()
+        }
     assert not [r.text for r in load_user_turns() if r.text.lower() in seen]
 
 

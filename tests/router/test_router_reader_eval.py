@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from _router_helpers import KeywordClassifier
 
+from emotive_agents.affect.types import AffectReading, reading
 from emotive_agents.router.reader_eval import (
     GOAL_LABELS,
     confusion,
@@ -15,6 +16,7 @@ from emotive_agents.router.reader_eval import (
     load_turns,
     main,
     reader_report,
+    tune_weights,
 )
 
 
@@ -60,3 +62,22 @@ def test_cli_prints_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     main([str(path), "--classifier", "vader", "--json"])
     report = json.loads(capsys.readouterr().out)
     assert report["rows"] == 1 and report["classifier"] == "vader"
+
+
+class _Members:
+    """A fake ensemble whose members each know one label: the grid must find the member that reads."""
+
+    def member_readings(self, texts: list[str]) -> dict[str, list[AffectReading]]:
+        def constant(label: str) -> list[AffectReading]:
+            return [reading({label: 1.0}) for _ in texts]
+
+        right = [reading({"anger" if "angry" in t else "joy": 1.0}) for t in texts]
+        return {"minilm-head": constant("neutral"), "exemplars": constant("fear"), "user-turns": right}
+
+
+def test_tune_weights_picks_the_grid_point_with_the_best_mean_macro_recall() -> None:
+    rows = [{"text": "so angry", "label": "anger"}, {"text": "yay", "label": "joy"}]
+    result = tune_weights(_Members(), {"a": rows, "b": rows[:1]})
+    assert result["weights"] == {"minilm-head": 0.0, "exemplars": 0.0, "user-turns": 1.0, "vader": 0.0}
+    assert result["objective"] == 1.0 and result["per_set"] == {"a": 1.0, "b": 1.0}
+    assert len(result["top"]) == 10 and result["top"][-1]["objective"] <= 1.0

@@ -46,6 +46,22 @@ def test_scores_follows_controls_and_steady_turns(tmp_path: Path) -> None:
     assert summary["controls_gentle"]["rate"] == 1.0
     assert summary["by_policy"]["tutor"]["follows"]["hits"] == 0
     assert summary["by_target"]["joy"]["hits"] == 1
+    assert summary["crisis_at_scored_turn"]["hits"] == 0
+    assert summary["follows_without_crisis"] == summary["follows"]
+
+
+def test_a_crisis_at_the_shift_turn_is_a_miss_and_is_counted(tmp_path: Path) -> None:
+    rows = [
+        ROWS[0],
+        {"id": "r1", "domain": "health", "kind": "shift", "shift_to": "joy", "shift_turn": 1,
+         "turns": ["I want to kill myself tonight.", "I'm happy, all clear!"]},
+    ]  # fmt: skip
+    report = evaluate(load_conversations(write(tmp_path, rows)), classifier=KeywordClassifier())
+    by_id = {r["id"]: r for r in report["conversations"]}
+    assert by_id["r1"]["crisis"] and not by_id["r1"]["follows"] and by_id["r1"]["shift"] is None
+    summary = report["summary"]
+    assert summary["crisis_at_scored_turn"] == {"n": 2, "hits": 1, "rate": 0.5}
+    assert summary["follows_without_crisis"] == {"n": 1, "hits": 1, "rate": 1.0}
 
 
 def test_rule_answers_reads_the_rules_conditions() -> None:
