@@ -100,9 +100,7 @@ def _row(raw: object, where: str) -> Reply:
     domain = raw.get("domain")
     if domain is not None and domain not in DOMAINS:
         raise VectorSetError(f"{where}: 'domain' must be one of {', '.join(DOMAINS)}, got {domain!r}")
-    return Reply(
-        query=raw["query"].strip(), emotion=emotion, response=raw["response"].strip(), domain=domain
-    )
+    return Reply(query=raw["query"].strip(), emotion=emotion, response=raw["response"].strip(), domain=domain)
 
 
 def parse_replies(lines: Iterable[str], source: str = "<replies>") -> ReplyCorpus:
