@@ -6,7 +6,7 @@ unsteered model after the plain user turn, distinct-2, and query/reply topic sim
 steering that wrote exactly like the corpus would get these ratios, so they bound what the fluency
 limits (perplexity <= 1.5x, topic >= 0.85x, distinct-2 >= 0.9x) allow for replies that read as the target.
 
-    PYTHONPATH=$PWD python benchmarks/issue14/corpus_ceiling.py [--tokens 40] [--out FILE]
+    PYTHONPATH=$PWD python benchmarks/issue14/corpus_ceiling.py [--tokens 40] [--queries N] [--out FILE]
 """
 
 from __future__ import annotations
@@ -28,12 +28,14 @@ from emotive_agents.vectors.corpus import CONDITIONS, load_replies
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=40)
+    parser.add_argument("--queries", type=int, default=None, help="only the first N corpus queries")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     loaded = load_model("smollm2-135m")
     generator = Generator(loaded)
     tokenizer = loaded.tokenizer
-    rows = load_replies().rows
+    corpus = load_replies()
+    rows = corpus.subset(corpus.queries[: args.queries]).rows if args.queries else corpus.rows
     texts = [
         tokenizer.decode(tokenizer(r.response, add_special_tokens=False)["input_ids"][: args.tokens])
         for r in rows
