@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from emotive_agents.evaluation.reply_corpus import STYLES, load_replies
+from emotive_agents.vectors.corpus import STYLES, load_replies
 from emotive_agents.evaluation.style_judge import (
     DEFAULT_STYLE_DIR,
     STYLE_LABELS,
@@ -44,7 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_STYLE_DIR)
     args = parser.parse_args()
-    rows = load_replies()
+    rows = load_replies().rows
     queries = list(dict.fromkeys(r.query for r in rows))
     dev_queries = set(queries[3::4])
     corpus = [

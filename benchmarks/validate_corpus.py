@@ -15,7 +15,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from emotive_agents.evaluation.reply_corpus import DEFAULT_REPLIES, EMOTIONS, STYLES, load_replies
+from emotive_agents.vectors.corpus import DEFAULT_REPLIES, EMOTIONS, STYLES, load_replies
 
 
 def _top(probabilities: dict[str, float]) -> str:
@@ -32,7 +32,7 @@ def main() -> None:
 
     from emotive_agents.evaluation.judge import EmotionJudge
 
-    rows = load_replies(args.corpus)
+    rows = load_replies(args.corpus).rows
     judge = EmotionJudge()
     readings = judge.score([r.response for r in rows])
     summary: dict[str, dict[str, object]] = {}

@@ -2,13 +2,16 @@
 
 One row is one reply to one query in one tone; `"neutral"` marks the neutral rows. Every query that
 has an emotional reply needs a neutral reply too, because vectors are differences against it (and
-the trainer keeps the steered model close to the unsteered one on the neutral replies).
+the trainer keeps the steered model close to the unsteered one on the neutral replies). The one
+loader for the shipped corpus (data/replies.jsonl, which also tags each row with its `domain`) and
+for users' own `--responses` files; the style judge and the lab scripts read it here too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -21,6 +24,10 @@ from emotive_agents.vectors.vector_set import check_emotion_name
 DEFAULT_REPLIES = DATA_DIR / "replies.jsonl"
 NEUTRAL = "neutral"
 FIELDS = ("query", "emotion", "response")
+EMOTIONS: tuple[str, ...] = ("joy", "anger", "disgust", "fear", "sadness")
+STYLES: tuple[str, ...] = ("calm", "encouraging", "patient")
+CONDITIONS: tuple[str, ...] = (NEUTRAL, *EMOTIONS, *STYLES)  # the shipped corpus has each once per query
+DOMAINS: tuple[str, ...] = ("education", "healthcare", "support", "everyday")
 
 
 class Reply(BaseModel):
@@ -29,6 +36,7 @@ class Reply(BaseModel):
     query: str
     emotion: str  # an emotion or style name, or "neutral"
     response: str
+    domain: str | None = None  # optional tag of the shipped corpus (one of DOMAINS)
 
 
 class ReplyCorpus(BaseModel):
@@ -66,7 +74,8 @@ class ReplyCorpus(BaseModel):
             )
 
     def digest(self) -> str:
-        payload = json.dumps([r.model_dump() for r in self.rows], sort_keys=True)
+        # The text fields only, so tagging rows (domain) keeps the digest stored in vector sets.
+        payload = json.dumps([r.model_dump(include=set(FIELDS)) for r in self.rows], sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -88,7 +97,10 @@ def _row(raw: object, where: str) -> Reply:
             check_emotion_name(emotion)
         except ValueError as exc:
             raise VectorSetError(f"{where}: {exc}") from None
-    return Reply(query=raw["query"].strip(), emotion=emotion, response=raw["response"].strip())
+    domain = raw.get("domain")
+    if domain is not None and domain not in DOMAINS:
+        raise VectorSetError(f"{where}: 'domain' must be one of {', '.join(DOMAINS)}, got {domain!r}")
+    return Reply(query=raw["query"].strip(), emotion=emotion, response=raw["response"].strip(), domain=domain)
 
 
 def parse_replies(lines: Iterable[str], source: str = "<replies>") -> ReplyCorpus:
@@ -143,3 +155,25 @@ def split_queries(queries: Sequence[str], holdout: float, seed: int = 0) -> tupl
         count = max(1, count)
     held = set(ordered[:count])
     return [q for q in queries if q not in held], [q for q in queries if q in held]
+
+
+def incomplete_queries(rows: Iterable[Reply], conditions: Sequence[str] = CONDITIONS) -> dict[str, list[str]]:
+    """Query -> problems (a missing or repeated condition); empty when every query has each once."""
+    seen: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        seen[row.query].append(row.emotion)
+    problems: dict[str, list[str]] = {}
+    for query, emotions in seen.items():
+        issues = [f"missing {c}" for c in conditions if c not in emotions]
+        issues += [f"repeated {c}" for c in dict.fromkeys(emotions) if emotions.count(c) > 1]
+        if issues:
+            problems[query] = issues
+    return problems
+
+
+def by_condition(rows: Iterable[Reply]) -> dict[str, list[Reply]]:
+    """Condition -> its rows, in file order."""
+    out: dict[str, list[Reply]] = defaultdict(list)
+    for row in rows:
+        out[row.emotion].append(row)
+    return dict(out)

@@ -95,8 +95,11 @@ def condition_means(
     means = {}
     for condition, pairs in pairs_by_condition.items():
         acc = torch.zeros(len(layers), loaded.hidden_size, dtype=torch.float64)
-        for start in range(0, len(pairs), batch_size):
-            acc += pooler.pool(pairs[start : start + batch_size]).sum(dim=0).double()
+        # Similar lengths share a batch, so little of each forward pass is padding (the mean is
+        # order-independent).
+        ordered = sorted(pairs, key=lambda pair: len(pair[0]) + len(pair[1]))
+        for start in range(0, len(ordered), batch_size):
+            acc += pooler.pool(ordered[start : start + batch_size]).sum(dim=0).double()
             done += 1
             if on_progress is not None:
                 on_progress(done, total)

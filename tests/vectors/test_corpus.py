@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from emotive_agents.errors import VectorSetError
-from emotive_agents.vectors.corpus import load_replies, parse_replies, split_queries
+from emotive_agents.vectors.corpus import (
+    CONDITIONS,
+    DEFAULT_REPLIES,
+    DOMAINS,
+    by_condition,
+    incomplete_queries,
+    load_replies,
+    parse_replies,
+    split_queries,
+)
 
 
 def _lines(*rows: object) -> list[str]:
@@ -43,6 +54,7 @@ def test_a_valid_corpus_loads(tmp_path: Path) -> None:
         ({"query": "q1", "emotion": "joy", "response": "   "}, r"replies:5: 'response' is empty"),
         ({"query": "q1", "emotion": "joy", "response": 3}, r"replies:5: 'response' must be a string"),
         ({"query": "q1", "emotion": "Big Joy", "response": "x"}, r"replies:5: emotion name"),
+        ({"query": "q1", "emotion": "joy", "response": "x", "domain": "sports"}, r"replies:5: 'domain' must"),
         ({"query": "q3", "emotion": "fear", "response": "Scared."}, r'no "neutral" reply.*q3'),
     ],
 )
@@ -74,3 +86,36 @@ def test_split_is_seeded_disjoint_and_order_independent() -> None:
     assert set(again_held) == set(held)
     assert set(split_queries(queries, 0.25, seed=4)[1]) != set(held)
     assert split_queries(queries, 0.0) == (queries, [])
+
+
+def test_shipped_corpus_has_every_condition_for_every_query() -> None:
+    corpus = load_replies(DEFAULT_REPLIES)
+    rows = corpus.rows
+    assert len(corpus.queries) >= 64
+    assert incomplete_queries(rows) == {}
+    assert len(rows) == len(corpus.queries) * len(CONDITIONS)
+    assert all(r.domain in DOMAINS for r in rows)
+    per_domain = Counter(r.domain for r in rows if r.emotion == "neutral")
+    assert set(per_domain) == set(DOMAINS) and min(per_domain.values()) >= 16
+    assert set(by_condition(rows)) == set(CONDITIONS)
+
+
+def test_shipped_replies_are_two_to_four_sentences_and_not_repeated() -> None:
+    responses = [r.response for r in load_replies(DEFAULT_REPLIES).rows]
+    assert len(set(responses)) == len(responses)  # every reply is its own text
+    for response in responses:
+        text = re.sub(r"\(n\.d\.\)|a\.m\.|p\.m\.", "", response)
+        assert 2 <= len(re.findall(r"[.!?](?:\s|$)", text)) <= 4, response
+
+
+def test_user_rows_without_domain_load_and_gaps_are_reported() -> None:
+    corpus = parse_replies(_lines(*GOOD, {"query": "q2", "emotion": "anger", "response": "Again."}), "r")
+    assert [r.domain for r in corpus.rows] == [None, "everyday", None, None, None]
+    gaps = incomplete_queries(corpus.rows, ("neutral", "joy", "anger"))
+    assert gaps == {"q1": ["missing anger"], "q2": ["missing joy", "repeated anger"]}
+
+
+def test_digest_ignores_the_domain_tag() -> None:
+    tagged = parse_replies(_lines(*GOOD), "r")
+    plain = parse_replies(_lines(*({k: v for k, v in row.items() if k != "domain"} for row in GOOD)), "r")
+    assert tagged.digest() == plain.digest()
