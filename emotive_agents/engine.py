@@ -101,6 +101,14 @@ class EmotiveEngine:
     def stream(self, messages: MessagesLike, emotion: MixLike = None, **params: Any) -> GenerationStream:
         return self.generator.stream(self.request(messages, emotion, **params))
 
+    def submit(self, request: GenerationRequest, *, deadline: float | None = None) -> GenerationStream:
+        """Queue a prepared request in the executor; iterate (or `async for`) the stream for its text.
+
+        Concurrent submissions share decode steps. Past `deadline` (time.monotonic) it is cancelled and
+        TimeoutError raised.
+        """
+        return self.generator.stream(request, deadline=deadline)
+
     def steer(self, emotion: MixLike | Sequence[MixLike], **kwargs: Any) -> Steering:
         """Steer the raw HF model inside a `with` block (for custom forward passes)."""
         if self.vector_set is None:
