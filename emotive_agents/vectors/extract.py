@@ -8,8 +8,8 @@ flat however many queries are used; EV = mean(emotional) - mean(neutral), per la
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +21,7 @@ from emotive_agents.models.loading import LoadedModel
 from emotive_agents.progress import ProgressBar, ProgressCallback, stepper
 from emotive_agents.vectors.queries import EmotionPrompts, Placement, Query, dataset_hash
 from emotive_agents.vectors.recipe import HookPoint, PositionRule, SteeringRecipe
+from emotive_agents.vectors.record import Recorder
 from emotive_agents.vectors.vector_set import BASIC_EMOTIONS, EmotionVectorSet
 
 NEUTRAL = "neutral"
@@ -65,29 +66,16 @@ class ExtractionConfig(BaseModel):
 
 
 class ActivationPooler:
-    """Hooks that add each layer's response-token mean of the chosen output into running sums."""
+    """Each layer's response-token mean of the chosen output, through one `Recorder` forward."""
 
     def __init__(self, loaded: LoadedModel, hook_point: HookPoint, layers: Sequence[int]) -> None:
         self.loaded = loaded
         self.hook_point = hook_point
         self.layers = list(layers)
-        self._mask: torch.Tensor | None = None  # [B, S, 1] response-token weights (rows sum to 1)
-        self._pooled: dict[int, torch.Tensor] = {}
-
-    def _hook(self, index: int) -> Callable[..., None]:
-        def hook(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
-            hidden = output[0] if isinstance(output, tuple) else output
-            if self.hook_point is HookPoint.BLOCK_CONTRIBUTION:
-                hidden = hidden - (args[0] if args else kwargs["hidden_states"])
-            assert self._mask is not None
-            self._pooled[index] = (hidden.float() * self._mask).sum(dim=1)  # [B, d]
-
-        return hook
 
     @torch.inference_mode()
     def pool(self, sequences: Sequence[tuple[list[int], list[int]]]) -> torch.Tensor:
         """[B, layers, d] mean over response tokens of each (prompt ids, response ids) pair."""
-        layout, model = self.loaded.layout, self.loaded.model
         width = max(len(p) + len(r) for p, r in sequences)
         pad = self.loaded.tokenizer.pad_token_id or 0
         ids = torch.full((len(sequences), width), pad, dtype=torch.long)
@@ -99,21 +87,16 @@ class ActivationPooler:
             attention[row, width - len(full) :] = 1
             mask[row, width - len(response) :] = 1.0 / len(response)
         device = self.loaded.device
-        self._mask = mask.unsqueeze(-1).to(device)
-        modules = [
-            layout.attention(model, i) if self.hook_point is HookPoint.ATTN_OUTPUT else layout.layer(model, i)
-            for i in self.layers
-        ]
-        hooks = zip(self.layers, modules, strict=True)
-        handles = [m.register_forward_hook(self._hook(i), with_kwargs=True) for i, m in hooks]
-        try:
-            model(input_ids=ids.to(device), attention_mask=attention.to(device), use_cache=False)
-        finally:
-            for handle in handles:
-                handle.remove()
-        pooled = torch.stack([self._pooled[i] for i in self.layers], dim=1).cpu()
-        self._pooled.clear()
-        return pooled
+        weights = mask.unsqueeze(-1).to(device)  # [B, S, 1] response-token weights (rows sum to 1)
+        pooled: dict[int, torch.Tensor] = {}
+
+        def keep(index: int, hidden: torch.Tensor) -> None:
+            pooled[index] = (hidden.float() * weights).sum(dim=1)  # [B, d]
+
+        model, layout = self.loaded.model, self.loaded.layout
+        with Recorder(model, layout, self.layers, self.hook_point, keep=keep) as recorder:
+            recorder.run(input_ids=ids.to(device), attention_mask=attention.to(device), use_cache=False)
+        return torch.stack([pooled[i] for i in self.layers], dim=1).cpu()
 
 
 def _request(
