@@ -1,4 +1,7 @@
-"""What a submitted request gives back: its events (delta, done, error), its completion and its errors.
+"""What a submitted request gives back: its events (delta, done, error) and its completion.
+
+The loop's refusals (queue full, timeouts, cancellation, closed) are in `emotive_agents.errors`; none carries
+an HTTP status (the server maps them).
 
 A `RequestHandle` delivers events through a thread-safe queue and, when the request was submitted from an
 event loop, also through an asyncio queue on that loop, so async consumers never block the loop.
@@ -16,59 +19,8 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from emotive_agents import errors
-from emotive_agents.errors import EmotiveError
 from emotive_agents.generation.stopping import FinishReason
 from emotive_agents.generation.types import GenerationRequest, GenerationResult, Usage
-
-
-class SchedulerError(EmotiveError):
-    """Base class of the executor's refusals. `status`/`code` are kept for the server's error mapping."""
-
-    status = 500
-    code = "server_error"
-
-
-class QueueFullError(SchedulerError):
-    """Every batch slot and queue place is taken: the client should retry later."""
-
-    status = 429
-    code = "queue_full"
-
-
-class SchedulerClosedError(SchedulerError):
-    """The executor is not running (starting up, shutting down or failed)."""
-
-    status = 503
-    code = "unavailable"
-
-
-class QueueTimeoutError(SchedulerError):
-    """The request waited in the queue past its deadline without getting a batch slot."""
-
-    status = 503
-    code = "queue_timeout"
-
-
-class RequestTimeoutError(SchedulerError):
-    """The request was admitted but did not finish decoding before its deadline."""
-
-    status = 504
-    code = "timeout"
-
-
-class ContextLengthError(SchedulerError, errors.ContextLengthError):
-    """Prompt plus max tokens do not fit the model's context window."""
-
-    status = 400
-    code = "context_length_exceeded"
-
-
-class CancelledError(SchedulerError):
-    """The request was cancelled (its client went away)."""
-
-    status = 499
-    code = "cancelled"
 
 
 @dataclass(frozen=True)

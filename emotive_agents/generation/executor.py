@@ -21,21 +21,19 @@ from typing import Any
 
 import torch
 
-from emotive_agents import errors
-from emotive_agents.errors import GenerationError
-from emotive_agents.generation.chat import render_prompt
-from emotive_agents.generation.events import (
-    CancelledError,
+from emotive_agents.errors import (
     ContextLengthError,
-    Event,
+    EmotiveError,
+    GenerationError,
     QueueFullError,
     QueueTimeoutError,
-    RequestHandle,
+    RequestCancelledError,
     RequestTimeoutError,
     SchedulerClosedError,
     SchedulerError,
-    SchedulerStats,
 )
+from emotive_agents.generation.chat import render_prompt
+from emotive_agents.generation.events import Event, RequestHandle, SchedulerStats
 from emotive_agents.generation.kv_batch import KVBatch, is_mergeable
 from emotive_agents.generation.sampling import RowSampler, sample_rows
 from emotive_agents.generation.stopping import RowText
@@ -304,7 +302,7 @@ class Executor:
 
     def _expiry_error(self, handle: RequestHandle, *, queued: bool) -> SchedulerError:
         if handle.cancelled:
-            return CancelledError("the request was cancelled")
+            return RequestCancelledError("the request was cancelled")
         if queued:
             return QueueTimeoutError(
                 "the request waited longer than its timeout without a free batch slot; retry later"
@@ -317,7 +315,7 @@ class Executor:
 
     def _finish_error(self, handle: RequestHandle, error: BaseException) -> None:
         self._release()
-        if isinstance(error, CancelledError):
+        if isinstance(error, RequestCancelledError):
             self.stats.cancelled += 1
         elif isinstance(error, (QueueTimeoutError, RequestTimeoutError)):
             self.stats.timed_out += 1
@@ -351,7 +349,7 @@ class Executor:
             self.stats.prefills += 1
             cache = output.cache if getattr(output, "cache", None) is not None else cache
             token = row.sampler.sample(output.logits[0, -1], handle.prompt_ids)
-        except errors.EmotiveError as exc:
+        except EmotiveError as exc:
             self._finish_error(handle, exc)
             return
         except Exception as exc:

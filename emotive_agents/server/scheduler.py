@@ -2,26 +2,23 @@
 
 Continuous batching lives in `emotive_agents.generation` (the loop, the KV batch and sampling); this module
 keeps the interface the server was written against: `Scheduler(engine, ...)`, `submit`, `encode`,
-`snapshot`, `RequestHandle` and its events, and the scheduler's error types.
+`snapshot`, `RequestHandle` and its events, and the loop's error types (from `emotive_agents.errors`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from emotive_agents.generation.events import (
-    CancelledError,
-    Completion,
+from emotive_agents.errors import (
     ContextLengthError,
-    Event,
     QueueFullError,
     QueueTimeoutError,
-    RequestHandle,
+    RequestCancelledError,
     RequestTimeoutError,
     SchedulerClosedError,
     SchedulerError,
-    SchedulerStats,
 )
+from emotive_agents.generation.events import Completion, Event, RequestHandle, SchedulerStats
 from emotive_agents.generation.executor import Executor
 from emotive_agents.generation.stopping import FinishReason
 
@@ -29,13 +26,13 @@ if TYPE_CHECKING:
     from emotive_agents.engine import EmotiveEngine
 
 __all__ = [
-    "CancelledError",
     "Completion",
     "ContextLengthError",
     "Event",
     "FinishReason",
     "QueueFullError",
     "QueueTimeoutError",
+    "RequestCancelledError",
     "RequestHandle",
     "RequestTimeoutError",
     "Scheduler",
