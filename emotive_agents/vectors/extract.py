@@ -15,10 +15,9 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 
 from emotive_agents.errors import VectorSetError
-from emotive_agents.generation.generator import Generator
-from emotive_agents.generation.types import GenerationRequest, SamplingParams
 from emotive_agents.models.loading import LoadedModel
 from emotive_agents.progress import ProgressBar, ProgressCallback, stepper
+from emotive_agents.vectors.greedy import greedy_pairs
 from emotive_agents.vectors.queries import EmotionPrompts, Placement, Query, dataset_hash
 from emotive_agents.vectors.recipe import HookPoint, PositionRule, SteeringRecipe
 from emotive_agents.vectors.record import Recorder
@@ -99,13 +98,6 @@ class ActivationPooler:
         return torch.stack([pooled[i] for i in self.layers], dim=1).cpu()
 
 
-def _request(
-    prompts: EmotionPrompts, emotion: str | None, query: Query, params: SamplingParams, placement: Placement
-) -> GenerationRequest:
-    messages = tuple(prompts.messages(emotion, query.text, placement))
-    return GenerationRequest(messages=messages, params=params)
-
-
 def extract_vectors(
     loaded: LoadedModel,
     queries: Sequence[Query],
@@ -128,8 +120,6 @@ def extract_vectors(
         prompts.messages(emotion, "", config.placement)
     layers = config.layers if config.layers is not None else tuple(range(loaded.num_layers))
     pooler = ActivationPooler(loaded, config.hook_point, layers)
-    generator = Generator(loaded, max_batch_size=config.batch_size)
-    params = SamplingParams(max_new_tokens=config.max_new_tokens)
     sums = {c: torch.zeros(len(layers), loaded.hidden_size, dtype=torch.float64) for c in conditions}
     counts = dict.fromkeys(conditions, 0)
     chunks = [queries[i : i + config.batch_size] for i in range(0, len(queries), config.batch_size)]
@@ -137,8 +127,10 @@ def extract_vectors(
     step = stepper(on_progress or bar, len(chunks) * len(conditions))
     for chunk in chunks:
         for condition, emotion in conditions.items():
-            requests = [_request(prompts, emotion, q, params, config.placement) for q in chunk]
-            pairs = generator.generate_ids(requests)
+            conversations = [prompts.messages(emotion, q.text, config.placement) for q in chunk]
+            pairs = greedy_pairs(
+                loaded, conversations, max_new_tokens=config.max_new_tokens, batch_size=config.batch_size
+            )
             pairs = [(p, r) for p, r in pairs if r]  # an instant EOS carries no response tokens
             if pairs:
                 sums[condition] += pooler.pool(pairs).sum(dim=0).double()
