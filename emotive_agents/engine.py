@@ -1,4 +1,4 @@
-"""EmotiveEngine: a loaded model, its vector set and its executor (the one decode loop) behind one small API."""
+"""EmotiveEngine: a loaded model, its vector set and its executor (the one decode loop) behind one API."""
 
 from __future__ import annotations
 

@@ -32,8 +32,16 @@ def fake_load(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 def test_loading_one_model_does_not_block_another(fake_load: dict[str, Any]) -> None:
     got: dict[str, object] = {}
     threads = [
-        threading.Thread(target=lambda: got.setdefault("a", runtime.shared_engine("a", None, device="cpu", dtype="float32"))),
-        threading.Thread(target=lambda: got.setdefault("a2", runtime.shared_engine("a", None, device="cpu", dtype="float32"))),
+        threading.Thread(
+            target=lambda: got.setdefault(
+                "a", runtime.shared_engine("a", None, device="cpu", dtype="float32")
+            )
+        ),
+        threading.Thread(
+            target=lambda: got.setdefault(
+                "a2", runtime.shared_engine("a", None, device="cpu", dtype="float32")
+            )
+        ),
     ]
     for thread in threads:
         thread.start()

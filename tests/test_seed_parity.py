@@ -27,7 +27,9 @@ def expected(tiny_engine: EmotiveEngine) -> list[str]:
 
 def test_engine_stream_and_batch(tiny_engine: EmotiveEngine, expected: list[str]) -> None:
     assert ["".join(tiny_engine.stream(p, JOY, max_new_tokens=16, **SAMPLING)) for p in PROMPTS] == expected
-    batch = tiny_engine.generate_batch([tiny_engine.request(p, JOY, max_new_tokens=16, **SAMPLING) for p in PROMPTS])
+    batch = tiny_engine.generate_batch(
+        [tiny_engine.request(p, JOY, max_new_tokens=16, **SAMPLING) for p in PROMPTS]
+    )
     assert [r.text for r in batch] == expected
 
 
@@ -49,10 +51,14 @@ def test_llama_index_chat_and_complete(tiny_engine: EmotiveEngine, expected: lis
     llm = EmotiveLLM(engine=tiny_engine, emotion=JOY, max_tokens=16, monitor="off", **SAMPLING)
     chats = [llm.chat([ChatMessage(role="user", content=p)]).message.content for p in PROMPTS]
     assert chats == expected
-    assert asyncio.run(llm.achat([ChatMessage(role="user", content=PROMPTS[1])])).message.content == expected[1]
+    assert (
+        asyncio.run(llm.achat([ChatMessage(role="user", content=PROMPTS[1])])).message.content == expected[1]
+    )
 
 
 def test_server_scheduler(tiny_engine: EmotiveEngine, expected: list[str]) -> None:
     with Scheduler(tiny_engine, max_batch_size=4) as scheduler:
-        handles = [scheduler.submit(tiny_engine.request(p, JOY, max_new_tokens=16, **SAMPLING)) for p in PROMPTS]
+        handles = [
+            scheduler.submit(tiny_engine.request(p, JOY, max_new_tokens=16, **SAMPLING)) for p in PROMPTS
+        ]
         assert [h.result(timeout=60).text for h in handles] == expected

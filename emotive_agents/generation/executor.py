@@ -247,7 +247,7 @@ class Executor:
                     admitted = self._next_admissions()
                     if admitted is None:
                         break
-                    if admitted == "idle":
+                    if isinstance(admitted, str):  # "idle"
                         stopped = False  # an idle autostarted loop: nothing queued or running
                         return
                     for handle in admitted:
@@ -290,11 +290,11 @@ class Executor:
                 admitted = [self._waiting.popleft() for _ in range(min(room, len(self._waiting)))]
                 if admitted or len(self._batch):
                     return admitted
-                if not self._waiting and self._idle_exit_s is not None:
-                    if now - idle_since >= self._idle_exit_s:
-                        self._running = False
-                        self._thread = None
-                        return "idle"
+                idle_for = now - idle_since
+                if not self._waiting and self._idle_exit_s is not None and idle_for >= self._idle_exit_s:
+                    self._running = False
+                    self._thread = None
+                    return "idle"
                 wait = self._idle_poll_s
                 if self._waiting:
                     wait = min(wait, max(0.0, min(h.deadline for h in self._waiting) - now))
@@ -336,7 +336,9 @@ class Executor:
             steering: Any = contextlib.nullcontext()
             if row.delta is not None:
                 deltas = {layer: row.delta[i][None] for i, layer in enumerate(self._layers)}
-                steering = Steering(model, self.loaded.layout, deltas, self.recipe, prompt_length=ids.shape[1])
+                steering = Steering(
+                    model, self.loaded.layout, deltas, self.recipe, prompt_length=ids.shape[1]
+                )
             with steering:
                 output = model(
                     input_ids=ids,
@@ -411,7 +413,11 @@ class Executor:
         )
         self._release()
         done = Event(
-            "done", text=row.text.text, finish_reason=step.finish_reason, usage=usage, tokens=tuple(row.text.tokens)
+            "done",
+            text=row.text.text,
+            finish_reason=step.finish_reason,
+            usage=usage,
+            tokens=tuple(row.text.tokens),
         )
         row.handle._post(done)
         self.stats.completed += 1

@@ -58,7 +58,9 @@ class Generator:
         """The prompt's token ids, checked to be non-empty and to fit the context window."""
         return self.executor.encode(request)
 
-    def submit_all(self, requests: Sequence[GenerationRequest], *, streaming: bool = False) -> list[RequestHandle]:
+    def submit_all(
+        self, requests: Sequence[GenerationRequest], *, streaming: bool = False
+    ) -> list[RequestHandle]:
         """Submit every request or none: if one is refused, the ones already queued are cancelled."""
         handles: list[RequestHandle] = []
         try:

@@ -33,7 +33,12 @@ class RowSampler:
     def greedy_plain(self) -> bool:
         """Greedy without logit processing: can share one batched argmax with other such rows."""
         p = self.params
-        return p.temperature <= 0 and p.repetition_penalty == 1.0 and not p.no_repeat_ngram_size and not self._eos
+        return (
+            p.temperature <= 0
+            and p.repetition_penalty == 1.0
+            and not p.no_repeat_ngram_size
+            and not self._eos
+        )
 
     def process(self, logits: torch.Tensor, history: Sequence[int]) -> torch.Tensor:
         """Logits [vocab] after repetition controls and the EOS ban (ignore_eos)."""

@@ -1,4 +1,4 @@
-"""The server's scheduler: the engine's one decode loop (`generation.executor`) with a queue bound and timeouts.
+"""The server's scheduler: the one decode loop (`generation.executor`) with a queue bound and timeouts.
 
 Continuous batching lives in `emotive_agents.generation` (the loop, the KV batch and sampling); this module
 keeps the interface the server was written against: `Scheduler(engine, ...)`, `submit`, `encode`,

@@ -18,11 +18,11 @@ from torch import nn
 from torch.utils.hooks import RemovableHandle
 
 from emotive_agents.errors import SteeringError
+from emotive_agents.mix import EmotionMix
 from emotive_agents.models.layers import LayerLayout
 from emotive_agents.models.loading import LoadedModel
-from emotive_agents.mix import EmotionMix
-from emotive_agents.vectors.recipe import PositionRule, SteeringRecipe
 from emotive_agents.vectors.deltas import layer_deltas
+from emotive_agents.vectors.recipe import PositionRule, SteeringRecipe
 from emotive_agents.vectors.vector_set import EmotionVectorSet
 
 __all__ = ["Steering", "layer_deltas", "steer"]

@@ -44,7 +44,11 @@ def _end_ids(loaded: LoadedModel) -> tuple[list[int], int]:
 
 @torch.inference_mode()
 def greedy_pairs(
-    loaded: LoadedModel, conversations: Sequence[Sequence[ChatMessage]], *, max_new_tokens: int, batch_size: int
+    loaded: LoadedModel,
+    conversations: Sequence[Sequence[ChatMessage]],
+    *,
+    max_new_tokens: int,
+    batch_size: int,
 ) -> list[tuple[list[int], list[int]]]:
     """(prompt ids, greedy response ids up to EOS) per conversation, `batch_size` rows per generate call."""
     from transformers import GenerationConfig
@@ -56,7 +60,9 @@ def greedy_pairs(
     )
     out: list[tuple[list[int], list[int]]] = []
     for start in range(0, len(conversations), batch_size):
-        rows = [prompt_ids(loaded, c, reserve=max_new_tokens) for c in conversations[start : start + batch_size]]
+        rows = [
+            prompt_ids(loaded, c, reserve=max_new_tokens) for c in conversations[start : start + batch_size]
+        ]
         width = max(len(r) for r in rows)
         input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
         attention = torch.zeros((len(rows), width), dtype=torch.long)

@@ -16,12 +16,12 @@ from typing import Literal
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
-from emotive_agents.errors import VectorSetError
 from emotive_agents.chat import ChatMessage
+from emotive_agents.errors import VectorSetError
 from emotive_agents.models.loading import LoadedModel
 from emotive_agents.vectors.corpus import NEUTRAL, Reply, ReplyCorpus
-from emotive_agents.vectors.greedy import prompt_ids
 from emotive_agents.vectors.extract import ActivationPooler, Component, apply_component, full_layer_vectors
+from emotive_agents.vectors.greedy import prompt_ids
 from emotive_agents.vectors.queries import EmotionPrompts, Placement
 from emotive_agents.vectors.recipe import HookPoint, PositionRule, SteeringRecipe
 from emotive_agents.vectors.vector_set import EmotionVectorSet

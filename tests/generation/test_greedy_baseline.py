@@ -10,7 +10,15 @@ import json
 from pathlib import Path
 
 import pytest
-from _tiny import GPT2_LAYERS, LLAMA_LAYERS, SIMPLE_TEMPLATE, build_tiny_gpt2, build_tiny_llama, make_tokenizer, random_vectors
+from _tiny import (
+    GPT2_LAYERS,
+    LLAMA_LAYERS,
+    SIMPLE_TEMPLATE,
+    build_tiny_gpt2,
+    build_tiny_llama,
+    make_tokenizer,
+    random_vectors,
+)
 
 from emotive_agents.engine import EmotiveEngine
 from emotive_agents.models.loading import LoadedModel

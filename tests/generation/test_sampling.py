@@ -37,7 +37,12 @@ def test_seeded_rows_draw_the_same_alone_and_batched() -> None:
 def test_seeded_requests_batch_together_and_equal_their_solo_runs(tiny_llama, llama_vectors) -> None:
     requests = [
         GenerationRequest.build(prompt, mix, max_new_tokens=10, temperature=1.2, top_p=0.9, seed=seed)
-        for prompt, mix, seed in [("Hi", {}, 1), ("Hello", {"joy": 1.0}, 2), ("Hi", {}, 1), ("Hey", {"anger": 0.5}, 3)]
+        for prompt, mix, seed in [
+            ("Hi", {}, 1),
+            ("Hello", {"joy": 1.0}, 2),
+            ("Hi", {}, 1),
+            ("Hey", {"anger": 0.5}, 3),
+        ]
     ]
     solo = [Generator(tiny_llama, llama_vectors).generate([r])[0] for r in requests]
     generator = Generator(tiny_llama, llama_vectors)
@@ -47,5 +52,7 @@ def test_seeded_requests_batch_together_and_equal_their_solo_runs(tiny_llama, ll
     assert stats.decode_steps < sum(r.usage.output_tokens for r in together)
     assert together == solo
     assert together[0].text == together[2].text  # same seed and prompt: same text
-    greedy = Generator(tiny_llama, llama_vectors).generate([GenerationRequest.build("Hi", max_new_tokens=10)])[0]
+    greedy = Generator(tiny_llama, llama_vectors).generate(
+        [GenerationRequest.build("Hi", max_new_tokens=10)]
+    )[0]
     assert together[0].text != greedy.text

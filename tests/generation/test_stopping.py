@@ -8,10 +8,16 @@ from emotive_agents.generation.stopping import RowText, Step, first_stop
 from emotive_agents.generation.types import SamplingParams
 
 
-def run(tokenizer, text: str, *, streaming: bool = True, extra: list[int] = (), **params: object) -> tuple[RowText, list[Step]]:
+def run(
+    tokenizer, text: str, *, streaming: bool = True, extra: list[int] = (), **params: object
+) -> tuple[RowText, list[Step]]:
     ids = [*encode(tokenizer, text), *extra]
-    row = RowText(tokenizer, SamplingParams(max_new_tokens=params.pop("max_new_tokens", len(ids)), **params),
-                  {EOS_ID, PAD_ID}, streaming=streaming)
+    row = RowText(
+        tokenizer,
+        SamplingParams(max_new_tokens=params.pop("max_new_tokens", len(ids)), **params),
+        {EOS_ID, PAD_ID},
+        streaming=streaming,
+    )
     steps = []
     for token in ids:
         steps.append(row.advance(token))
@@ -56,7 +62,9 @@ def test_stop_strings_are_held_back_and_cut(tokenizer) -> None:
 def test_eos_ends_the_row_unless_ignored(tokenizer) -> None:
     row, steps = run(tokenizer, "Hi", extra=[EOS_ID, *encode(tokenizer, "x")], max_new_tokens=10)
     assert (row.text, row.tokens, steps[-1].finish_reason) == ("Hi", encode(tokenizer, "Hi"), "stop")
-    row, steps = run(tokenizer, "Hi", extra=[EOS_ID, *encode(tokenizer, "x")], max_new_tokens=4, ignore_eos=True)
+    row, steps = run(
+        tokenizer, "Hi", extra=[EOS_ID, *encode(tokenizer, "x")], max_new_tokens=4, ignore_eos=True
+    )
     assert (row.text, steps[-1].finish_reason, len(row.tokens)) == ("Hix", "length", 4)
 
 

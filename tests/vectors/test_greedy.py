@@ -11,7 +11,8 @@ from emotive_agents.generation.types import GenerationRequest
 from emotive_agents.vectors.greedy import greedy_pairs, prompt_ids
 
 CONVERSATIONS = [
-    [ChatMessage(role="user", content=text)] for text in ("Hi", "How was your weekend?", "Tell me about cats.")
+    [ChatMessage(role="user", content=text)]
+    for text in ("Hi", "How was your weekend?", "Tell me about cats.")
 ]
 
 

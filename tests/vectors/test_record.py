@@ -1,4 +1,4 @@
-"""Recording activations: layer outputs as transformers reports them, contributions, early stop, no leftovers."""
+"""Recording activations: layer outputs as transformers reports them, contributions, early stop."""
 
 from __future__ import annotations
 
@@ -29,10 +29,13 @@ def test_recorded_layer_outputs_match_hidden_states(tokenizer) -> None:
 def test_stop_after_last_skips_later_layers(tiny_llama) -> None:
     ids = torch.tensor([encode(tiny_llama.tokenizer, "Hi")])
     seen: list[int] = []
-    with torch.no_grad():
-        with Recorder(tiny_llama.model, tiny_llama.layout, [0, 2], keep=lambda i, _: seen.append(i)) as probe:
-            with Recorder(tiny_llama.model, tiny_llama.layout, [0], stop_after_last=True) as first:
-                first.run(input_ids=ids)
-            probe.run(input_ids=ids)
+    keep = seen.append
+    with (
+        torch.no_grad(),
+        Recorder(tiny_llama.model, tiny_llama.layout, [0, 2], keep=lambda i, _: keep(i)) as probe,
+    ):
+        with Recorder(tiny_llama.model, tiny_llama.layout, [0], stop_after_last=True) as first:
+            first.run(input_ids=ids)
+        probe.run(input_ids=ids)
     assert seen == [0, 0, 2]  # the stopped forward never reached layer 2
     assert hook_counts(tiny_llama.model) == {}

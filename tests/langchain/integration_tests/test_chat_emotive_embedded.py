@@ -1,4 +1,4 @@
-"""ChatEmotive on the embedded SmolLM2-135M beyond the standard suite: steering and batches that share decode steps."""
+"""ChatEmotive on the embedded SmolLM2-135M beyond the standard suite: steering, batches sharing steps."""
 
 from __future__ import annotations
 
