@@ -34,7 +34,7 @@ from emotive_agents.errors import (
 )
 from emotive_agents.generation.chat import render_prompt
 from emotive_agents.generation.events import Event, RequestHandle, SchedulerStats
-from emotive_agents.generation.kv_batch import KVBatch, is_mergeable
+from emotive_agents.generation.kv_batch import KVBatch, is_mergeable, stack_deltas
 from emotive_agents.generation.sampling import RowSampler, sample_rows
 from emotive_agents.generation.stopping import RowText
 from emotive_agents.generation.types import GenerationRequest, Usage
@@ -98,6 +98,7 @@ class Executor:
         if tokenizer.eos_token_id is not None:
             eos_ids.add(tokenizer.eos_token_id)
         self._eos_ids = frozenset(eos_ids)
+        self._pad_id = pad if pad is not None else 0
         # Tokens that end a row: EOS, and padding (which a model may emit once it has nothing to say).
         self._end_ids = frozenset({*eos_ids, *([pad] if pad is not None else [])})
         self._context_window = int(getattr(loaded.model.config, "max_position_embeddings", 0) or 0)
@@ -250,8 +251,8 @@ class Executor:
                     if isinstance(admitted, str):  # "idle"
                         stopped = False  # an idle autostarted loop: nothing queued or running
                         return
-                    for handle in admitted:
-                        self._prefill(handle)
+                    if admitted:
+                        self._prefill(admitted)
                     self._expire_active()
                     if len(self._batch):
                         self._decode_step()
@@ -323,44 +324,71 @@ class Executor:
             self.stats.failed += 1
         handle._post(Event("error", error=error))
 
-    def _prefill(self, handle: RequestHandle) -> None:
-        """Run one request's prompt alone (steered as a solo request would be), then join the batch."""
+    def _prefill(self, handles: list[RequestHandle]) -> None:
+        """Prefill the rows admitted together in one left-padded forward (each with its own steering),
+        sample their first tokens, then merge them into the running batch."""
         from transformers import DynamicCache
 
-        handle.started_at = time.monotonic()
+        rows: list[_Row] = []
+        for handle in handles:
+            handle.started_at = time.monotonic()
+            try:
+                rows.append(self._row(handle))
+            except EmotiveError as exc:
+                self._finish_error(handle, exc)
+            except Exception as exc:
+                self._finish_error(handle, _failed(exc))
+        if not rows:
+            return
+        model, device = self.loaded.model, self.loaded.device
+        lengths = [len(row.handle.prompt_ids) for row in rows]
+        width = max(lengths)
+        ids = torch.full((len(rows), width), self._pad_id, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, row in enumerate(rows):
+            ids[i, width - lengths[i] :] = torch.tensor(row.handle.prompt_ids)
+            mask[i, width - lengths[i] :] = 1
+        ids, mask = ids.to(device), mask.to(device)
         try:
-            row = self._row(handle)
-            model, device = self.loaded.model, self.loaded.device
-            ids = torch.tensor([handle.prompt_ids], device=device)
             cache = DynamicCache(config=model.config)
             steering: Any = contextlib.nullcontext()
-            if row.delta is not None:
-                deltas = {layer: row.delta[i][None] for i, layer in enumerate(self._layers)}
-                steering = Steering(
-                    model, self.loaded.layout, deltas, self.recipe, prompt_length=ids.shape[1]
-                )
+            deltas = stack_deltas([row.delta for row in rows], self._layers)
+            if deltas is not None:
+                # Left padding ends every prompt at column `width`: the position rules see one prompt length.
+                steering = Steering(model, self.loaded.layout, deltas, self.recipe, prompt_length=width)
             with steering:
                 output = model(
                     input_ids=ids,
-                    attention_mask=torch.ones_like(ids),
-                    position_ids=torch.arange(ids.shape[1], device=device)[None],
+                    attention_mask=mask,
+                    position_ids=(mask.cumsum(-1) - 1).clamp_min(0),
                     cache=cache,
                     use_cache=True,
                     logits_to_keep=1,
                 )
-            self.stats.prefills += 1
+            self.stats.prefills += len(rows)
             cache = output.cache if getattr(output, "cache", None) is not None else cache
-            token = row.sampler.sample(output.logits[0, -1], handle.prompt_ids)
-        except EmotiveError as exc:
-            self._finish_error(handle, exc)
-            return
+            histories = [[] if row.sampler.greedy_plain else row.handle.prompt_ids for row in rows]
+            tokens = sample_rows(output.logits[:, -1], [row.sampler for row in rows], histories)
         except Exception as exc:
-            self._finish_error(handle, _failed(exc))
+            error = exc if isinstance(exc, EmotiveError) else _failed(exc)
+            for row in rows:
+                self._finish_error(row.handle, error)
             return
-        if self._advance(row, token):
-            return
-        self._batch.add(row, cache, ids.shape[1], token, row.delta)
-        self.stats.max_batch = max(self.stats.max_batch, len(self._batch))
+        keep = [
+            i
+            for i, (row, token) in enumerate(zip(rows, tokens, strict=True))
+            if not self._advance(row, token)
+        ]
+        if keep:
+            self._batch.add(
+                [rows[i] for i in keep],
+                cache,
+                mask,
+                [tokens[i] for i in keep],
+                [rows[i].delta for i in keep],
+                keep=keep,
+            )
+            self.stats.max_batch = max(self.stats.max_batch, len(self._batch))
 
     def _expire_active(self) -> None:
         now = time.monotonic()

@@ -43,33 +43,53 @@ class KVBatch(Generic[RowT]):
     def length(self) -> int:
         return 0 if self.mask is None else int(self.mask.shape[1])
 
-    def add(self, row: RowT, cache: Any, length: int, token: int, delta: torch.Tensor | None) -> None:
-        """Merge a prefilled row (its own cache of `length` tokens) into the batch."""
-        device = cache.layers[0].keys.device
-        one_mask = torch.ones((1, length), dtype=torch.long, device=device)
+    def add(
+        self,
+        rows: Sequence[RowT],
+        cache: Any,
+        mask: torch.Tensor,
+        tokens: Sequence[int],
+        deltas: Sequence[torch.Tensor | None],
+        *,
+        keep: Sequence[int] | None = None,
+    ) -> None:
+        """Merge prefilled rows (their left-padded cache and [n, L] mask; `keep`: which of its rows) in."""
+        if keep is not None and len(keep) != mask.shape[0]:
+            index = torch.tensor(list(keep), device=mask.device)
+            mask = mask.index_select(0, index)
+            for layer in cache.layers:
+                layer.keys = layer.keys.index_select(0, index)
+                layer.values = layer.values.index_select(0, index)
+        start = int(mask.any(dim=0).long().argmax())  # columns only padding: drop them
+        if start:
+            mask = mask[:, start:]
+            for layer in cache.layers:
+                layer.keys, layer.values = layer.keys[:, :, start:], layer.values[:, :, start:]
+        device = mask.device
+        positions = mask.sum(dim=1)
+        last = torch.tensor(list(tokens), device=device)
         if not self.rows:
-            self.cache, self.mask = cache, one_mask
-            self.positions = torch.tensor([length], device=device)
-            self.last = torch.tensor([token], device=device)
+            self.cache, self.mask, self.positions, self.last = cache, mask, positions, last
         else:
             assert self.mask is not None and self.positions is not None and self.last is not None
+            length = int(mask.shape[1])
             width = max(self.length, length)
-            pad_batch, pad_row = width - self.length, width - length
+            pad_batch, pad_rows = width - self.length, width - length
             for mine, theirs in zip(self.cache.layers, cache.layers, strict=True):
-                mine.keys = torch.cat((_left_pad(mine.keys, pad_batch), _left_pad(theirs.keys, pad_row)))
+                mine.keys = torch.cat((_left_pad(mine.keys, pad_batch), _left_pad(theirs.keys, pad_rows)))
                 mine.values = torch.cat(
-                    (_left_pad(mine.values, pad_batch), _left_pad(theirs.values, pad_row))
+                    (_left_pad(mine.values, pad_batch), _left_pad(theirs.values, pad_rows))
                 )
             self.mask = torch.cat(
                 (
                     torch.nn.functional.pad(self.mask, (pad_batch, 0)),
-                    torch.nn.functional.pad(one_mask, (pad_row, 0)),
+                    torch.nn.functional.pad(mask, (pad_rows, 0)),
                 )
             )
-            self.positions = torch.cat((self.positions, torch.tensor([length], device=device)))
-            self.last = torch.cat((self.last, torch.tensor([token], device=device)))
-        self.rows.append(row)
-        self._deltas.append(delta)
+            self.positions = torch.cat((self.positions, positions))
+            self.last = torch.cat((self.last, last))
+        self.rows.extend(rows)
+        self._deltas.extend(deltas)
         self._stacked = None
 
     def keep(self, keep: Sequence[int]) -> None:
@@ -113,14 +133,21 @@ class KVBatch(Generic[RowT]):
 
     def deltas(self, layers: Sequence[int]) -> dict[int, torch.Tensor] | None:
         """Per steered layer, the [B, hidden] per-row deltas (zeros for neutral rows); None if none steers."""
-        present = [d for d in self._deltas if d is not None]
-        if not present:
-            return None
         if self._stacked is None:
-            zeros = torch.zeros_like(present[0])
-            stacked = torch.stack([d if d is not None else zeros for d in self._deltas])
-            self._stacked = {layer: stacked[:, i] for i, layer in enumerate(layers)}
+            self._stacked = stack_deltas(self._deltas, layers)
         return self._stacked
+
+
+def stack_deltas(
+    deltas: Sequence[torch.Tensor | None], layers: Sequence[int]
+) -> dict[int, torch.Tensor] | None:
+    """Per layer, the rows' [B, hidden] deltas (zeros for rows that steer nothing); None if no row steers."""
+    present = [d for d in deltas if d is not None]
+    if not present:
+        return None
+    zeros = torch.zeros_like(present[0])
+    stacked = torch.stack([d if d is not None else zeros for d in deltas])
+    return {layer: stacked[:, i] for i, layer in enumerate(layers)}
 
 
 def is_mergeable(cache: Any) -> bool:
