@@ -22,7 +22,6 @@ from typing import Any
 import torch
 
 from emotive_agents.errors import (
-    ContextLengthError,
     EmotiveError,
     GenerationError,
     QueueFullError,
@@ -32,9 +31,10 @@ from emotive_agents.errors import (
     SchedulerClosedError,
     SchedulerError,
 )
-from emotive_agents.generation.chat import render_prompt
+from emotive_agents.generation import prompting
 from emotive_agents.generation.events import Event, RequestHandle, SchedulerStats
-from emotive_agents.generation.kv_batch import KVBatch, is_mergeable, stack_deltas
+from emotive_agents.generation.kv_batch import KVBatch, is_mergeable, left_padded, stack_deltas
+from emotive_agents.generation.prompting import special_ids
 from emotive_agents.generation.sampling import RowSampler, sample_rows
 from emotive_agents.generation.stopping import RowText
 from emotive_agents.generation.types import GenerationRequest, Usage
@@ -91,17 +91,8 @@ class Executor:
         self._idle_poll_s = idle_poll_s
         self._autostart = autostart
         self._idle_exit_s = idle_exit_s
-        tokenizer = loaded.tokenizer
-        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-        eos = loaded.model.generation_config.eos_token_id
-        eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
-        if tokenizer.eos_token_id is not None:
-            eos_ids.add(tokenizer.eos_token_id)
-        self._eos_ids = frozenset(eos_ids)
-        self._pad_id = pad if pad is not None else 0
-        # Tokens that end a row: EOS, and padding (which a model may emit once it has nothing to say).
-        self._end_ids = frozenset({*eos_ids, *([pad] if pad is not None else [])})
-        self._context_window = int(getattr(loaded.model.config, "max_position_embeddings", 0) or 0)
+        ids = special_ids(loaded)
+        self._eos_ids, self._end_ids, self._pad_id = ids.eos, ids.end, ids.pad
         self._layers: tuple[int, ...] = (
             tuple(self.recipe.layer_indices(loaded.num_layers)) if vector_set is not None else ()
         )
@@ -168,24 +159,11 @@ class Executor:
 
     # -- preparing ---------------------------------------------------------------------------------
     def prompt_text(self, request: GenerationRequest) -> str:
-        if request.prompt is not None:
-            return request.prompt
-        return render_prompt(self.loaded.tokenizer, request.messages)
+        return prompting.prompt_text(self.loaded, request)
 
     def encode(self, request: GenerationRequest) -> list[int]:
         """The prompt's token ids, checked to be non-empty and to fit the context window."""
-        ids: list[int] = self.loaded.tokenizer(self.prompt_text(request), add_special_tokens=False)[
-            "input_ids"
-        ]
-        if not ids:
-            raise GenerationError("the prompt is empty")
-        limit = self._context_window
-        if limit and len(ids) + request.params.max_new_tokens > limit:
-            raise ContextLengthError(
-                f"prompt ({len(ids)} tokens) plus max_new_tokens ({request.params.max_new_tokens}) "
-                f"exceeds the model's context window of {limit} tokens"
-            )
-        return ids
+        return prompting.encode(self.loaded, request)
 
     prompt_ids = encode
 
@@ -341,14 +319,8 @@ class Executor:
         if not rows:
             return
         model, device = self.loaded.model, self.loaded.device
-        lengths = [len(row.handle.prompt_ids) for row in rows]
-        width = max(lengths)
-        ids = torch.full((len(rows), width), self._pad_id, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, row in enumerate(rows):
-            ids[i, width - lengths[i] :] = torch.tensor(row.handle.prompt_ids)
-            mask[i, width - lengths[i] :] = 1
-        ids, mask = ids.to(device), mask.to(device)
+        ids, mask = left_padded([row.handle.prompt_ids for row in rows], self._pad_id, device)
+        width = ids.shape[1]
         try:
             cache = DynamicCache(config=model.config)
             steering: Any = contextlib.nullcontext()

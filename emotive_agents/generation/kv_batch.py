@@ -24,6 +24,19 @@ def _left_pad(tensor: torch.Tensor, amount: int) -> torch.Tensor:
     return torch.nn.functional.pad(tensor, (0, 0, amount, 0))
 
 
+def left_padded(
+    rows: Sequence[Sequence[int]], pad: int, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """input_ids and attention mask [B, L] of token rows, right-aligned (every prompt ends at column L)."""
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, width - len(row) :] = torch.tensor(list(row))
+        mask[i, width - len(row) :] = 1
+    return ids.to(device), mask.to(device)
+
+
 class KVBatch(Generic[RowT]):
     """Rows decoding together; `rows[i]` owns batch index i of every tensor."""
 
