@@ -165,13 +165,27 @@ class GenerationStream:
         finally:
             self.close()
 
+    async def _anext(self) -> Event:
+        """The next event, or TimeoutError past the deadline.
+
+        Not `asyncio.wait_for`: before Python 3.12 it can swallow a cancellation that arrives as the
+        event does, and the row would then decode on for nobody.
+        """
+        getter = asyncio.ensure_future(self.handle.anext_event())
+        try:
+            done, _ = await asyncio.wait({getter}, timeout=self._remaining())
+        except BaseException:
+            getter.cancel()
+            raise
+        if not done:
+            getter.cancel()
+            raise self._timed_out()
+        return getter.result()
+
     async def __aiter__(self) -> AsyncIterator[str]:
         try:
             while True:
-                try:
-                    event = await asyncio.wait_for(self.handle.anext_event(), self._remaining())
-                except asyncio.TimeoutError:  # not the builtin TimeoutError before Python 3.11
-                    raise self._timed_out() from None
+                event = await self._anext()
                 if (piece := self._take(event)) is None:
                     return
                 if piece:
