@@ -171,6 +171,7 @@ def run_benchmark(
     repeats: int = 3,
     extraction: bool = True,
     *,
+    half_precision: bool = True,
     on_progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
     """Return the figures documented in the README (keys are a stable contract).
@@ -182,7 +183,7 @@ def run_benchmark(
     engine = EmotiveEngine.load(model)
     if engine.vector_set is None:
         raise RuntimeError(f"model {model!r} has no shipped vector set to benchmark with")
-    step = stepper(on_progress, 1 + 5 * repeats + 2 + 2 + (2 if extraction else 0) + 2)
+    step = stepper(on_progress, 1 + 5 * repeats + 2 + 2 + (2 if extraction else 0) + 2 + 1 + half_precision)
 
     def batch(mixes: list[dict[str, float] | None], size: int) -> list[GenerationRequest]:
         return [
@@ -210,6 +211,13 @@ def run_benchmark(
         1,
         step,
     )
+    from emotive_agents.bench_decode import executor_ratios, half_precision_ratios
+
+    decode = executor_ratios(engine, PROMPTS, max_new_tokens=max_new_tokens, repeats=repeats)
+    step()
+    if half_precision:
+        decode.update(half_precision_ratios(engine, PROMPTS, max_new_tokens=max_new_tokens, repeats=repeats))
+        step()
     with tempfile.TemporaryDirectory() as empty_cache:
         cold = _start_time(model, empty_cache)
     step()
@@ -249,5 +257,6 @@ def run_benchmark(
         "router_vs_turn": round(router["ratio"], 4),  # affect router per turn / a 64-token turn
         "router_with_tracker_vs_turn": round(router["ratio_with_tracker"], 4),
         "reply_reading_vs_turn": round(reply["ratio"], 4),  # reading the reply / a 64-token turn
+        **decode,
         **extraction_figures,
     }

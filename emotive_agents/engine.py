@@ -1,4 +1,4 @@
-"""EmotiveEngine: a loaded model, its vector set and a generator behind one small API."""
+"""EmotiveEngine: a loaded model, its vector set and its executor (the one decode loop) behind one API."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import torch
 
 from emotive_agents.errors import VectorSetError
 from emotive_agents.generation.chat import MessagesLike
-from emotive_agents.generation.generator import GenerationStream, Generator
+from emotive_agents.generation.executor import Executor
+from emotive_agents.generation.generator import DEFAULT_MAX_BATCH, GenerationStream, Generator
 from emotive_agents.generation.types import GenerationRequest, GenerationResult
+from emotive_agents.mix import EmotionMix
 from emotive_agents.models.loading import DEFAULT_MODEL, LoadedModel, load_model
 from emotive_agents.steering.hooks import Steering, steer
-from emotive_agents.steering.mix import EmotionMix
+from emotive_agents.vectors.deltas import check_mix
 from emotive_agents.vectors.recipe import SteeringRecipe
 from emotive_agents.vectors.store import SHIPPED_DEFAULTS, check_compatible, load_vector_set
 from emotive_agents.vectors.vector_set import EmotionVectorSet
@@ -36,7 +38,7 @@ class EmotiveEngine:
         *,
         recipe: SteeringRecipe | None = None,
         strict: bool = True,
-        max_batch_size: int = 16,
+        max_batch_size: int = DEFAULT_MAX_BATCH,
     ) -> None:
         if vector_set is not None:
             check_compatible(vector_set.metadata, loaded.fingerprint, strict=strict)
@@ -65,6 +67,11 @@ class EmotiveEngine:
         return cls(loaded, vector_set, strict=strict, **kwargs)
 
     @property
+    def executor(self) -> Executor:
+        """The decode loop every call of this engine (and of its integrations) is a row in."""
+        return self.generator.executor
+
+    @property
     def model_name(self) -> str:
         return self.loaded.name
 
@@ -82,24 +89,25 @@ class EmotiveEngine:
 
         Every name is checked, whatever its intensity: `{"hapiness": 0}` is a typo, not a neutral mix.
         """
-        if not mix.intensities:
-            return
-        if self.vector_set is None:
-            raise VectorSetError("this engine has no vector set; load one to steer emotions")
-        for name in mix.intensities:
-            self.vector_set.index(name)
+        check_mix(self.vector_set, mix)
 
     def generate(self, messages: MessagesLike, emotion: MixLike = None, **params: Any) -> GenerationResult:
         return self.generator.generate([self.request(messages, emotion, **params)])[0]
 
     def generate_batch(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:
         """Many requests at once; different mixes in one batch share a single forward per step."""
-        for request in requests:
-            self.check_mix(request.emotion)
-        return self.generator.generate(requests)
+        return self.generator.generate(requests)  # the executor checks each mix once, at submit
 
     def stream(self, messages: MessagesLike, emotion: MixLike = None, **params: Any) -> GenerationStream:
         return self.generator.stream(self.request(messages, emotion, **params))
+
+    def submit(self, request: GenerationRequest, *, deadline: float | None = None) -> GenerationStream:
+        """Queue a prepared request in the executor; iterate (or `async for`) the stream for its text.
+
+        Concurrent submissions share decode steps. Past `deadline` (time.monotonic) it is cancelled and
+        TimeoutError raised.
+        """
+        return self.generator.stream(request, deadline=deadline)
 
     def steer(self, emotion: MixLike | Sequence[MixLike], **kwargs: Any) -> Steering:
         """Steer the raw HF model inside a `with` block (for custom forward passes)."""

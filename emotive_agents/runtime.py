@@ -1,14 +1,13 @@
-"""Process-wide engine cache and a thread-to-asyncio bridge for engine streams, shared by integrations.
+"""Process-wide engine cache shared by the integrations, and a bridge from engine streams to asyncio.
 
 LangChain rebuilds chat models for every configurable-field call and LlamaIndex copies LLMs freely, so
-loaded engines are shared per (model, vectors, device, dtype): an app using both loads a model once.
-The cache is guarded by a lock; steering itself stays per call inside the engine.
+loaded engines are shared per (model, vectors, device, dtype): an app using both loads a model once, and
+all their calls are rows of that engine's one executor. Loading happens under a per-key lock, never the
+cache's global one, so loading one model does not block callers of another.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import threading
 import time
 from collections.abc import AsyncGenerator
@@ -19,21 +18,29 @@ from emotive_agents.generation.generator import GenerationStream
 EngineKey = tuple[str, str | None, str, str]
 
 _ENGINES: dict[EngineKey, EmotiveEngine] = {}
-_ENGINES_LOCK = threading.Lock()
+_LOADING: dict[EngineKey, threading.Lock] = {}
+_ENGINES_LOCK = threading.Lock()  # guards the two dicts only; held for dictionary operations
 
 
 def shared_engine(model: str, vectors: str | None, *, device: str, dtype: str) -> EmotiveEngine:
-    """The process-wide engine for this key, loading it on first use.
-
-    Loading happens under the lock so two threads asking for one model never load it twice.
-    """
+    """The process-wide engine for this key, loading it on first use (once, however many threads ask)."""
     key: EngineKey = (model, vectors, device, dtype)
     with _ENGINES_LOCK:
         engine = _ENGINES.get(key)
+        if engine is not None:
+            return engine
+        loading = _LOADING.setdefault(key, threading.Lock())
+    with loading:  # threads asking for this key wait here; other keys load in parallel
+        with _ENGINES_LOCK:
+            engine = _ENGINES.get(key)
         if engine is None:
             engine = EmotiveEngine.load(model, vectors, dtype=dtype, device=device)
-            _ENGINES[key] = engine
-        return engine
+            with _ENGINES_LOCK:
+                _ENGINES[key] = engine
+    with _ENGINES_LOCK:
+        if _LOADING.get(key) is loading:
+            del _LOADING[key]
+    return engine
 
 
 def clear_engine_cache() -> None:
@@ -50,51 +57,11 @@ def check_deadline(deadline: float | None, timeout: float | None) -> None:
 async def aiter_stream(
     stream: GenerationStream, *, deadline: float | None = None, timeout: float | None = None
 ) -> AsyncGenerator[str, None]:
-    """Yield an engine stream's text chunks without blocking the event loop.
+    """Yield an engine stream's text chunks on the event loop the stream was created on.
 
-    A daemon thread drains the blocking iterator and hands chunks over with `call_soon_threadsafe`. If the
-    consumer leaves early (break, task cancellation, timeout), generation is cancelled and the worker is
-    joined off the loop, so no tokens keep being computed for nobody.
+    Kept for callers written against the old thread bridge; the stream itself is async-iterable now and
+    leaving early (break, cancellation, the deadline) cancels its row.
     """
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
-
-    def post(item: tuple[str, object]) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is listening any more
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-
-    def drain() -> None:
-        try:
-            for piece in stream:
-                post(("piece", piece))
-        except BaseException as exc:
-            post(("error", exc))
-        else:
-            post(("done", None))
-
-    threading.Thread(target=drain, name="emotive-astream", daemon=True).start()
-    finished = False
-    try:
-        while True:
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                kind, value = await asyncio.wait_for(queue.get(), remaining)
-            except asyncio.TimeoutError:  # not the builtin TimeoutError before Python 3.11
-                raise TimeoutError(
-                    f"generation took longer than timeout={timeout}s and was cancelled"
-                ) from None
-            if kind == "piece":
-                yield str(value)
-            elif kind == "error":
-                finished = True
-                assert isinstance(value, BaseException)
-                raise value
-            else:
-                finished = True
-                return
-    finally:
-        if not finished:
-            try:
-                await asyncio.to_thread(stream.close)
-            except RuntimeError:  # no executor any more (loop shutting down): close inline
-                stream.close()
+    async for piece in stream:
+        check_deadline(deadline, timeout)
+        yield piece

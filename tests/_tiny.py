@@ -162,3 +162,35 @@ def save_tiny_model(path):
     build_tiny_llama().save_pretrained(path)
     make_tokenizer(SIMPLE_TEMPLATE).save_pretrained(path)
     return path
+
+
+class PlantedTokens:
+    """Forces a model's next token: forward i's last position picks `tokens[i % len]` (every row alike).
+
+    Works on whatever decodes through the model (the executor's prefill and decode steps alike); `delay`
+    sleeps per forward and `calls` counts them.
+    """
+
+    def __init__(self, model: nn.Module, tokens: Sequence[int], delay: float = 0.0) -> None:
+        self._model = model
+        self._tokens = list(tokens)
+        self._delay = delay
+        self.calls = 0
+
+    def _hook(self, module: Any, args: Any, output: Any) -> Any:
+        token = self._tokens[self.calls % len(self._tokens)]
+        self.calls += 1
+        if self._delay:
+            time.sleep(self._delay)
+        logits = output.logits
+        planted = torch.full_like(logits[:, -1:], -1e4)
+        planted[..., token] = 1e4
+        output.logits = torch.cat((logits[:, :-1], planted), dim=1)
+        return output
+
+    def __enter__(self) -> PlantedTokens:
+        self._handle = self._model.register_forward_hook(self._hook)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.remove()

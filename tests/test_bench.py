@@ -66,10 +66,11 @@ def test_benchmark_reports_progress_per_timed_run(
         max_new_tokens=4,
         repeats=2,
         extraction=False,
+        half_precision=False,
         on_progress=lambda d, t: progress.append((d, t)),
     )
-    total = (
-        1 + 5 * 2 + 2 + 2 + 1 + 1
-    )  # warm-up, 5 configurations x 2 repeats, mixed vs sequential, starts, router, reply reading
+    # warm-up, 5 configurations x 2 repeats, mixed vs sequential, starts, router, reply reading, executor
+    total = 1 + 5 * 2 + 2 + 2 + 1 + 1 + 1
     assert progress == [(i, total) for i in range(total + 1)]
     assert report["repeats"] == 2 and report["steered_tok_s_b8"] > 0
+    assert report["executor_vs_hf_generate_b24"] > 0 and report["seeded_vs_greedy_b8"] > 0

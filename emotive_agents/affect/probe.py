@@ -13,7 +13,6 @@ and the forward stops after the last probed layer.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,30 +24,12 @@ from safetensors.torch import load_file, save_file
 
 from emotive_agents.affect.types import LABELS, AffectReading, reading
 from emotive_agents.errors import ModelLoadError
+from emotive_agents.vectors.recipe import HookPoint
+from emotive_agents.vectors.record import Recorder
 
 PROBE_DIR = Path(__file__).resolve().parent.parent / "data" / "affect" / "probe"
 WEIGHTS_FILE = "probe.safetensors"
 CARD_FILE = "card.json"
-
-
-class _StopForward(Exception):
-    """Raised by the last probed layer's hook: later layers are not needed."""
-
-
-class _Capture:
-    """Forward hooks that keep each probed layer's output and stop the forward after the last one."""
-
-    def __init__(self, last: int) -> None:
-        self.last = last
-        self.states: dict[int, torch.Tensor] = {}
-
-    def hook(self, index: int) -> Any:
-        def fn(module: Any, args: Any, output: Any) -> None:
-            self.states[index] = (output[0] if isinstance(output, tuple) else output).float()
-            if index == self.last:
-                raise _StopForward
-
-        return fn
 
 
 class ProbeCard(BaseModel):
@@ -104,7 +85,6 @@ class HiddenStateProjector:
         tokenizer, model, layout = self.loaded.tokenizer, self.loaded.model, self.loaded.layout
         device = self.loaded.device
         out = []
-        last = max(self.layers)
         for start in range(0, len(texts), self.batch_size):
             batch = list(texts[start : start + self.batch_size])
             # Right padding by hand (pad id 0, masked out): positions match unpadded runs on any tokenizer.
@@ -115,17 +95,10 @@ class HiddenStateProjector:
             for row, seq in enumerate(ids):
                 input_ids[row, : len(seq)] = torch.tensor(seq)
                 mask[row, : len(seq)] = 1
-            capture = _Capture(last)
-            handles = []
-            try:
-                for index in self.layers:
-                    handles.append(layout.layer(model, index).register_forward_hook(capture.hook(index)))
-                with contextlib.suppress(_StopForward):
-                    model(input_ids=input_ids.to(device), attention_mask=mask.to(device), use_cache=False)
-            finally:
-                for h in handles:
-                    h.remove()
-            captured = capture.states
+            # Layer outputs, recorded until the deepest probed layer (later layers are not run).
+            with Recorder(model, layout, self.layers, HookPoint.RESIDUAL, stop_after_last=True) as recorder:
+                recorder.run(input_ids=input_ids.to(device), attention_mask=mask.to(device), use_cache=False)
+            captured = recorder.states
             m = mask.to(device).unsqueeze(-1).float()
             states = torch.stack([(captured[i] * m).sum(1) / m.sum(1).clamp_min(1.0) for i in self.layers], 1)
             out.append(states.cpu())

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
-from contextlib import aclosing, closing
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
+from langchain_core.language_models import BaseChatModel, LangSmithParams
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
@@ -28,40 +27,25 @@ from langchain_core.messages import (
 )
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import RunnableConfig, RunnableSerializable
-from langchain_core.runnables.config import get_config_list
 from langchain_core.runnables.configurable import RunnableConfigurableFields
-from langchain_core.runnables.utils import AnyConfigurableField
 from pydantic import Field, field_validator, model_validator
 
 from emotive_agents.engine import EmotiveEngine
 from emotive_agents.errors import EmotiveError
+from emotive_agents.generation import options
+from emotive_agents.generation.generator import GenerationStream
 from emotive_agents.generation.types import GenerationRequest, GenerationResult
-from emotive_agents.langchain._batching import BatchPlan, current_plan, open_plan
+from emotive_agents.mix import EmotionMix
 from emotive_agents.models.loading import DEFAULT_MODEL
 from emotive_agents.monitor.engine_loop import metadata as monitor_metadata
 from emotive_agents.monitor.engine_loop import monitor_result
 from emotive_agents.monitor.loop import MonitorMode, check_mode
-from emotive_agents.runtime import aiter_stream, check_deadline, shared_engine
-from emotive_agents.steering.mix import EmotionMix
+from emotive_agents.runtime import shared_engine
 
-# Keyword arguments a single call may carry (besides `stop`); anything else is rejected rather than
-# silently ignored, so that e.g. `tools=` cannot look as if it worked. `stream` is LangChain's own flag.
-CALL_OPTIONS = frozenset(
-    {
-        "emotion",
-        "model",
-        "temperature",
-        "max_tokens",
-        "top_p",
-        "top_k",
-        "seed",
-        "monitor",
-        "repetition_penalty",
-        "no_repeat_ngram_size",
-    }
-)
-_LANGCHAIN_FLAGS = frozenset({"stream"})
+# Keyword arguments a single call may carry; `stop` comes as LangChain's own argument and `stream` is
+# LangChain's flag. Anything else is rejected rather than silently ignored.
+CALL_OPTIONS = options.CALL_OPTIONS - {"stop"}
+_ALLOWED = CALL_OPTIONS | {"stream"}
 _ROLES = {
     "system": "system",
     "human": "user",
@@ -178,7 +162,7 @@ class ChatEmotive(BaseChatModel):
         default=None,
         gt=0,
         description="Seconds one streamed or single call may take; past it generation is cancelled and "
-        "TimeoutError raised (checked between tokens). Batched calls run to completion.",
+        "TimeoutError raised; in `batch` the timeout applies to each row.",
     )
     max_retries: int = Field(
         default=0,
@@ -265,36 +249,12 @@ class ChatEmotive(BaseChatModel):
     def _prepare(
         self, messages: Sequence[BaseMessage], stop: list[str] | None, kwargs: Mapping[str, Any]
     ) -> _Call:
-        unknown = set(kwargs) - CALL_OPTIONS - _LANGCHAIN_FLAGS
-        if unknown:
-            raise TypeError(
-                f"ChatEmotive got unsupported call options {sorted(unknown)}; "
-                f"per-call options are {sorted(CALL_OPTIONS)} and stop"
-            )
+        options.check_options("ChatEmotive", kwargs, _ALLOWED)
         engine = self._engine_for(kwargs.get("model"))
-        emotion = kwargs["emotion"] if kwargs.get("emotion") is not None else self.emotion
-        request = engine.request(
-            to_engine_messages(messages),
-            emotion,
-            max_new_tokens=kwargs.get("max_tokens", self.max_tokens),
-            temperature=kwargs.get("temperature", self.temperature),
-            top_p=kwargs.get("top_p", self.top_p),
-            top_k=kwargs.get("top_k", self.top_k),
-            seed=kwargs.get("seed", self.seed),
-            stop=stop if stop is not None else self.stop,
-            repetition_penalty=kwargs.get("repetition_penalty", self.repetition_penalty),
-            no_repeat_ngram_size=kwargs.get("no_repeat_ngram_size", self.no_repeat_ngram_size),
-            trim_to_sentence=self.trim_to_sentence,
-        )
+        emotion, params = options.request_options(self, kwargs, stop=stop)
+        request = engine.request(to_engine_messages(messages), emotion, **params)
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         return _Call(engine, request, deadline, check_mode(kwargs.get("monitor", self.monitor)))
-
-    def _claim_planned(self, call: _Call) -> tuple[BatchPlan, int] | None:
-        plan = current_plan()
-        if plan is None:
-            return None
-        index = plan.claim(call.engine, call.request)
-        return None if index is None else (plan, index)
 
     # -- results as LangChain objects --------------------------------------------------------------
     @staticmethod
@@ -350,17 +310,25 @@ class ChatEmotive(BaseChatModel):
         return ChatGenerationChunk(message=message)
 
     # -- generating --------------------------------------------------------------------------------
-    def _pieces(self, call: _Call) -> Generator[str | GenerationResult, None, None]:
-        """Text pieces as they are decoded, then the GenerationResult; cancels generation if abandoned."""
-        stream = call.engine.generator.stream(call.request)
-        try:
-            for piece in stream:
-                check_deadline(call.deadline, self.timeout)
-                yield piece
-        finally:
-            stream.close()  # no-op once finished; cancels the worker if the consumer left early
+    # Every call is a row of the engine's executor: concurrent calls (LangChain's thread-pool `batch`,
+    # `abatch`'s tasks, other threads) share its decode steps whatever their mixes or sampling settings.
+    @staticmethod
+    def _submit(call: _Call) -> GenerationStream:
+        return call.engine.submit(call.request, deadline=call.deadline)
+
+    def _run(self, call: _Call) -> GenerationResult:
+        stream = self._submit(call)
+        for _ in stream:
+            pass
         assert stream.result is not None
-        yield stream.result
+        return stream.result
+
+    async def _arun(self, call: _Call) -> GenerationResult:
+        stream = self._submit(call)  # on this loop: its events arrive without blocking it
+        async for _ in stream:
+            pass  # cancelling the awaiting task cancels the row
+        assert stream.result is not None
+        return stream.result
 
     def _generate(
         self,
@@ -370,12 +338,7 @@ class ChatEmotive(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         call = self._prepare(messages, stop, kwargs)
-        planned = self._claim_planned(call)
-        result = planned[0].result(planned[1]) if planned else None
-        if result is None:
-            *_, final = self._pieces(call)  # a cancellable single run (honours `timeout`)
-            result = cast(GenerationResult, final)
-        return self._chat_result(call, result)
+        return self._chat_result(call, self._run(call))
 
     def _stream(
         self,
@@ -385,20 +348,15 @@ class ChatEmotive(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         call = self._prepare(messages, stop, kwargs)
-        planned = self._claim_planned(call)
-        result = planned[0].result(planned[1]) if planned else None
-        if result is None and call.monitor == "retry":  # buffered: the reply may be regenerated
-            *_, final = self._pieces(call)
-            result = cast(GenerationResult, final)
-        if result is not None:  # a batch row generated with its batch-mates, or buffered: one chunk
-            yield self._closing_chunk(call, result, streamed=False)
+        if call.monitor == "retry":  # buffered: the reply may be regenerated, so it is sent when decided
+            yield self._closing_chunk(call, self._run(call), streamed=False)
             return
-        with closing(self._pieces(call)) as pieces:
-            for item in pieces:
-                if isinstance(item, GenerationResult):
-                    yield self._closing_chunk(call, item, streamed=True)
-                elif item:
-                    yield ChatGenerationChunk(message=AIMessageChunk(content=item))
+        stream = self._submit(call)
+        with stream:
+            for piece in stream:
+                yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+        assert stream.result is not None
+        yield self._closing_chunk(call, stream.result, streamed=True)
 
     async def _astream(
         self,
@@ -408,18 +366,16 @@ class ChatEmotive(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         call = self._prepare(messages, stop, kwargs)
-        result = await self._aplanned(call)
-        if result is not None:
+        if call.monitor == "retry":  # buffered: the reply may be regenerated
+            result = await self._arun(call)
             yield await asyncio.to_thread(self._closing_chunk, call, result, streamed=False)
             return
-        stream = call.engine.generator.stream(call.request)  # starts its worker thread and returns
-        buffered = call.monitor == "retry"  # the reply may be regenerated: send it when decided
-        async with aclosing(aiter_stream(stream, deadline=call.deadline, timeout=self.timeout)) as pieces:
-            async for piece in pieces:
-                if piece and not buffered:
-                    yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+        stream = self._submit(call)
+        with stream:
+            async for piece in stream:
+                yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
         assert stream.result is not None
-        yield await asyncio.to_thread(self._closing_chunk, call, stream.result, streamed=not buffered)
+        yield await asyncio.to_thread(self._closing_chunk, call, stream.result, streamed=True)
 
     async def _agenerate(
         self,
@@ -429,163 +385,9 @@ class ChatEmotive(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         call = self._prepare(messages, stop, kwargs)
-        result = await self._aplanned(call)
-        if result is None:
-            stream = call.engine.generator.stream(call.request)
-            async with aclosing(aiter_stream(stream, deadline=call.deadline, timeout=self.timeout)) as pieces:
-                async for _ in pieces:
-                    pass  # the loop stays free; cancelling the awaiting task cancels generation
-            result = stream.result
-            assert result is not None
+        result = await self._arun(call)
         return await asyncio.to_thread(self._chat_result, call, result)
 
-    async def _aplanned(self, call: _Call) -> GenerationResult | None:
-        planned = self._claim_planned(call)
-        if planned is None:
-            return None
-        plan, index = planned
-        return await asyncio.to_thread(plan.result, index)
 
-    # -- batching ----------------------------------------------------------------------------------
-    def batch(
-        self,
-        inputs: list[LanguageModelInput],
-        config: RunnableConfig | list[RunnableConfig] | None = None,
-        *,
-        return_exceptions: bool = False,
-        **kwargs: Any,
-    ) -> list[AIMessage]:
-        """Answer all inputs with ONE engine call: rows share each decoding step, each with its own mix.
-
-        Callbacks and tracing run per input as for `invoke`. `max_concurrency` is irrelevant here (there
-        is one batched forward per step) and `timeout` does not apply: a batched call runs to completion.
-        """
-        configs = get_config_list(config, len(inputs))
-        return run_rows([self] * len(inputs), inputs, configs, return_exceptions, kwargs)
-
-    async def abatch(
-        self,
-        inputs: list[LanguageModelInput],
-        config: RunnableConfig | list[RunnableConfig] | None = None,
-        *,
-        return_exceptions: bool = False,
-        **kwargs: Any,
-    ) -> list[AIMessage]:
-        """Async `batch`: the one engine call runs in a worker thread, the event loop stays free."""
-        configs = get_config_list(config, len(inputs))
-        return await arun_rows([self] * len(inputs), inputs, configs, return_exceptions, kwargs)
-
-    def configurable_fields(
-        self, **kwargs: AnyConfigurableField
-    ) -> RunnableSerializable[LanguageModelInput, AIMessage]:
-        """Like LangChain's, but a batch whose rows configure different mixes still makes one engine call."""
-        for key in kwargs:
-            if key not in type(self).model_fields:
-                raise ValueError(
-                    f"Configuration key {key} not found in {self}: "
-                    f"available keys are {list(type(self).model_fields)}"
-                )
-        return EmotiveConfigurableFields(default=self, fields=kwargs)
-
-
-class EmotiveConfigurableFields(RunnableConfigurableFields):
-    """Configurable ChatEmotive whose batches run as one engine call even when each row's config differs.
-
-    LangChain's own version invokes one model per row in a thread pool when configs differ; here the rows
-    keep their configured models (mix, temperature...) and are generated together.
-    """
-
-    def batch(
-        self,
-        inputs: list[LanguageModelInput],
-        config: RunnableConfig | list[RunnableConfig] | None = None,
-        *,
-        return_exceptions: bool = False,
-        **kwargs: Any,
-    ) -> list[AIMessage]:
-        models, configs = self._prepare_rows(inputs, config)
-        if models is None:
-            return super().batch(inputs, config, return_exceptions=return_exceptions, **kwargs)
-        return run_rows(models, inputs, configs, return_exceptions, kwargs)
-
-    async def abatch(
-        self,
-        inputs: list[LanguageModelInput],
-        config: RunnableConfig | list[RunnableConfig] | None = None,
-        *,
-        return_exceptions: bool = False,
-        **kwargs: Any,
-    ) -> list[AIMessage]:
-        models, configs = self._prepare_rows(inputs, config)
-        if models is None:
-            return await super().abatch(inputs, config, return_exceptions=return_exceptions, **kwargs)
-        return await arun_rows(models, inputs, configs, return_exceptions, kwargs)
-
-    def _prepare_rows(
-        self, inputs: list[LanguageModelInput], config: RunnableConfig | list[RunnableConfig] | None
-    ) -> tuple[list[ChatEmotive] | None, list[RunnableConfig]]:
-        prepared = [self.prepare(c) for c in get_config_list(config, len(inputs))]
-        models = [model for model, _ in prepared]
-        configs = [c for _, c in prepared]
-        if all(isinstance(model, ChatEmotive) for model in models):
-            return cast(list[ChatEmotive], models), configs
-        return None, configs
-
-
-def _plan_rows(
-    models: Sequence[ChatEmotive], inputs: Sequence[LanguageModelInput], kwargs: Mapping[str, Any]
-) -> list[tuple[EmotiveEngine, GenerationRequest]]:
-    """The request of every row that can be built; a row that cannot is left to fail in its own call."""
-    options = dict(kwargs)
-    stop = options.pop("stop", None)
-    rows = []
-    for model, input_ in zip(models, inputs, strict=True):
-        try:
-            call = model._prepare(model._convert_input(input_).to_messages(), stop, options)
-        except Exception:
-            continue
-        rows.append((call.engine, call.request))
-    return rows
-
-
-def run_rows(
-    models: Sequence[ChatEmotive],
-    inputs: list[LanguageModelInput],
-    configs: Sequence[RunnableConfig],
-    return_exceptions: bool,
-    kwargs: Mapping[str, Any],
-) -> list[Any]:
-    """Invoke each row with its own model and config; the first to reach the engine generates them all."""
-    if not inputs:
-        return []
-    outputs: list[Any] = []
-    with open_plan(_plan_rows(models, inputs, kwargs)):
-        for model, input_, config in zip(models, inputs, configs, strict=True):
-            try:
-                outputs.append(model.invoke(input_, config, **kwargs))
-            except Exception as exc:
-                if not return_exceptions:
-                    raise
-                outputs.append(exc)
-    return outputs
-
-
-async def arun_rows(
-    models: Sequence[ChatEmotive],
-    inputs: list[LanguageModelInput],
-    configs: Sequence[RunnableConfig],
-    return_exceptions: bool,
-    kwargs: Mapping[str, Any],
-) -> list[Any]:
-    if not inputs:
-        return []
-    outputs: list[Any] = []
-    with open_plan(_plan_rows(models, inputs, kwargs)):
-        for model, input_, config in zip(models, inputs, configs, strict=True):
-            try:
-                outputs.append(await model.ainvoke(input_, config, **kwargs))
-            except Exception as exc:
-                if not return_exceptions:
-                    raise
-                outputs.append(exc)
-    return outputs
+# LangChain's own configurable fields: batches need no special path any more (see `_submit`).
+EmotiveConfigurableFields = RunnableConfigurableFields

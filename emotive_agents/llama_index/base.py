@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
-from contextlib import aclosing, closing
 from pathlib import Path
 from typing import Any
 
@@ -37,29 +36,18 @@ from llama_index.core.llms.llm import LLM
 
 from emotive_agents.engine import EmotiveEngine
 from emotive_agents.errors import EmotiveError
+from emotive_agents.generation import options
+from emotive_agents.generation.generator import GenerationStream
 from emotive_agents.generation.types import GenerationRequest, GenerationResult
+from emotive_agents.mix import EmotionMix
 from emotive_agents.models.loading import DEFAULT_MODEL
 from emotive_agents.monitor.engine_loop import metadata as monitor_metadata
 from emotive_agents.monitor.engine_loop import monitor_result
 from emotive_agents.monitor.loop import MonitorMode, check_mode
-from emotive_agents.runtime import aiter_stream, check_deadline, shared_engine
-from emotive_agents.steering.mix import EmotionMix
+from emotive_agents.runtime import shared_engine
 
-# Keyword arguments one call may carry; anything else is refused instead of silently ignored.
-CALL_OPTIONS = frozenset(
-    {
-        "emotion",
-        "temperature",
-        "max_tokens",
-        "top_p",
-        "top_k",
-        "seed",
-        "stop",
-        "monitor",
-        "repetition_penalty",
-        "no_repeat_ngram_size",
-    }
-)
+# Keyword arguments one call may carry (the model is fixed per EmotiveLLM); anything else is refused.
+CALL_OPTIONS = options.CALL_OPTIONS - {"model"}
 _ROLES = {
     MessageRole.SYSTEM: "system",
     MessageRole.DEVELOPER: "system",
@@ -174,7 +162,7 @@ class EmotiveLLM(LLM):
 
     @property
     def metadata(self) -> LLMMetadata:
-        config = self.engine.generator.loaded.model.config
+        config = self.engine.loaded.model.config
         return LLMMetadata(
             context_window=int(getattr(config, "max_position_embeddings", 0) or 2048),
             num_output=self.max_tokens,
@@ -185,27 +173,9 @@ class EmotiveLLM(LLM):
 
     # -- one call --------------------------------------------------------------------------------------
     def _request(self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]) -> GenerationRequest:
-        unknown = set(kwargs) - CALL_OPTIONS
-        if unknown:
-            raise TypeError(
-                f"EmotiveLLM got unsupported options {sorted(unknown)}; per-call options are "
-                f"{sorted(CALL_OPTIONS)}"
-            )
-        emotion = kwargs["emotion"] if kwargs.get("emotion") is not None else self.emotion
-        stop = kwargs["stop"] if kwargs.get("stop") is not None else self.stop
-        return self.engine.request(
-            to_engine_messages(messages),
-            emotion,
-            max_new_tokens=kwargs.get("max_tokens", self.max_tokens),
-            temperature=kwargs.get("temperature", self.temperature),
-            top_p=kwargs.get("top_p", self.top_p),
-            top_k=kwargs.get("top_k", self.top_k),
-            seed=kwargs.get("seed", self.seed),
-            stop=stop,
-            repetition_penalty=kwargs.get("repetition_penalty", self.repetition_penalty),
-            no_repeat_ngram_size=kwargs.get("no_repeat_ngram_size", self.no_repeat_ngram_size),
-            trim_to_sentence=self.trim_to_sentence,
-        )
+        options.check_options("EmotiveLLM", kwargs, CALL_OPTIONS)
+        emotion, params = options.request_options(self, kwargs)
+        return self.engine.request(to_engine_messages(messages), emotion, **params)
 
     def _mode(self, kwargs: Mapping[str, Any]) -> MonitorMode:
         return check_mode(kwargs.get("monitor", self.monitor))
@@ -238,14 +208,15 @@ class EmotiveLLM(LLM):
         result, raw = self._monitored(request, result, mode)
         return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=result.text), raw=raw)
 
+    def _submit(self, request: GenerationRequest, deadline: float | None) -> GenerationStream:
+        """A row of the engine's executor: concurrent calls share its decode steps."""
+        return self.engine.submit(request, deadline=deadline)
+
     def _run(self, request: GenerationRequest, deadline: float | None) -> GenerationResult:
-        """A cancellable single run: the deadline is checked between decoded chunks."""
-        stream = self.engine.generator.stream(request)
-        try:
-            for _ in stream:
-                check_deadline(deadline, self.timeout)
-        finally:
-            stream.close()
+        """A cancellable single run (past the deadline: cancelled, TimeoutError)."""
+        stream = self._submit(request, deadline)
+        for _ in stream:
+            pass
         assert stream.result is not None
         return stream.result
 
@@ -287,11 +258,10 @@ class EmotiveLLM(LLM):
                     yield ChatResponse(message=response.message, delta=text)
                 yield ChatResponse(message=response.message, delta="", raw=response.raw)
                 return
-            stream = self.engine.generator.stream(request)
+            stream = self._submit(request, deadline)
             text = ""
-            with closing(stream):
+            with stream:
                 for piece in stream:
-                    check_deadline(deadline, self.timeout)
                     if piece:
                         text += piece
                         yield ChatResponse(
@@ -309,10 +279,9 @@ class EmotiveLLM(LLM):
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         request = self._request(messages, kwargs)
         deadline = self._deadline()
-        stream = self.engine.generator.stream(request)
-        async with aclosing(aiter_stream(stream, deadline=deadline, timeout=self.timeout)) as pieces:
-            async for _ in pieces:
-                pass
+        stream = self._submit(request, deadline)  # on this loop: events arrive without blocking it
+        async for _ in stream:
+            pass
         assert stream.result is not None
         return await asyncio.to_thread(self._response, request, stream.result, self._mode(kwargs))
 
@@ -322,11 +291,11 @@ class EmotiveLLM(LLM):
         mode = self._mode(kwargs)
 
         async def gen() -> ChatResponseAsyncGen:
-            stream = self.engine.generator.stream(request)
+            stream = self._submit(request, deadline)
             text = ""
             buffered = mode == "retry"  # the reply may be regenerated: sent once decided
-            async with aclosing(aiter_stream(stream, deadline=deadline, timeout=self.timeout)) as pieces:
-                async for piece in pieces:
+            with stream:
+                async for piece in stream:
                     if piece and not buffered:
                         text += piece
                         yield ChatResponse(

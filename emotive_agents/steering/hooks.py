@@ -18,11 +18,14 @@ from torch import nn
 from torch.utils.hooks import RemovableHandle
 
 from emotive_agents.errors import SteeringError
+from emotive_agents.mix import EmotionMix
 from emotive_agents.models.layers import LayerLayout
 from emotive_agents.models.loading import LoadedModel
-from emotive_agents.steering.mix import EmotionMix, coefficient_matrix
+from emotive_agents.vectors.deltas import layer_deltas
 from emotive_agents.vectors.recipe import PositionRule, SteeringRecipe
 from emotive_agents.vectors.vector_set import EmotionVectorSet
+
+__all__ = ["Steering", "layer_deltas", "steer"]
 
 # The steerings active in this thread/task; hooks of inactive ones are no-ops.
 _ACTIVE: ContextVar[tuple[Steering, ...]] = ContextVar("emotive_agents_active_steering", default=())
@@ -150,25 +153,6 @@ class Steering:
             assert self._mask is not None
             return torch.where(self._mask, hidden + delta, hidden)
         return torch.cat((hidden[:, :-1], hidden[:, -1:] + delta), dim=1)
-
-
-def layer_deltas(
-    vector_set: EmotionVectorSet,
-    mixes: Sequence[EmotionMix],
-    layers: Sequence[int],
-    *,
-    dtype: torch.dtype,
-    device: torch.device,
-) -> dict[int, torch.Tensor]:
-    """Per layer, the [rows, hidden] sum of alpha_k * EV_k; rows collapse to 1 when all mixes agree."""
-    coefficients = coefficient_matrix(vector_set, mixes)
-    if not coefficients.any():
-        return {}
-    if bool((coefficients == coefficients[:1]).all()):
-        coefficients = coefficients[:1]
-    index = torch.tensor(list(layers), dtype=torch.long)
-    stacked = torch.einsum("be,eld->lbd", coefficients, vector_set.vectors[:, index])
-    return {layer: stacked[i].to(device=device, dtype=dtype) for i, layer in enumerate(layers)}
 
 
 def steer(

@@ -15,7 +15,8 @@ import numpy as np
 import torch
 
 from emotive_agents.errors import VectorSetError
-from emotive_agents.steering.mix import EmotionMix, coefficient_matrix
+from emotive_agents.mix import EmotionMix
+from emotive_agents.vectors.deltas import coefficient_matrix
 from emotive_agents.vectors.recipe import HookPoint, PositionRule
 from emotive_agents.vectors.vector_set import EmotionVectorSet
 

@@ -8,19 +8,19 @@ flat however many queries are used; EV = mean(emotional) - mean(neutral), per la
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
 from emotive_agents.errors import VectorSetError
-from emotive_agents.generation.generator import Generator
-from emotive_agents.generation.types import GenerationRequest, SamplingParams
 from emotive_agents.models.loading import LoadedModel
 from emotive_agents.progress import ProgressBar, ProgressCallback, stepper
+from emotive_agents.vectors.greedy import greedy_pairs
 from emotive_agents.vectors.queries import EmotionPrompts, Placement, Query, dataset_hash
 from emotive_agents.vectors.recipe import HookPoint, PositionRule, SteeringRecipe
+from emotive_agents.vectors.record import Recorder
 from emotive_agents.vectors.vector_set import BASIC_EMOTIONS, EmotionVectorSet
 
 NEUTRAL = "neutral"
@@ -65,29 +65,16 @@ class ExtractionConfig(BaseModel):
 
 
 class ActivationPooler:
-    """Hooks that add each layer's response-token mean of the chosen output into running sums."""
+    """Each layer's response-token mean of the chosen output, through one `Recorder` forward."""
 
     def __init__(self, loaded: LoadedModel, hook_point: HookPoint, layers: Sequence[int]) -> None:
         self.loaded = loaded
         self.hook_point = hook_point
         self.layers = list(layers)
-        self._mask: torch.Tensor | None = None  # [B, S, 1] response-token weights (rows sum to 1)
-        self._pooled: dict[int, torch.Tensor] = {}
-
-    def _hook(self, index: int) -> Callable[..., None]:
-        def hook(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
-            hidden = output[0] if isinstance(output, tuple) else output
-            if self.hook_point is HookPoint.BLOCK_CONTRIBUTION:
-                hidden = hidden - (args[0] if args else kwargs["hidden_states"])
-            assert self._mask is not None
-            self._pooled[index] = (hidden.float() * self._mask).sum(dim=1)  # [B, d]
-
-        return hook
 
     @torch.inference_mode()
     def pool(self, sequences: Sequence[tuple[list[int], list[int]]]) -> torch.Tensor:
         """[B, layers, d] mean over response tokens of each (prompt ids, response ids) pair."""
-        layout, model = self.loaded.layout, self.loaded.model
         width = max(len(p) + len(r) for p, r in sequences)
         pad = self.loaded.tokenizer.pad_token_id or 0
         ids = torch.full((len(sequences), width), pad, dtype=torch.long)
@@ -99,30 +86,19 @@ class ActivationPooler:
             attention[row, width - len(full) :] = 1
             mask[row, width - len(response) :] = 1.0 / len(response)
         device = self.loaded.device
-        self._mask = mask.unsqueeze(-1).to(device)
-        modules = [
-            layout.attention(model, i) if self.hook_point is HookPoint.ATTN_OUTPUT else layout.layer(model, i)
-            for i in self.layers
-        ]
-        hooks = zip(self.layers, modules, strict=True)
-        handles = [m.register_forward_hook(self._hook(i), with_kwargs=True) for i, m in hooks]
-        try:
-            # The base model only: the LM head's [B, S, vocab] logits are never read and cost as much
-            # as the pooling itself on a small model (about half the teacher-forced time).
-            layout.base(model)(input_ids=ids.to(device), attention_mask=attention.to(device), use_cache=False)
-        finally:
-            for handle in handles:
-                handle.remove()
-        pooled = torch.stack([self._pooled[i] for i in self.layers], dim=1).cpu()
-        self._pooled.clear()
-        return pooled
+        weights = mask.unsqueeze(-1).to(device)  # [B, S, 1] response-token weights (rows sum to 1)
+        pooled: dict[int, torch.Tensor] = {}
 
+        def keep(index: int, hidden: torch.Tensor) -> None:
+            pooled[index] = (hidden.float() * weights).sum(dim=1)  # [B, d]
 
-def _request(
-    prompts: EmotionPrompts, emotion: str | None, query: Query, params: SamplingParams, placement: Placement
-) -> GenerationRequest:
-    messages = tuple(prompts.messages(emotion, query.text, placement))
-    return GenerationRequest(messages=messages, params=params)
+        model, layout = self.loaded.model, self.loaded.layout
+        # stop_after_last: the forward ends at the deepest recorded layer, so the LM head's [B, S, vocab]
+        # logits (never read; about half the teacher-forced time on a small model) are not computed.
+        recorder = Recorder(model, layout, self.layers, self.hook_point, keep=keep, stop_after_last=True)
+        with recorder:
+            recorder.run(input_ids=ids.to(device), attention_mask=attention.to(device), use_cache=False)
+        return torch.stack([pooled[i] for i in self.layers], dim=1).cpu()
 
 
 def extract_vectors(
@@ -147,8 +123,6 @@ def extract_vectors(
         prompts.messages(emotion, "", config.placement)
     layers = config.layers if config.layers is not None else tuple(range(loaded.num_layers))
     pooler = ActivationPooler(loaded, config.hook_point, layers)
-    generator = Generator(loaded, max_batch_size=config.batch_size)
-    params = SamplingParams(max_new_tokens=config.max_new_tokens)
     sums = {c: torch.zeros(len(layers), loaded.hidden_size, dtype=torch.float64) for c in conditions}
     counts = dict.fromkeys(conditions, 0)
     chunks = [queries[i : i + config.batch_size] for i in range(0, len(queries), config.batch_size)]
@@ -156,8 +130,10 @@ def extract_vectors(
     step = stepper(on_progress or bar, len(chunks) * len(conditions))
     for chunk in chunks:
         for condition, emotion in conditions.items():
-            requests = [_request(prompts, emotion, q, params, config.placement) for q in chunk]
-            pairs = generator.generate_ids(requests)
+            conversations = [prompts.messages(emotion, q.text, config.placement) for q in chunk]
+            pairs = greedy_pairs(
+                loaded, conversations, max_new_tokens=config.max_new_tokens, batch_size=config.batch_size
+            )
             pairs = [(p, r) for p, r in pairs if r]  # an instant EOS carries no response tokens
             if pairs:
                 sums[condition] += pooler.pool(pairs).sum(dim=0).double()

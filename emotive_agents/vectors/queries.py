@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from emotive_agents.chat import ChatMessage
 from emotive_agents.errors import VectorSetError
-from emotive_agents.generation.chat import ChatMessage
 from emotive_agents.vectors.vector_set import check_emotion_name
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"

@@ -16,13 +16,12 @@ from typing import Literal
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
+from emotive_agents.chat import ChatMessage
 from emotive_agents.errors import VectorSetError
-from emotive_agents.generation.chat import ChatMessage
-from emotive_agents.generation.generator import Generator
-from emotive_agents.generation.types import GenerationRequest, SamplingParams
 from emotive_agents.models.loading import LoadedModel
 from emotive_agents.vectors.corpus import NEUTRAL, Reply, ReplyCorpus
 from emotive_agents.vectors.extract import ActivationPooler, Component, apply_component, full_layer_vectors
+from emotive_agents.vectors.greedy import prompt_ids
 from emotive_agents.vectors.queries import EmotionPrompts, Placement
 from emotive_agents.vectors.recipe import HookPoint, PositionRule, SteeringRecipe
 from emotive_agents.vectors.vector_set import EmotionVectorSet
@@ -65,7 +64,6 @@ def forced_pairs(
     max_response_tokens: int | None = None,
 ) -> list[tuple[list[int], list[int]]]:
     """(prompt ids, reply ids) per reply: the chat-templated prompt, then the reply's own tokens."""
-    generator = Generator(loaded)
     tokenizer = loaded.tokenizer
     pairs = []
     for reply in replies:
@@ -75,8 +73,7 @@ def forced_pairs(
             raise VectorSetError(f"the reply to {reply.query[:60]!r} ({reply.emotion}) has no tokens")
         emotion = None if prompt == "neutral" or reply.emotion == NEUTRAL else reply.emotion
         messages = tuple(prompt_messages(reply.query, emotion, prompts, placement))
-        request = GenerationRequest(messages=messages, params=SamplingParams(max_new_tokens=len(response)))
-        pairs.append((generator.prompt_ids(request), response))
+        pairs.append((prompt_ids(loaded, messages, reserve=len(response)), response))
     return pairs
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -14,6 +13,8 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from emotive_agents.errors import UnknownEmotionError, VectorSetError
+from emotive_agents.mix import EMOTION_NAME as EMOTION_NAME  # re-exported for older imports
+from emotive_agents.mix import check_emotion_name
 from emotive_agents.models.loading import ModelFingerprint
 from emotive_agents.vectors.recipe import SteeringRecipe
 
@@ -23,15 +24,6 @@ BASE = "base"
 FORMAT_VERSION = 2
 MAX_INTENSITY_SCALE = 100.0  # calibrated alphas are 0.25-4 on the shipped set; 1e6 is a corruption
 MAX_RANGE = 5.0  # the same bound as an EmotionMix intensity
-EMOTION_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-
-
-def check_emotion_name(name: str) -> str:
-    if not EMOTION_NAME.match(name):
-        raise ValueError(
-            f"emotion name {name!r} must be lower-case letters, digits or '_' (1-32 chars, letter first)"
-        )
-    return name
 
 
 class VectorSetMetadata(BaseModel):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pydantic
 import pytest
 import torch
-from _tiny import CONTEXT, EOS_ID, PAD_ID, encode, hook_counts
+from _tiny import CONTEXT, EOS_ID, PAD_ID, PlantedTokens, SlowForward, encode, hook_counts
 
-from emotive_agents.errors import GenerationError, UnknownEmotionError
+from emotive_agents.errors import GenerationError, UnknownEmotionError, VectorSetError
 from emotive_agents.generation.generator import GenerationStream, Generator, first_stop
 from emotive_agents.generation.types import GenerationRequest, SamplingParams
 from emotive_agents.steering.mix import EmotionMix
@@ -153,28 +152,6 @@ def test_stop_parameter_forms() -> None:
     assert first_stop("hello", ()) is None
 
 
-def test_generation_config_follows_the_params(generator, tiny_llama, monkeypatch) -> None:
-    seen = {}
-
-    def fake_generate(*, input_ids, generation_config, **kwargs):
-        seen["config"], seen["kwargs"] = generation_config, kwargs
-        new = torch.full((input_ids.shape[0], generation_config.max_new_tokens), 70)
-        return torch.cat([input_ids, new], dim=1)
-
-    monkeypatch.setattr(tiny_llama.model, "generate", fake_generate)
-    generator.generate([request("Hi", max_new_tokens=4)])
-    config = seen["config"]
-    assert (config.do_sample, config.max_new_tokens, config.min_new_tokens) == (False, 4, 0)
-    assert (config.pad_token_id, config.eos_token_id) == (PAD_ID, [EOS_ID])
-    assert "stopping_criteria" not in seen["kwargs"]
-    generator.generate(
-        [request("Hi", max_new_tokens=4, temperature=0.7, top_p=0.9, top_k=20, ignore_eos=True)]
-    )
-    config = seen["config"]
-    assert (config.do_sample, config.temperature, config.top_p, config.top_k) == (True, 0.7, 0.9, 20)
-    assert config.min_new_tokens == 4  # ignore_eos: decode the full budget
-
-
 # -- stops, budgets, EOS ----------------------------------------------------------------------------------
 
 
@@ -233,23 +210,18 @@ def test_stopped_row_usage_does_not_count_padding(generator) -> None:
     assert together[0].usage.output_tokens == alone.usage.output_tokens
 
 
-def _fake_generate(new_tokens):
-    def fake_generate(*, input_ids, **_):
-        new = torch.tensor([new_tokens] * input_ids.shape[0])
-        return torch.cat([input_ids, new], dim=1)
-
-    return fake_generate
-
-
-def test_eos_ends_the_text(generator, tiny_llama, monkeypatch) -> None:
+def test_eos_ends_the_text(generator, tiny_llama) -> None:
     h, i, bang = (encode(tiny_llama.tokenizer, c)[0] for c in "hi!")
-    monkeypatch.setattr(tiny_llama.model, "generate", _fake_generate([h, i, EOS_ID, PAD_ID, PAD_ID]))
-    result = generator.generate([request("Hi", max_new_tokens=5)])[0]
+    with PlantedTokens(tiny_llama.model, [h, i, EOS_ID, PAD_ID, PAD_ID]):
+        result = generator.generate([request("Hi", max_new_tokens=5)])[0]
     assert (result.text, result.finish_reason, result.usage.output_tokens) == ("hi", "stop", 2)
-    assert generator.generate_ids([request("Hi", max_new_tokens=5)])[0][1] == [h, i]
-    monkeypatch.setattr(tiny_llama.model, "generate", _fake_generate([h, i, EOS_ID, bang, bang]))
-    kept = generator.generate([request("Hi", max_new_tokens=5, ignore_eos=True)])[0]
-    assert (kept.text, kept.finish_reason, kept.usage.output_tokens) == ("hi!!", "length", 5)
+    with PlantedTokens(tiny_llama.model, [h, i, EOS_ID, PAD_ID, PAD_ID]):
+        assert generator.generate_ids([request("Hi", max_new_tokens=5)])[0][1] == [h, i]
+    # ignore_eos bans EOS until the budget is spent (as min_new_tokens does in transformers)
+    with PlantedTokens(tiny_llama.model, [h, i, EOS_ID, bang, bang]):
+        kept = generator.generate([request("Hi", max_new_tokens=5, ignore_eos=True)])[0]
+    assert kept.finish_reason == "length" and kept.usage.output_tokens == 5
+    assert kept.text.startswith("hi") and kept.text.endswith("!!")
 
 
 def test_generate_ids(generator, tiny_llama) -> None:
@@ -305,25 +277,19 @@ def test_batched_rows_with_padding_match_solo_runs(tiny_llama, llama_vectors, po
     assert together[2].text != plain[2]
 
 
-def test_max_batch_size_splits_batches(tiny_llama, llama_vectors, monkeypatch) -> None:
+def test_max_batch_size_caps_the_decode_batch(tiny_llama, llama_vectors) -> None:
     requests = [request(PROMPTS[i % 3], {"joy": 0.5 * i}, max_new_tokens=5) for i in range(5)]
-    expected = Generator(tiny_llama, llama_vectors).generate(requests)
-    calls = []
-    original = tiny_llama.model.generate
-
-    def counting(**kwargs):
-        calls.append(kwargs["input_ids"].shape[0])
-        return original(**kwargs)
-
-    monkeypatch.setattr(tiny_llama.model, "generate", counting)
-    small = Generator(tiny_llama, llama_vectors, max_batch_size=2).generate(requests)
-    assert calls == [2, 2, 1]
-    assert small == expected
+    wide = Generator(tiny_llama, llama_vectors)
+    expected = wide.generate(requests)
+    assert wide.executor.snapshot().max_batch == 5  # one call's rows decode together
+    small = Generator(tiny_llama, llama_vectors, max_batch_size=2)
+    assert small.generate(requests) == expected
+    assert small.executor.snapshot().max_batch == 2
 
 
 def test_mix_without_vector_set(tiny_llama) -> None:
     bare = Generator(tiny_llama)
-    with pytest.raises(GenerationError, match="no vector set"):
+    with pytest.raises(VectorSetError, match="no vector set"):
         bare.generate([request("Hi", {"joy": 1.0}, max_new_tokens=3)])
     assert bare.generate([request("Hi", {"joy": 0.0}, max_new_tokens=3)])[0].usage.output_tokens == 3
 
@@ -387,83 +353,74 @@ def test_stream_steered(generator) -> None:
 
 
 @STREAM_TIMEOUT
-def test_stream_reraises_worker_errors(generator, tiny_llama, monkeypatch) -> None:
-    def broken(**kwargs):
+def test_stream_reraises_decode_errors(generator, tiny_llama) -> None:
+    def broken(module, args):
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr(tiny_llama.model, "generate", broken)
-    stream = generator.stream(request("Hi", max_new_tokens=5))
-    with pytest.raises(GenerationError, match="kaput") as info:
-        list(stream)
+    handle = tiny_llama.model.register_forward_pre_hook(broken)
+    try:
+        stream = generator.stream(request("Hi", max_new_tokens=5))
+        with pytest.raises(GenerationError, match="kaput") as info:
+            list(stream)
+    finally:
+        handle.remove()
     assert isinstance(info.value.__cause__, RuntimeError)
-    assert not stream._thread.is_alive()
     assert stream.result is None
+    assert generator.generate([request("Hi", max_new_tokens=3)])[0].usage.output_tokens == 3  # still serves
 
 
-class _SlowModel:
-    """Replaces model.generate: streams a fixed text one token at a time, honouring stopping criteria."""
-
-    def __init__(self, tokenizer, text: str, delay: float = 0.005) -> None:
-        self.tokens = encode(tokenizer, text)
-        self.delay = delay
-        self.produced = 0
-        self.finished = threading.Event()
-
-    def generate(self, *, input_ids, streamer=None, stopping_criteria=None, generation_config, **_):
-        sequence = input_ids
-        if streamer is not None:
-            streamer.put(input_ids)
-        for step in range(generation_config.max_new_tokens):
-            token = torch.tensor([[self.tokens[step % len(self.tokens)]]])
-            sequence = torch.cat([sequence, token], dim=1)
-            self.produced += 1
-            if streamer is not None:
-                streamer.put(token[0])
-            if stopping_criteria is not None and bool(stopping_criteria(sequence, None).all()):
-                break
-            time.sleep(self.delay)
-        if streamer is not None:
-            streamer.end()
-        self.finished.set()
-        return sequence
+def _wait_cancelled(generator: Generator, before: int) -> None:
+    deadline = time.monotonic() + 10
+    while generator.executor.snapshot().cancelled == before and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert generator.executor.snapshot().cancelled == before + 1
 
 
 @STREAM_TIMEOUT
-def test_closing_a_stream_early_stops_and_joins_the_worker(generator, tiny_llama, monkeypatch) -> None:
-    slow = _SlowModel(tiny_llama.tokenizer, "one two three four five six seven eight nine ten ")
-    monkeypatch.setattr(tiny_llama.model, "generate", slow.generate)
-    stream = generator.stream(request("Hi", max_new_tokens=200))
-    iterator = iter(stream)
-    first = next(iterator)
-    assert first and "one two".startswith(first)
-    iterator.close()  # the consumer went away
-    assert not stream._thread.is_alive()
-    assert slow.finished.is_set()
-    assert slow.produced < 100  # cancelled long before its 200-token budget (~1 s at this pace)
+def test_closing_a_stream_early_cancels_the_row(generator, tiny_llama) -> None:
+    text = encode(tiny_llama.tokenizer, "one two three four five six seven eight nine ten ")
+    before = generator.executor.snapshot().cancelled
+    with PlantedTokens(tiny_llama.model, text, delay=0.005) as planted:
+        stream = generator.stream(request("Hi", max_new_tokens=200))
+        iterator = iter(stream)
+        first = next(iterator)
+        assert first and "one two".startswith(first)
+        iterator.close()  # the consumer went away
+        _wait_cancelled(generator, before)
+        assert planted.calls < 100  # cancelled long before its 200-token budget (~1 s at this pace)
     assert stream.result is None
 
 
 @STREAM_TIMEOUT
-def test_stream_close_method(generator, tiny_llama, monkeypatch) -> None:
-    slow = _SlowModel(tiny_llama.tokenizer, "abc def ")
-    monkeypatch.setattr(tiny_llama.model, "generate", slow.generate)
-    stream = generator.stream(request("Hi", max_new_tokens=200))
-    time.sleep(0.02)
-    stream.close()
-    assert not stream._thread.is_alive()
-    assert slow.produced < 100
+def test_stream_close_method(generator, tiny_llama) -> None:
+    before = generator.executor.snapshot().cancelled
+    with PlantedTokens(tiny_llama.model, encode(tiny_llama.tokenizer, "abc def "), delay=0.005) as planted:
+        stream = generator.stream(request("Hi", max_new_tokens=200))
+        time.sleep(0.02)
+        stream.close()
+        _wait_cancelled(generator, before)
+        assert planted.calls < 100
 
 
 @STREAM_TIMEOUT
-def test_stream_holds_back_a_possible_stop_prefix(generator, tiny_llama, monkeypatch) -> None:
-    slow = _SlowModel(tiny_llama.tokenizer, "aaaa bbbb END cccc", delay=0.0)
-    monkeypatch.setattr(tiny_llama.model, "generate", slow.generate)
-    stream = generator.stream(request("Hi", max_new_tokens=40, stop=["END"]))
-    chunks = list(stream)
+def test_stream_holds_back_a_possible_stop_prefix(generator, tiny_llama) -> None:
+    with PlantedTokens(tiny_llama.model, encode(tiny_llama.tokenizer, "aaaa bbbb END cccc")) as planted:
+        stream = generator.stream(request("Hi", max_new_tokens=40, stop=["END"]))
+        chunks = list(stream)
     assert len(chunks) > 1  # streamed as it went, not in one piece at the end
     assert "".join(chunks) == "aaaa bbbb "
     assert not any("E" in chunk for chunk in chunks)  # "E"/"EN" were held back, never sent
     assert stream.result is not None
     assert stream.result.text == "aaaa bbbb "
     assert stream.result.finish_reason == "stop"
-    assert slow.produced < 40
+    assert planted.calls < 40
+
+
+@STREAM_TIMEOUT
+def test_stream_deadline_cancels_and_raises_timeout(generator, tiny_llama) -> None:
+    before = generator.executor.snapshot().cancelled
+    with SlowForward(generator, delay=0.01):
+        stream = generator.stream(request("Hi", max_new_tokens=200), deadline=time.monotonic() + 0.1)
+        with pytest.raises(TimeoutError):
+            list(stream)
+        _wait_cancelled(generator, before)

@@ -265,29 +265,22 @@ def test_repetition_control_in_a_batch_equals_generate(tiny_engine: EmotiveEngin
 
 
 def test_scheduler_trims_to_a_sentence_and_stops_at_a_soft_budget(tiny_engine: EmotiveEngine) -> None:
-    """Planted tokens through the row logic: the budget-cut tail is trimmed; a soft budget stops early."""
-    from emotive_agents.server.scheduler import _Row
+    """Planted tokens through the scheduler: the budget-cut tail is trimmed; a soft budget stops early."""
+    from _tiny import PlantedTokens
 
     tokenizer = tiny_engine.loaded.tokenizer
-    with Scheduler(tiny_engine) as scheduler:
 
-        def run(text: str, **params: object) -> tuple[list, bool]:
-            request = tiny_engine.request("Hi", max_new_tokens=len(text), **params)
-            handle = scheduler.submit(request)
-            handle.cancel()  # the worker drops it; we drive a row of our own
-            row = _Row(handle.__class__(request, [1, 2], handle.deadline, None), request.params, None, None)
-            done = False
-            for token in tokenizer(text, add_special_tokens=False)["input_ids"]:
-                done = scheduler._advance(row, token)
-                if done:
-                    break
-            return list(row.handle.events(timeout=5)), done
+    def run(text: str, **params: object) -> list:
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        request = tiny_engine.request("Hi", max_new_tokens=len(ids), **params)
+        with PlantedTokens(tiny_engine.loaded.model, ids), Scheduler(tiny_engine) as scheduler:
+            return list(scheduler.submit(request).events(timeout=30))
 
-        events, done = run("I can help. Let me ch", trim_to_sentence=True)
-        assert done and events[-1].text == "I can help." and events[-1].usage.trimmed
-        assert events[-1].finish_reason == "length"
-        assert "".join(e.text for e in events[:-1]) == "I can help."  # whole sentences only were streamed
-        events, _ = run("I can help. Let me ch")
-        assert events[-1].text == "I can help. Let me ch" and not events[-1].usage.trimmed
-        events, done = run("Yes. No. Maybe so", soft_max_tokens=3)
-        assert done and events[-1].text == "Yes." and events[-1].finish_reason == "stop"
+    events = run("I can help. Let me ch", trim_to_sentence=True)
+    assert events[-1].text == "I can help." and events[-1].usage.trimmed
+    assert events[-1].finish_reason == "length"
+    assert "".join(e.text for e in events[:-1]) == "I can help."  # whole sentences only were streamed
+    events = run("I can help. Let me ch")
+    assert events[-1].text == "I can help. Let me ch" and not events[-1].usage.trimmed
+    events = run("Yes. No. Maybe so", soft_max_tokens=3)
+    assert events[-1].text == "Yes." and events[-1].finish_reason == "stop"

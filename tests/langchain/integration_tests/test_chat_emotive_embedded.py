@@ -1,8 +1,6 @@
-"""ChatEmotive on the embedded SmolLM2-135M beyond the standard suite: steering and one-call batches."""
+"""ChatEmotive on the embedded SmolLM2-135M beyond the standard suite: steering, batches sharing steps."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 
@@ -29,20 +27,14 @@ def test_emotion_changes_the_answer(chat: ChatEmotive) -> None:
     assert joyful.response_metadata["model_name"] == "smollm2-135m"
 
 
-def test_configurable_batch_is_one_engine_call(chat: ChatEmotive, monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = chat._engine_for(None)
-    calls: list[int] = []
-    original = engine.generate_batch
-
-    def spy(requests: Any) -> Any:
-        calls.append(len(requests))
-        return original(requests)
-
-    monkeypatch.setattr(engine, "generate_batch", spy)
+def test_configurable_batch_shares_decode_steps(chat: ChatEmotive) -> None:
+    executor = chat._engine_for(None).executor
+    before = executor.snapshot()
     moody = chat.configurable_fields(emotion=ConfigurableField(id="emotion"))
     mixes = [{"joy": 1.0}, {"anger": 1.0}, {}]
     replies = moody.batch([QUESTION] * 3, config=[{"configurable": {"emotion": m}} for m in mixes])
-    assert calls == [3]
+    after = executor.snapshot()
+    assert after.decoded_rows - before.decoded_rows > after.decode_steps - before.decode_steps
     assert [r.response_metadata["emotion"] for r in replies] == mixes
     assert all(r.content for r in replies)
     assert len({r.content for r in replies}) == 3

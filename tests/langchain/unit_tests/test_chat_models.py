@@ -39,18 +39,21 @@ def chat(tiny_engine: EmotiveEngine) -> ChatEmotive:
     return ChatEmotive(engine=tiny_engine, max_tokens=12)
 
 
-@pytest.fixture
-def batch_calls(tiny_engine: EmotiveEngine, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Spy on generate_batch: one entry (the number of rows) per call."""
-    calls: list[int] = []
-    original = tiny_engine.generate_batch
+class SharedSteps:
+    """How many decode steps and row-steps the engine's executor ran during a block."""
 
-    def spy(requests: Any) -> Any:
-        calls.append(len(requests))
-        return original(requests)
+    def __init__(self, engine: EmotiveEngine) -> None:
+        self._executor = engine.executor
 
-    monkeypatch.setattr(tiny_engine, "generate_batch", spy)
-    return calls
+    def __enter__(self) -> SharedSteps:
+        start = self._executor.snapshot()
+        self._start = (start.decode_steps, start.decoded_rows)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        end = self._executor.snapshot()
+        self.steps = end.decode_steps - self._start[0]
+        self.rows = end.decoded_rows - self._start[1]
 
 
 def engine_text(engine: EmotiveEngine, prompt: str, emotion: dict[str, float], **params: Any) -> str:
@@ -112,50 +115,50 @@ def test_lcel_chain(chat: ChatEmotive) -> None:
 
 
 # -- batching ---------------------------------------------------------------------------------------------
-def test_batch_with_different_emotions_is_one_engine_call(chat: ChatEmotive, batch_calls: list[int]) -> None:
+def test_batch_with_different_emotions_shares_decode_steps(chat: ChatEmotive, slow: Any) -> None:
+    """LangChain's own thread-pool batch: the rows' calls meet in the executor and decode together."""
     configurable = chat.configurable_fields(emotion=ConfigurableField(id="emotion"))
     mixes: list[dict[str, float]] = [{}, JOY, ANGER]
     configs: list[Any] = [{"configurable": {"emotion": mix}} for mix in mixes]
-    outputs = configurable.batch(["hi", "hi", "hello"], config=configs)
-    assert batch_calls == [3]
+    with SharedSteps(chat.engine) as shared:  # type: ignore[arg-type]
+        outputs = configurable.batch(["hi", "hi", "hello"], config=configs)
     assert [o.response_metadata["emotion"] for o in outputs] == mixes
-    batch_calls.clear()
+    assert shared.rows > shared.steps, "the rows never shared a decode step"
     singles = [chat.invoke(p, emotion=m).content for p, m in zip(["hi", "hi", "hello"], mixes, strict=True)]
     assert [o.content for o in outputs] == singles
-    assert batch_calls == []  # single calls do not go through generate_batch
     assert len({o.content for o in outputs}) == 3
 
 
-def test_batch_of_one_model_is_one_engine_call(chat: ChatEmotive, batch_calls: list[int]) -> None:
-    outputs = chat.batch(["hi", "hello", "hey there"], emotion=JOY)
-    assert batch_calls == [3]
+def test_batch_of_one_model(chat: ChatEmotive, slow: Any) -> None:
+    with SharedSteps(chat.engine) as shared:  # type: ignore[arg-type]
+        outputs = chat.batch(["hi", "hello", "hey there"], emotion=JOY)
+    assert shared.rows > shared.steps
     assert [o.usage_metadata["output_tokens"] for o in outputs if o.usage_metadata] == [12, 12, 12]
     assert outputs[1].content == chat.invoke("hello", emotion=JOY).content
 
 
-def test_abatch_is_one_engine_call(chat: ChatEmotive, batch_calls: list[int]) -> None:
+def test_abatch_shares_decode_steps(chat: ChatEmotive, slow: Any) -> None:
     configurable = chat.configurable_fields(emotion=ConfigurableField(id="emotion"))
     configs: list[Any] = [{"configurable": {"emotion": JOY}}, {"configurable": {"emotion": ANGER}}]
-    outputs = asyncio.run(configurable.abatch(["hi", "hi"], config=configs))
-    assert batch_calls == [2]
+    with SharedSteps(chat.engine) as shared:  # type: ignore[arg-type]
+        outputs = asyncio.run(configurable.abatch(["hi", "hi"], config=configs))
+    assert shared.rows > shared.steps
     assert [o.content for o in outputs] == [chat.invoke("hi", emotion=m).content for m in (JOY, ANGER)]
 
 
-def test_batch_return_exceptions_keeps_good_rows_batched(chat: ChatEmotive, batch_calls: list[int]) -> None:
+def test_batch_return_exceptions_keeps_good_rows(chat: ChatEmotive) -> None:
     bad = [ToolMessage("3", tool_call_id="x")]
     outputs = chat.batch(["hi", bad, "hello"], return_exceptions=True)
-    assert batch_calls == [2]
     assert isinstance(outputs[0], AIMessage) and isinstance(outputs[2], AIMessage)
     assert isinstance(outputs[1], UnsupportedMessageError)
     with pytest.raises(UnsupportedMessageError):
         chat.batch(["hi", bad])
 
 
-def test_batch_row_too_long_for_the_context_fails_alone(chat: ChatEmotive, batch_calls: list[int]) -> None:
+def test_batch_row_too_long_for_the_context_fails_alone(chat: ChatEmotive) -> None:
     outputs = chat.batch(["hi", "x" * 400], return_exceptions=True)  # the tiny model's context is 256
-    assert batch_calls == [2]  # the batched call failed as a whole ...
     assert isinstance(outputs[0], AIMessage) and outputs[0].content == chat.invoke("hi").content
-    assert isinstance(outputs[1], Exception) and "context window" in str(outputs[1])  # ... only row 2 fails
+    assert isinstance(outputs[1], Exception) and "context window" in str(outputs[1])  # only row 2 fails
 
 
 def test_batch_fires_callbacks_per_row(chat: ChatEmotive) -> None:
