@@ -39,6 +39,11 @@ def train_vectors_command(
     neutral_batch_size: Annotated[int, typer.Option("--neutral-batch-size", min=0)] = 4,
     lr: Annotated[float, typer.Option(min=0.0)] = 0.02,
     kl_weight: Annotated[float, typer.Option("--kl-weight", min=0.0)] = 0.5,
+    contrast_weight: Annotated[
+        float,
+        typer.Option("--contrast-weight", min=0.0, help="Weight of the contrast with the neutral reply."),
+    ] = 0.0,
+    contrast_beta: Annotated[float, typer.Option("--contrast-beta", min=0.0)] = 2.0,
     max_response_tokens: Annotated[int, typer.Option("--max-response-tokens", min=1)] = 48,
     holdout: Annotated[float, typer.Option(min=0.0, max=0.9, help="Share of queries for early stopping.")] = (
         0.15
@@ -65,6 +70,8 @@ def train_vectors_command(
             neutral_batch_size=neutral_batch_size,
             lr=lr,
             kl_weight=kl_weight,
+            contrast_weight=contrast_weight,
+            contrast_beta=contrast_beta,
             max_response_tokens=max_response_tokens,
             holdout=holdout,
             eval_every=eval_every,

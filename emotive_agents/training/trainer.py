@@ -47,6 +47,11 @@ class TrainConfig(BaseModel):
     neutral_batch_size: int = Field(default=4, ge=0)  # neutral rows per step for the KL term
     kl_weight: float = Field(default=0.5, ge=0)
     kl_top_k: int = Field(default=32, ge=1)  # KL over the unsteered model's top-k tokens per position
+    # BiPO/DPO-style contrast against the neutral reply of the same query: the steered model must
+    # raise the emotional reply's likelihood more than the neutral one's (relative to unsteered), so
+    # what the two replies share (topic, facts, corpus style) gives no gradient. 0 turns it off.
+    contrast_weight: float = Field(default=0.0, ge=0)
+    contrast_beta: float = Field(default=2.0, gt=0)  # scale of the mean-token log-ratio margin
     max_response_tokens: int | None = Field(default=48, ge=1)
     holdout: float = Field(default=0.15, ge=0, lt=1)  # share of queries held out for early stopping
     eval_every: int = Field(default=10, ge=1)
@@ -111,6 +116,15 @@ def _nll(logprobs: list[torch.Tensor], pairs: Sequence[Pair]) -> torch.Tensor:
     return torch.stack(losses).mean()
 
 
+def _mean_logprob(logprobs: list[torch.Tensor], pairs: Sequence[Pair]) -> torch.Tensor:
+    """Per row, the mean log-probability of its reply tokens."""
+    rows = []
+    for lp, (_, response) in zip(logprobs, pairs, strict=True):
+        target = torch.tensor(response, device=lp.device)
+        rows.append(lp.gather(1, target[:, None]).mean())
+    return torch.stack(rows)
+
+
 def _kl(logprobs: list[torch.Tensor], references: Sequence[_Reference]) -> torch.Tensor:
     losses = []
     for lp, ref in zip(logprobs, references, strict=True):
@@ -141,10 +155,30 @@ class VectorTrainer:
         self._neutral_held = self._pairs(NEUTRAL, self.held_queries)
         self._use_kl = config.kl_weight > 0 and config.neutral_batch_size > 0
         self._ref_cache: dict[tuple[int, ...], _Reference] = {}  # computed when first sampled
+        self._lp_cache: dict[tuple[int, ...], float] = {}  # unsteered mean log-prob per pair
+        self._use_contrast = config.contrast_weight > 0
+        self._neutral_of = dict(self._query_pairs(NEUTRAL, corpus.queries)) if self._use_contrast else {}
 
     def _pairs(self, emotion: str, queries: Sequence[str]) -> list[Pair]:
+        return [pair for _, pair in self._query_pairs(emotion, queries)]
+
+    def _query_pairs(self, emotion: str, queries: Sequence[str]) -> list[tuple[str, Pair]]:
         replies = self.corpus.subset(queries).replies(emotion)
-        return forced_pairs(self.loaded, replies, max_response_tokens=self.config.max_response_tokens)
+        pairs = forced_pairs(self.loaded, replies, max_response_tokens=self.config.max_response_tokens)
+        return list(zip([r.query for r in replies], pairs, strict=True))
+
+    @torch.no_grad()
+    def _unsteered_logprobs(self, pairs: Sequence[Pair]) -> torch.Tensor:
+        """The unsteered mean reply log-probability of each pair (the contrast's reference)."""
+        key = lambda p: tuple(p[0] + [-1] + p[1])  # noqa: E731
+        missing = [p for p in dict.fromkeys(map(key, pairs)) if p not in self._lp_cache]
+        todo = [next(p for p in pairs if key(p) == k) for k in missing]
+        for start in range(0, len(todo), self.config.batch_size):
+            chunk = todo[start : start + self.config.batch_size]
+            values = _mean_logprob(self._batcher.forward(chunk), chunk)
+            for pair, value in zip(chunk, values.tolist(), strict=True):
+                self._lp_cache[key(pair)] = value
+        return torch.tensor([self._lp_cache[key(p)] for p in pairs])
 
     @torch.no_grad()
     def _references(self, pairs: Sequence[Pair]) -> list[_Reference]:
@@ -163,23 +197,37 @@ class VectorTrainer:
         return Steering(self.loaded.model, self.loaded.layout, deltas, self.recipe)
 
     def _loss(
-        self, vector: torch.Tensor, pairs: Sequence[Pair], neutral: Sequence[Pair], refs: Sequence[_Reference]
+        self,
+        vector: torch.Tensor,
+        pairs: Sequence[Pair],
+        neutral: Sequence[Pair],
+        refs: Sequence[_Reference],
+        contrasts: Sequence[Pair] = (),
     ) -> tuple[torch.Tensor, float]:
+        """Reply NLL (+ KL on `neutral`, + the contrast of `pairs` against `contrasts`, row by row)."""
         with self._steering(vector):
-            logprobs = self._batcher.forward([*pairs, *neutral])
-        nll = _nll(logprobs[: len(pairs)], pairs)
-        if not neutral:
-            return nll, float(nll.detach())
-        kl = _kl(logprobs[len(pairs) :], refs)
-        return nll + self.config.kl_weight * kl, float(nll.detach())
+            logprobs = self._batcher.forward([*pairs, *neutral, *contrasts])
+        n, k = len(pairs), len(neutral)
+        nll = _nll(logprobs[:n], pairs)
+        loss = nll
+        if neutral:
+            loss = loss + self.config.kl_weight * _kl(logprobs[n : n + k], refs)
+        if contrasts:
+            gain = _mean_logprob(logprobs[:n], pairs) - self._unsteered_logprobs(pairs)
+            other = _mean_logprob(logprobs[n + k :], contrasts) - self._unsteered_logprobs(contrasts)
+            margin = self.config.contrast_beta * (gain - other)
+            loss = loss + self.config.contrast_weight * torch.nn.functional.softplus(-margin).mean()
+        return loss, float(nll.detach())
 
     @torch.no_grad()
-    def _held_out_loss(self, vector: torch.Tensor, pairs: Sequence[Pair]) -> float:
+    def _held_out_loss(
+        self, vector: torch.Tensor, pairs: Sequence[Pair], contrasts: Sequence[Pair] = ()
+    ) -> float:
         total, count = 0.0, 0
         size = self.config.batch_size
         for start in range(0, len(pairs), size):
             chunk = pairs[start : start + size]
-            loss, _ = self._loss(vector, chunk, [], [])
+            loss, _ = self._loss(vector, chunk, [], [], contrasts[start : start + size])
             total, count = total + float(loss) * len(chunk), count + len(chunk)
         if self._use_kl and self._neutral_held:
             kl_total = 0.0
@@ -197,8 +245,11 @@ class VectorTrainer:
         config = self.config
         rng = random.Random(f"{config.seed}:{emotion}")
         torch.manual_seed(rng.randrange(2**31))
-        pairs = self._pairs(emotion, self.train_queries)
-        held = self._pairs(emotion, self.held_queries)
+        train_rows = self._query_pairs(emotion, self.train_queries)
+        held_rows = self._query_pairs(emotion, self.held_queries)
+        pairs, held = [p for _, p in train_rows], [p for _, p in held_rows]
+        contrast_of = [self._neutral_of[q] for q, _ in train_rows] if self._use_contrast else []
+        held_contrast = [self._neutral_of[q] for q, _ in held_rows] if self._use_contrast else []
         if not pairs:
             raise VectorSetError(f"no training replies for {emotion!r}")
         dtype = next(self.loaded.model.parameters()).dtype
@@ -208,7 +259,7 @@ class VectorTrainer:
         best, best_loss, stale = vector.detach().clone(), math.inf, 0
         history: list[dict[str, float]] = []
         if held:
-            best_loss = self._held_out_loss(vector.detach(), held)
+            best_loss = self._held_out_loss(vector.detach(), held, held_contrast)
             history.append({"step": 0, "held_out": round(best_loss, 4)})
         order: list[int] = []
         neutral_order: list[int] = []
@@ -216,9 +267,12 @@ class VectorTrainer:
         step = 0
         for step in range(1, config.steps + 1):
             batch: list[Pair] = []
+            contrasts: list[Pair] = []
             while len(batch) < min(config.batch_size, len(pairs)):
                 order = order or rng.sample(range(len(pairs)), len(pairs))
-                batch.append(pairs[order.pop()])
+                index = order.pop()
+                batch.append(pairs[index])
+                contrasts += contrast_of[index : index + 1]
             neutral: list[Pair] = []
             refs: list[_Reference] = []
             if self._use_kl and self._neutral:
@@ -227,7 +281,7 @@ class VectorTrainer:
                     neutral.append(self._neutral[neutral_order.pop()])
                 refs = self._references(neutral)
             optimiser.zero_grad()
-            loss, nll = self._loss(vector, batch, neutral, refs)
+            loss, nll = self._loss(vector, batch, neutral, refs, contrasts)
             loss.backward()
             optimiser.step()
             if on_progress is not None:
@@ -235,7 +289,7 @@ class VectorTrainer:
             if step % config.eval_every == 0 or step == config.steps:
                 record = {"step": step, "loss": round(float(loss.detach()), 4), "nll": round(nll, 4)}
                 if held:
-                    held_loss = self._held_out_loss(vector.detach(), held)
+                    held_loss = self._held_out_loss(vector.detach(), held, held_contrast)
                     record["held_out"] = round(held_loss, 4)
                     if held_loss < best_loss:
                         best, best_loss, stale = vector.detach().clone(), held_loss, 0

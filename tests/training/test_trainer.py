@@ -97,3 +97,28 @@ def test_bad_settings_are_refused() -> None:
         train_vectors(loaded, _corpus(), TrainConfig(emotions=("joy",), layers=(9,)))
     with pytest.raises(ValueError, match="reference condition"):
         TrainConfig(emotions=("neutral",))
+
+
+def test_the_contrast_term_alone_finds_the_planted_direction() -> None:
+    """With the NLL weighted out by a large contrast weight, the margin over the same query's neutral
+    reply still pulls the vector along u (the only way to favour 'z' over the plain answer)."""
+    loaded, u, _ = _planted_model()
+    last = loaded.num_layers - 1
+    config = TrainConfig(
+        emotions=("joy",),
+        layers=(last,),
+        lr=0.05,
+        steps=60,
+        batch_size=4,
+        kl_weight=0.0,
+        contrast_weight=20.0,
+        holdout=0.25,
+        eval_every=20,
+        patience=3,
+    )
+    vector_set = train_vectors(loaded, _corpus(), config)
+    assert torch.cosine_similarity(vector_set["joy"].tensor[last], u, dim=0) > 0.8
+    meta = vector_set.metadata.created
+    assert meta["contrast_weight"] == 20.0 and meta["contrast_beta"] == 2.0
+    losses = [h["held_out"] for h in meta["training"]["joy"]["history"]]
+    assert meta["training"]["joy"]["best_held_out"] == min(losses) < losses[0]
