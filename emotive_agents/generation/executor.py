@@ -11,10 +11,12 @@ every decode step whatever their mixes, seeds or budgets, and no call waits for 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import math
 import threading
 import time
+import weakref
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -123,6 +125,9 @@ class Executor:
         self._failure = None
         self._thread = threading.Thread(target=self._loop, name="emotive-executor", daemon=True)
         self._thread.start()
+        # A daemon thread still alive in torch at interpreter exit aborts the process ("terminate called
+        # without an active exception"): join it first.
+        atexit.register(_stop_at_exit, weakref.ref(self))
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the loop; waiting and running requests end with SchedulerClosedError."""
@@ -422,3 +427,9 @@ class Executor:
         row.handle._post(done)
         self.stats.completed += 1
         return True
+
+
+def _stop_at_exit(ref: weakref.ref[Executor]) -> None:
+    executor = ref()
+    if executor is not None and executor.running:
+        executor.stop(timeout=5.0)
