@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from emotive_agents.chat import render_prompt
-from emotive_agents.errors import ContextLengthError, GenerationError
 from emotive_agents.generation.types import GenerationRequest
 from emotive_agents.models.loading import LoadedModel
+from emotive_agents.models.tokens import encode_checked, end_token_ids
 
 
 @dataclass(frozen=True)
@@ -18,12 +18,7 @@ class SpecialIds:
 
 
 def special_ids(loaded: LoadedModel) -> SpecialIds:
-    tokenizer = loaded.tokenizer
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    eos = loaded.model.generation_config.eos_token_id
-    eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
-    if tokenizer.eos_token_id is not None:
-        eos_ids.add(tokenizer.eos_token_id)
+    eos_ids, pad = end_token_ids(loaded)
     end = frozenset({*eos_ids, *([pad] if pad is not None else [])})
     return SpecialIds(frozenset(eos_ids), end, pad if pad is not None else 0)
 
@@ -37,13 +32,5 @@ def prompt_text(loaded: LoadedModel, request: GenerationRequest) -> str:
 
 def encode(loaded: LoadedModel, request: GenerationRequest) -> list[int]:
     """The prompt's token ids, checked to be non-empty and to fit the context window with the budget."""
-    ids: list[int] = loaded.tokenizer(prompt_text(loaded, request), add_special_tokens=False)["input_ids"]
-    if not ids:
-        raise GenerationError("the prompt is empty")
-    limit = int(getattr(loaded.model.config, "max_position_embeddings", 0) or 0)
-    if limit and len(ids) + request.params.max_new_tokens > limit:
-        raise ContextLengthError(
-            f"prompt ({len(ids)} tokens) plus max_new_tokens ({request.params.max_new_tokens}) "
-            f"exceeds the model's context window of {limit} tokens"
-        )
-    return ids
+    budget = request.params.max_new_tokens
+    return encode_checked(loaded, prompt_text(loaded, request), budget, budget=f"max_new_tokens ({budget})")

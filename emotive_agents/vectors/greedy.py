@@ -12,34 +12,18 @@ from collections.abc import Sequence
 import torch
 
 from emotive_agents.chat import ChatMessage, render_prompt
-from emotive_agents.errors import ContextLengthError, GenerationError
 from emotive_agents.models.loading import LoadedModel
+from emotive_agents.models.tokens import encode_checked, end_token_ids
 
 
 def prompt_ids(loaded: LoadedModel, messages: Sequence[ChatMessage], *, reserve: int = 0) -> list[int]:
     """The chat-templated prompt's token ids, checked to leave `reserve` tokens of the context window."""
-    ids: list[int] = loaded.tokenizer(render_prompt(loaded.tokenizer, messages), add_special_tokens=False)[
-        "input_ids"
-    ]
-    if not ids:
-        raise GenerationError("the prompt is empty")
-    limit = int(getattr(loaded.model.config, "max_position_embeddings", 0) or 0)
-    if limit and len(ids) + reserve > limit:
-        raise ContextLengthError(
-            f"prompt ({len(ids)} tokens) plus {reserve} new tokens exceeds the model's context window "
-            f"of {limit} tokens"
-        )
-    return ids
+    return encode_checked(loaded, render_prompt(loaded.tokenizer, messages), reserve)
 
 
 def _end_ids(loaded: LoadedModel) -> tuple[list[int], int]:
-    tokenizer = loaded.tokenizer
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    eos = loaded.model.generation_config.eos_token_id
-    eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
-    if tokenizer.eos_token_id is not None:
-        eos_ids.add(tokenizer.eos_token_id)
-    return sorted(eos_ids), pad
+    eos_ids, pad = end_token_ids(loaded)
+    return sorted(eos_ids), pad if pad is not None else 0
 
 
 @torch.inference_mode()
