@@ -110,8 +110,7 @@ def half_precision_ratios(
     model = engine.loaded.name
     engines = {"fp32": engine}
     for name, dtype in (("fp16", "float16"), ("bf16", "bfloat16")):
-        # strict=False: the weights fingerprint is taken in the load dtype, so fp32 vectors differ by hash
-        engines[name] = EmotiveEngine.load(model, dtype=dtype, strict=False)
+        engines[name] = EmotiveEngine.load(model, dtype=dtype)  # the fingerprint holds across dtypes
     texts = {
         name: [e.generate(p, max_new_tokens=max_new_tokens) for p in prompts] for name, e in engines.items()
     }

@@ -226,6 +226,15 @@ def load_model(
     model.eval()
     layout = find_layers(model)
     fingerprint = fingerprint_model(model, layout, name_or_path)
+    if torch_dtype not in (torch.float32, torch.float16, torch.float64) and Path(path).is_dir():
+        # The hash samples weights at fp16 precision, which a bf16 load no longer has: take it from the
+        # checkpoint on disk instead (the same function of the stored weights), so vectors made on the
+        # fp32 model still match.
+        from emotive_agents.models.checkpoint import read_checkpoint
+
+        stored = read_checkpoint(path).weights_hash
+        if stored is not None:
+            fingerprint = fingerprint.model_copy(update={"weights_hash": stored})
     return LoadedModel(model, tokenizer, name_or_path, layout, fingerprint)
 
 

@@ -111,6 +111,14 @@ def test_load_model_in_half_precision_keeps_the_hash(saved_llama, tiny_llama) ->
     assert loaded.fingerprint.weights_hash == tiny_llama.fingerprint.weights_hash
 
 
+def test_load_model_in_bfloat16_keeps_the_hash(saved_llama, tiny_llama) -> None:
+    # bf16 drops the fp16 precision the hash samples at: the hash then comes from the checkpoint on disk.
+    loaded = load_model(str(saved_llama), dtype="bfloat16")
+    assert next(loaded.model.parameters()).dtype == torch.bfloat16
+    assert weights_hash(loaded.model) != tiny_llama.fingerprint.weights_hash
+    assert loaded.fingerprint.weights_hash == tiny_llama.fingerprint.weights_hash
+
+
 def test_load_model_unknown_dtype(saved_llama) -> None:
     with pytest.raises(ModelLoadError, match="Unknown dtype"):
         load_model(str(saved_llama), dtype="float8")
