@@ -18,7 +18,7 @@ def test_executor_ratios(tiny_engine: EmotiveEngine) -> None:
 def test_half_precision_ratios(tiny_engine: EmotiveEngine, monkeypatch: pytest.MonkeyPatch) -> None:
     class _Engine:
         @staticmethod
-        def load(model: str, dtype: str, strict: bool) -> EmotiveEngine:
+        def load(model: str, dtype: str) -> EmotiveEngine:
             return tiny_engine  # the same weights: agreement must be complete
 
     monkeypatch.setattr(bench_decode, "EmotiveEngine", _Engine)
