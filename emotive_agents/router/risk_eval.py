@@ -89,15 +89,7 @@ def evaluate_risk(
             by[row["category"]].append(hit)
             if not hit:
                 missed.append({"category": row["category"], "text": row["text"]})
-        hits = [h for v in by.values() for h in v]
-        report["recall"] = {
-            "overall": {"hit": sum(hits), "n": len(hits), "rate": round(sum(hits) / len(hits), 4)},
-            "by_category": {
-                c: {"hit": sum(v), "n": len(v), "rate": round(sum(v) / len(v), 4)}
-                for c, v in sorted(by.items())
-            },
-            "missed": missed,
-        }
+        report["recall"] = {**_tallies("hit", "by_category", by), "missed": missed}
     if data["negatives"]:
         kinds: dict[str, list[bool]] = defaultdict(list)
         alarms = []
@@ -106,15 +98,7 @@ def evaluate_risk(
             kinds[row["kind"]].append(result.crisis)
             if result.crisis:
                 alarms.append({"kind": row["kind"], "text": row["text"], "risk": result.risk.to_json()})
-        flags = [f for v in kinds.values() for f in v]
-        report["false_alarms"] = {
-            "overall": {"flagged": sum(flags), "n": len(flags), "rate": round(sum(flags) / len(flags), 4)},
-            "by_kind": {
-                k: {"flagged": sum(v), "n": len(v), "rate": round(sum(v) / len(v), 4)}
-                for k, v in sorted(kinds.items())
-            },
-            "flagged": alarms,
-        }
+        report["false_alarms"] = {**_tallies("flagged", "by_kind", kinds), "flagged": alarms}
     if data["conversations"]:
         rows = []
         for number, conv in enumerate(data["conversations"], start=1):
@@ -193,3 +177,13 @@ def route_eval_risk(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(json.dumps(report, indent=1, ensure_ascii=False) if as_json else _human(report))
+
+
+def _tally(key: str, values: list[bool]) -> dict[str, Any]:
+    return {key: sum(values), "n": len(values), "rate": round(sum(values) / len(values), 4)}
+
+
+def _tallies(key: str, group: str, by: dict[str, list[bool]]) -> dict[str, Any]:
+    """The overall count and rate of True under `key`, and the same per group (sorted by name)."""
+    every = [value for values in by.values() for value in values]
+    return {"overall": _tally(key, every), group: {name: _tally(key, v) for name, v in sorted(by.items())}}
