@@ -3,10 +3,11 @@ in emotive_agents/data/style_judge/card.json, where every eval report reads it f
 
 The check set is JSONL of {"query", "text", "label"} rows with labels calm, encouraging, patient, neutral
 or other_emotion (the last two count as hits when the judge says `other`). Run it once, after the judge
-is frozen and committed; never tune on it.
+is frozen and committed; never tune on it. benchmarks/heldout/style and benchmarks/heldout2/style are
+burned (the judge trains on them since the third round); the fresh set of that round is heldout3.
 
     PYTHONPATH=$PWD OMP_NUM_THREADS=1 python benchmarks/validate_style_judge.py \
-        --checkset benchmarks/heldout/style/style_check.jsonl [--record]
+        --checkset /work/heldout3/style/style_check.jsonl [--record]
 """
 
 from __future__ import annotations

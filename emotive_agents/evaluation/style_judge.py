@@ -2,15 +2,18 @@
 
 The router's policies are mostly made of these styles, so the eval table must measure them. A small
 linear head on MiniLM embeddings of the whole reply, its first sentence and its last sentence (where an
-assistant's style mostly shows; the whole-reply embedding alone is dominated by the topic), trained on
-project-written texts (the reply corpus's style and other rows plus data/style_judge/style_texts.jsonl),
-gives probabilities over calm, encouraging, patient and `other` (neutral or any emotion). Its accuracy on
+assistant's style mostly shows; the whole-reply embedding alone is dominated by the topic) plus lexical
+cues of pace, reassurance and repetition tolerance (style_cues.py), trained on the reply corpus's style
+and other rows, data/style_judge/style_texts.jsonl and the two burned blind check sets, gives
+probabilities over calm, encouraging, patient and `other` (neutral or any emotion). The card says which
+feature parts the head reads, so an older head keeps loading. Its accuracy on
 an independent check set is stored in the card next to the weights (with date and command), and every
 eval report prints it.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -39,13 +42,45 @@ def sentences(text: str) -> list[str]:
     return parts or [text]
 
 
-def style_features(embedder: TextEmbedder, texts: Sequence[str]) -> torch.Tensor:
-    """[n, 3 * dim]: embeddings of the whole text, its first sentence and its last sentence."""
+FEATURE_PARTS: tuple[str, ...] = ("whole", "first", "last", "mean", "cues")
+DEFAULT_FEATURES = "whole+first+last+mean+cues"
+
+
+def _parts(features: str) -> list[str]:
+    parts = features.split("+")
+    unknown = [p for p in parts if p not in FEATURE_PARTS]
+    if unknown or not parts:
+        raise ValueError(f"unknown style feature parts {unknown}; known: {FEATURE_PARTS}")
+    return parts
+
+
+def style_features(
+    embedder: TextEmbedder,
+    texts: Sequence[str],
+    features: str = "whole+first+last",
+    *,
+    cue_scale: float = 1.0,
+) -> torch.Tensor:
+    """[n, d]: the `features` parts side by side: MiniLM embeddings of the whole text, its first and last
+    sentence and the mean of its sentences' embeddings, and lexical cues (style_cues) times `cue_scale`."""
+    parts = _parts(features)
     split = [sentences(t) for t in texts]
-    whole = embedder.embed(list(texts))
-    first = embedder.embed([s[0] for s in split])
-    last = embedder.embed([s[-1] for s in split])
-    return torch.cat([whole, first, last], dim=1).float()
+    blocks: dict[str, torch.Tensor] = {}
+    if "whole" in parts:
+        blocks["whole"] = embedder.embed(list(texts)).float()
+    if {"first", "last", "mean"} & set(parts):
+        flat = embedder.embed([s for ss in split for s in ss]).float()
+        bounds = torch.tensor([0] + [len(ss) for ss in split]).cumsum(0).tolist()
+        rows = [flat[a:b] for a, b in itertools.pairwise(bounds)]
+        blocks["first"] = torch.stack([r[0] for r in rows]) if rows else flat[:0]
+        blocks["last"] = torch.stack([r[-1] for r in rows]) if rows else flat[:0]
+        means = [torch.nn.functional.normalize(r.mean(0), dim=-1) for r in rows]
+        blocks["mean"] = torch.stack(means) if rows else flat[:0]
+    if "cues" in parts:
+        from emotive_agents.evaluation.style_cues import cue_features
+
+        blocks["cues"] = cue_features(texts) * cue_scale
+    return torch.cat([blocks[p] for p in parts], dim=1).float()
 
 
 class StyleCard(BaseModel):
@@ -53,6 +88,7 @@ class StyleCard(BaseModel):
 
     labels: tuple[str, ...] = STYLE_LABELS
     features: str = "whole+first+last"
+    cue_scale: float = Field(default=1.0, gt=0.0)
     temperature: float = Field(default=1.0, gt=0.0)
     training: dict[str, Any] = Field(default_factory=dict)
     dev: dict[str, Any] = Field(default_factory=dict)
@@ -80,9 +116,10 @@ def fit_head(
     steps: int = 400,
     lr: float = 0.1,
     seed: int = 0,
+    sample_weight: Sequence[float] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Class-balanced multinomial logistic regression (full-batch Adam) on `style_features` rows;
-    returns (weight [4, d], bias [4])."""
+    `sample_weight` (one per row, default 1) weighs some sources more; returns (weight [4, d], bias [4])."""
     unknown = set(labels) - set(STYLE_LABELS)
     if unknown:
         raise ValueError(f"labels outside {STYLE_LABELS}: {sorted(unknown)}")
@@ -93,12 +130,18 @@ def fit_head(
     y = torch.tensor([STYLE_LABELS.index(label) for label in labels])
     counts = torch.bincount(y, minlength=len(STYLE_LABELS)).float()
     class_weight = torch.where(counts > 0, counts.sum() / (len(STYLE_LABELS) * counts.clamp_min(1)), 0.0)
+    if sample_weight is not None and len(sample_weight) != len(labels):
+        raise ValueError("need one sample weight per label")
+    row_weight = class_weight[y] * (
+        torch.tensor(list(sample_weight)).float() if sample_weight is not None else 1.0
+    )
     weight = torch.zeros(len(STYLE_LABELS), x.shape[1], requires_grad=True)
     bias = torch.zeros(len(STYLE_LABELS), requires_grad=True)
     optimiser = torch.optim.Adam([weight, bias], lr=lr)
     for _ in range(steps):
         optimiser.zero_grad()
-        loss = torch.nn.functional.cross_entropy(x @ weight.T + bias, y, weight=class_weight)
+        per_row = torch.nn.functional.cross_entropy(x @ weight.T + bias, y, reduction="none")
+        loss = (per_row * row_weight).sum() / row_weight.sum()
         (loss + l2 * weight.pow(2).sum()).backward()
         optimiser.step()
     return weight.detach(), bias.detach()
@@ -147,7 +190,8 @@ class StyleJudge:
     def probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
         if not texts:
             return []
-        logits = style_features(self.embedder, texts) @ self.weight.T + self.bias
+        x = style_features(self.embedder, texts, self.card.features, cue_scale=self.card.cue_scale)
+        logits = x @ self.weight.T + self.bias
         probs = torch.softmax(logits / self.card.temperature, dim=-1).tolist()
         return [dict(zip(STYLE_LABELS, row, strict=True)) for row in probs]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from emotive_agents.evaluation.style_cues import CUE_NAMES, cue_features
 from emotive_agents.evaluation.style_judge import (
     STYLE_LABELS,
     StyleCard,
@@ -55,6 +56,18 @@ def test_sentences_and_features() -> None:
     assert sentences("no break") == ["no break"]
     x = style_features(KeywordEmbedder(), ["Take a breath. Water boils."])
     assert x.shape == (1, 3 * (len(KEYWORDS) + 1))
+    texts = ["Take a breath. Water boils.", "No hurry!"]
+    full = style_features(KeywordEmbedder(), texts, "whole+first+last+mean+cues", cue_scale=2.0)
+    dim = len(KEYWORDS) + 1
+    assert full.shape == (2, 4 * dim + len(CUE_NAMES))
+    assert torch.allclose(full[:, : 3 * dim], style_features(KeywordEmbedder(), texts))
+    # the mean part is the normalised mean of the sentence embeddings; cues are scaled by cue_scale
+    sentence_rows = KeywordEmbedder().embed(["Take a breath.", "Water boils."])
+    mean = torch.nn.functional.normalize(sentence_rows.mean(0), dim=-1)
+    assert torch.allclose(full[0, 3 * dim : 4 * dim], mean)
+    assert torch.allclose(full[:, 4 * dim :], 2.0 * cue_features(texts))
+    with pytest.raises(ValueError, match="unknown style feature"):
+        style_features(KeywordEmbedder(), texts, "whole+topic")
 
 
 def test_head_reads_its_training_styles_and_new_phrasings(judge: StyleJudge) -> None:
@@ -100,6 +113,13 @@ def test_save_load_round_trip_keeps_card(judge: StyleJudge, tmp_path: Path) -> N
     text = ["Take a breath. First, the next step."]
     assert again.probabilities(text)[0] == pytest.approx(judge.probabilities(text)[0])
     assert again.describe()["check_set"]["accuracy"] == 0.5
+    cued = StyleCard(features="whole+first+last+mean+cues", cue_scale=3.0)
+    x = style_features(KeywordEmbedder(), [t for t, _ in TRAIN], cued.features, cue_scale=cued.cue_scale)
+    weight, bias = fit_head(x, [lab for _, lab in TRAIN], l2=1e-4, steps=300)
+    StyleJudge(embedder=KeywordEmbedder(), weight=weight, bias=bias, card=cued).save(tmp_path / "cued")
+    loaded = StyleJudge(tmp_path / "cued", embedder=KeywordEmbedder())
+    assert loaded.card.features == cued.features and loaded.card.cue_scale == 3.0
+    assert [loaded.score([t])[0].label for t, _ in TRAIN] == [lab for _, lab in TRAIN]
     with pytest.raises(FileNotFoundError, match="train_style_judge"):
         StyleJudge(tmp_path / "missing", embedder=KeywordEmbedder())
 
@@ -109,6 +129,19 @@ def test_fit_head_refuses_bad_labels() -> None:
         fit_head(torch.zeros(1, 3), ["joy"])
     with pytest.raises(ValueError, match="one label per embedding"):
         fit_head(torch.zeros(2, 3), ["calm"])
+    with pytest.raises(ValueError, match="one sample weight"):
+        fit_head(torch.zeros(2, 3), ["calm", "other"], sample_weight=[1.0])
+
+
+def test_sample_weight_decides_a_conflict() -> None:
+    """Two identical rows with different labels: the heavier row's label wins."""
+    x = torch.ones(4, 2)
+    labels = ["calm", "patient", "other", "encouraging"]
+    for heavy in ("calm", "patient"):
+        weights = [5.0 if lab == heavy else 1.0 for lab in labels]
+        weight, bias = fit_head(x, labels, l2=1e-4, steps=200, sample_weight=weights)
+        logits = x[:1] @ weight.T + bias
+        assert STYLE_LABELS[int(logits.argmax())] == heavy
 
 
 def test_shipped_style_texts_are_well_formed() -> None:
