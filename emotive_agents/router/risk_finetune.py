@@ -74,12 +74,14 @@ def finetune(
     lr: float,
     batch_size: int = 32,
     seed: int = 0,
+    cache: LowerCache | None = None,
 ) -> tuple[torch.nn.ModuleList, torch.Tensor, torch.Tensor]:
     """AdamW on the top `n_tuned` layers (lr) and the head (30 x lr), linear warm-up then decay.
 
-    Returns the tuned layers and the head, the layers rounded to float16 as they ship."""
+    Returns the tuned layers (float32; `risk_encoder.write_tuned_layers` stores them as they ship) and
+    the head. `cache` (the same base and `n_tuned`) is reused across calls, e.g. the folds."""
     torch.manual_seed(seed)
-    cache = LowerCache(base, n_tuned)
+    cache = cache or LowerCache(base, n_tuned)
     cache.fill(texts)
     layers = torch.nn.ModuleList(copy.deepcopy(cache.top)).train()
     head = torch.nn.Linear(init[0].shape[1], init[0].shape[0])
@@ -107,7 +109,4 @@ def finetune(
             optimiser.step()
             schedule.step()
     layers.eval()
-    with torch.no_grad():
-        for p in layers.parameters():
-            p.copy_(p.to(torch.float16).float())
     return layers, head.weight.detach().clone(), head.bias.detach().clone()

@@ -42,6 +42,7 @@ class RiskHeadCard(BaseModel):
     accumulate_threshold: float
     accumulate_floor: float  # turn scores under this do not add to the level
     tuned_layers: int = 0  # top MiniLM layers fine-tuned with the head (0: the shared embedder as is)
+    encoder_rank: int | None = None  # the tuned layers ship as rank-r deltas from MiniLM (None: in full)
 
 
 class RiskHead:
@@ -141,16 +142,19 @@ def write_head(
     bias: torch.Tensor,
     card: dict[str, Any],
     tuned: torch.nn.ModuleList | None = None,
+    base: dict[str, torch.Tensor] | None = None,
+    rank: int | None = None,
 ) -> None:
-    """Save a trained head, and the tuned top layers when there are (used by the training script)."""
+    """Save a trained head, and the tuned top layers when there are (used by the training script):
+    as rank-`rank` deltas from MiniLM's own layers `base` when both are given."""
     from safetensors.torch import save_file
 
     directory.mkdir(parents=True, exist_ok=True)
     if tuned is not None:
         from emotive_agents.router.risk_encoder import write_tuned_layers
 
-        write_tuned_layers(directory, tuned)
-        card = {**card, "tuned_layers": len(tuned)}
+        write_tuned_layers(directory, tuned, base, rank)
+        card = {**card, "tuned_layers": len(tuned), "encoder_rank": rank}
     save_file({"weight": weight.contiguous(), "bias": bias.contiguous()}, str(directory / HEAD_FILE))
     RiskHeadCard.model_validate(card)
     (directory / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")

@@ -36,6 +36,7 @@ from typing import Any
 import torch
 
 from emotive_agents.router.risk import NO_RISK, RISK_CATEGORIES, is_request, normalise, sentences, units
+from emotive_agents.router.risk_folds import Scored, breakdown, choose_threshold, rates, stratified_folds
 from emotive_agents.router.risk_semantic import HEAD_DIR, RiskHead, SemanticRiskScorer, write_head
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "data" / "router" / "risk"
@@ -45,6 +46,7 @@ L2 = 1e-4
 TUNED_LAYERS = 3
 EPOCHS = 5
 LEARNING_RATE = 5e-5
+RANK = 64  # the tuned layers ship as rank-64 deltas from MiniLM (2.7 MB; 10.6 MB in full float16)
 
 
 class CachedEmbedder:
@@ -146,68 +148,127 @@ def tune_rows(data: dict[str, list[dict[str, Any]]], extra: Path | None) -> dict
     return rows
 
 
-def train(
-    out: Path,
-    directory: Path = CORPUS_DIR,
-    extra_tune: Path | None = None,
-    tuned_layers: int = TUNED_LAYERS,
-) -> dict[str, Any]:
-    from emotive_agents.models.embeddings import default_embedder
-    from emotive_agents.router.risk_encoder import RiskEncoder
-    from emotive_agents.router.risk_finetune import finetune
+def with_burned(
+    data: dict[str, list[dict[str, Any]]], burned: Sequence[Path]
+) -> dict[str, list[dict[str, Any]]]:
+    """The corpus plus every row of each burned evaluation set, split "burned" (training and
+    cross-validation rows alike; their conversations join the corpus's)."""
+    from emotive_agents.router.risk_eval import load_risk_set
 
-    torch.manual_seed(0)
-    data = corpus(directory)
-    shared = default_embedder("cpu")
-    texts, labels = training_rows(data)
-    x = CachedEmbedder(shared).embed(texts).clone()  # out of inference mode, for autograd
-    y = torch.tensor(labels)
-    w, b = fit(x, y)
-    layers: torch.nn.ModuleList | None = None
-    if tuned_layers > 0:
-        layers, w, b = finetune(
-            shared, texts, y, (w, b), n_tuned=tuned_layers, epochs=EPOCHS, lr=LEARNING_RATE
-        )
-        embedder = CachedEmbedder(RiskEncoder(shared, layers.state_dict(), tuned_layers))
-    else:
-        embedder = CachedEmbedder(shared)
-    base: dict[str, Any] = {
-        "classes": list(CLASSES),
-        "threshold": 0.5,
-        "context_threshold": 0.5,
-        "turn_floor": 0.0,
-        "accumulate_decay": 0.0,
-        "accumulate_threshold": 99.0,
-        "accumulate_floor": 1.0,
-    }
-    tune = tune_rows(data, extra_tune)
+    out = {k: list(v) for k, v in data.items()}
+    for directory in burned:
+        for key, more in load_risk_set(directory).items():
+            out[key] += [{**r, "split": "burned", "source": str(directory)} for r in more]
+    return out
+
+
+class Trainer:
+    """Trains heads on row subsets with one shared MiniLM and its caches (the folds reuse them)."""
+
+    def __init__(self, tuned_layers: int, rank: int | None) -> None:
+        from emotive_agents.models.embeddings import default_embedder
+        from emotive_agents.router.risk_finetune import LowerCache
+
+        self.shared = default_embedder("cpu")
+        self.frozen = CachedEmbedder(self.shared)
+        self.tuned_layers, self.rank = tuned_layers, rank
+        self.lower = LowerCache(self.shared, tuned_layers) if tuned_layers > 0 else None
+        stack = self.shared.model.encoder.layer
+        top = torch.nn.ModuleList(list(stack[len(stack) - tuned_layers :])) if tuned_layers else None
+        self.base = {k: v.detach().clone() for k, v in top.state_dict().items()} if top else {}
+
+    def fit(self, data: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+        """A head (and tuned layers) on `data`'s split "train" rows; embedders for the full layers
+        and for the form they ship in (rank-r deltas)."""
+        from emotive_agents.router.risk_encoder import RiskEncoder, compress_low_rank, expand_low_rank
+        from emotive_agents.router.risk_finetune import finetune
+
+        torch.manual_seed(0)
+        texts, labels = training_rows(data)
+        y = torch.tensor(labels)
+        w, b = fit(self.frozen.embed(texts).clone(), y)  # clone: out of inference mode, for autograd
+        model: dict[str, Any] = {"w": w, "b": b, "layers": None, "rows": len(texts)}
+        model["shipped"] = model["full"] = self.frozen
+        if self.tuned_layers > 0:
+            layers, w, b = finetune(
+                self.shared,
+                texts,
+                y,
+                (w, b),
+                n_tuned=self.tuned_layers,
+                epochs=EPOCHS,
+                lr=LEARNING_RATE,
+                cache=self.lower,
+            )
+            state = layers.state_dict()
+            full = {k: v.to(torch.float16) for k, v in state.items()}
+            shipped = compress_low_rank(self.base, state, self.rank) if self.rank else full
+            model.update(w=w, b=b, layers=layers)
+            model["full"] = CachedEmbedder(RiskEncoder(self.shared, full, self.tuned_layers))
+            model["shipped"] = CachedEmbedder(
+                RiskEncoder(self.shared, expand_low_rank(self.base, shipped), self.tuned_layers)
+            )
+        return model
+
+
+BASE_CARD: dict[str, Any] = {
+    "classes": list(CLASSES),
+    "threshold": 0.5,
+    "context_threshold": 0.5,
+    "turn_floor": 0.0,
+    "accumulate_decay": 0.0,
+    "accumulate_threshold": 99.0,
+    "accumulate_floor": 1.0,
+}
+
+
+def score_rows(
+    model: dict[str, Any], embedder: Any, positives: list[dict[str, Any]], negatives: list[dict[str, Any]]
+) -> list[Scored]:
+    """Each message's raw semantic score (threshold 0.5 makes the calibration the identity) and
+    whether a pattern fires on it."""
     with tempfile.TemporaryDirectory() as tmp:
-        write_head(Path(tmp), w, b, base)
+        write_head(Path(tmp), model["w"], model["b"], BASE_CARD)
         detector = _detector(Path(tmp), embedder)
-        tune_pos, tune_neg = tune["positives"], tune["negatives"]
-        # raw semantic scores (threshold 0.5 makes the calibration the identity)
-        pos_raw = [detector.semantic_score(r["text"])[0] for r in tune_pos]
-        neg_raw = [detector.semantic_score(r["text"])[0] for r in tune_neg]
-        by_patterns = [any(s >= 0.5 for _, _, s in detector.pattern_hits(r["text"])) for r in tune_pos]
-        neg_patterns = [any(s >= 0.5 for _, _, s in detector.pattern_hits(r["text"])) for r in tune_neg]
+        out = []
+        for positive, rows, key in ((True, positives, "category"), (False, negatives, "kind")):
+            for r in rows:
+                raw = detector.semantic_score(r["text"])[0]
+                pattern = any(s >= 0.5 for _, _, s in detector.pattern_hits(r["text"]))
+                out.append(Scored(label=r[key], positive=positive, raw=raw, pattern=pattern))
+    return out
 
-    def rates(t: float) -> tuple[float, float]:
-        recall = sum(p or s >= t for s, p in zip(pos_raw, by_patterns, strict=True)) / len(tune_pos)
-        alarms = sum(p or s >= t for s, p in zip(neg_raw, neg_patterns, strict=True)) / len(tune_neg)
-        return recall, alarms
 
-    candidates = sorted({round(s, 4) for s in pos_raw + neg_raw} | {0.5})
-    within = [t for t in candidates if rates(t)[1] <= FALSE_ALARM_BUDGET]
-    threshold = min(within, key=lambda t: (-rates(t)[0], rates(t)[1], t)) if within else 0.5
-    grid = []
-    needed = [s for s, p in zip(pos_raw, by_patterns, strict=True) if not p]
-    every = math.floor(min(needed) * 1e4) / 1e4 if needed else 0.5
-    for t in sorted({0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, threshold, every}):
-        recall, alarms = rates(t)
-        grid.append({"threshold": t, "tune_recall": round(recall, 4), "tune_false_alarms": round(alarms, 4)})
-    card = {**base, "threshold": threshold, "context_threshold": threshold}
+def cross_validate(trainer: Trainer, data: dict[str, list[dict[str, Any]]], k: int) -> dict[str, Any]:
+    """Out-of-fold scores of every corpus-tune and burned row (the corpus's train rows always train)."""
+    pool = {key: [r for r in data[key] if r["split"] != "train"] for key in ("positives", "negatives")}
+    folds = {
+        "positives": stratified_folds(pool["positives"], "category", k),
+        "negatives": stratified_folds(pool["negatives"], "kind", k),
+    }
+    shipped: list[Scored] = []
+    full: list[Scored] = []
+    for fold in range(k):
+        held = {key: [r for r, f in zip(pool[key], folds[key], strict=True) if f == fold] for key in pool}
+        part = {key: [r for r in data[key] if r["split"] == "train"] for key in pool}
+        for key in pool:
+            part[key] += [
+                {**r, "split": "train"} for r, f in zip(pool[key], folds[key], strict=True) if f != fold
+            ]
+        part["conversations"] = []
+        model = trainer.fit(part)
+        shipped += score_rows(model, model["shipped"], held["positives"], held["negatives"])
+        full += score_rows(model, model["full"], held["positives"], held["negatives"])
+        print(f"fold {fold + 1}/{k}: {model['rows']} training rows", flush=True)
+    return {"shipped": shipped, "full": full}
+
+
+def choose_conversation_params(
+    model: dict[str, Any], card: dict[str, Any], conversations: list[dict[str, Any]], threshold: float
+) -> tuple[dict[str, float], dict[str, int]]:
+    """The grid point that flags the most conversations at their turn, then the fewest early or
+    false flags, then the fewest late ones."""
     best: tuple[tuple[int, int, int], dict[str, float]] | None = None
-    conversations = tune["conversations"]
     for floor, decay, acc, ctx in itertools.product(
         (0.2, 0.3, 0.4), (0.5, 0.7), (0.9, 1.1, 1.4), (threshold, min(0.95, threshold * 1.1))
     ):
@@ -219,39 +280,89 @@ def train(
             "context_threshold": round(ctx, 4),
         }
         with tempfile.TemporaryDirectory() as tmp:
-            write_head(Path(tmp), w, b, {**card, **params})
-            detector = _detector(Path(tmp), embedder)
+            write_head(Path(tmp), model["w"], model["b"], {**card, **params})
+            detector = _detector(Path(tmp), model["shipped"])
             outcomes = Counter(_conversation_outcome(detector, c) for c in conversations)
         key = (outcomes["ok"], -outcomes["false"] - outcomes["early"], -outcomes["late"])
         if best is None or key > best[0]:
             best = (key, params)
     assert best is not None
-    card.update(best[1])
+    return best[1], {"ok": best[0][0], "early_or_false": -best[0][1], "late": -best[0][2]}
+
+
+def train(
+    out: Path,
+    directory: Path = CORPUS_DIR,
+    extra_tune: Path | None = None,
+    tuned_layers: int = TUNED_LAYERS,
+    extra_train: Sequence[Path] = (),
+    folds: int = 0,
+    rank: int | None = RANK,
+) -> dict[str, Any]:
+    """Train the shipped head into `out`. With `folds` >= 2 the thresholds come from cross-validation
+    over the corpus's tune rows and the burned sets (`extra_train`), and the head then trains on all
+    of them; without, from the corpus's tune split plus `extra_tune` (the earlier recipe)."""
+    if folds and extra_tune is not None:
+        raise ValueError("--extra-tune is the recipe without folds; with --folds pass --extra-train")
+    trainer = Trainer(tuned_layers, rank if tuned_layers else None)
+    data = with_burned(corpus(directory), extra_train)
+    if folds >= 2:
+        oof = cross_validate(trainer, data, folds)
+        scored = oof["shipped"]
+        final = {key: [{**r, "split": "train"} for r in rows] for key, rows in data.items()}
+        conversations = data["conversations"]
+    else:
+        oof = None
+        tune = tune_rows(data, extra_tune)
+        final, conversations = data, tune["conversations"]
+    model = trainer.fit(final)
+    if oof is None:
+        scored = score_rows(model, model["shipped"], tune["positives"], tune["negatives"])
+    threshold = choose_threshold(scored, FALSE_ALARM_BUDGET)
+    grid = []
+    needed = [r.raw for r in scored if r.positive and not r.pattern]
+    every = math.floor(min(needed) * 1e4) / 1e4 if needed else 0.5
+    for t in sorted({0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, threshold, every}):
+        recall, alarms = rates(scored, t)
+        grid.append({"threshold": t, "tune_recall": round(recall, 4), "tune_false_alarms": round(alarms, 4)})
+    card = {**BASE_CARD, "threshold": threshold, "context_threshold": threshold}
+    params, choice = choose_conversation_params(model, card, conversations, threshold)
+    card.update(params)
     digest = hashlib.sha256()
     for name in ("risk_positive.jsonl", "risk_negative.jsonl", "conversations.jsonl"):
         digest.update((directory / name).read_bytes())
+    at = breakdown(scored, threshold)
     card.update(
         {
             "corpus_sha256": digest.hexdigest(),
             "extra_tune": str(extra_tune) if extra_tune else None,
-            "training_rows": len(texts),
+            "extra_train": [str(d) for d in extra_train],
+            "folds": folds,
+            "training_rows": model["rows"],
             "l2": L2,
             "finetune": {"tuned_layers": tuned_layers, "epochs": EPOCHS, "lr": LEARNING_RATE, "seed": 0},
             "false_alarm_budget": FALSE_ALARM_BUDGET,
-            "tune_positives": len(tune_pos),
-            "tune_negatives": len(tune_neg),
+            "tune_positives": at["positives"],
+            "tune_negatives": at["negatives"],
             "tune_conversations": len(conversations),
-            "tune_recall": round(rates(threshold)[0], 4),
-            "tune_false_alarms": round(rates(threshold)[1], 4),
+            "tune_recall": at["recall"],
+            "tune_false_alarms": at["false_alarms"],
+            "tune_breakdown": at,
             "tune_grid": grid,
-            "conversation_choice": {"ok": best[0][0], "early_or_false": -best[0][1], "late": -best[0][2]},
-            "embedder": f"all-MiniLM-L6-v2 (mean-pooled, L2-normalised), top {tuned_layers} layers tuned",
+            "conversation_choice": choice,
+            "embedder": f"all-MiniLM-L6-v2 (mean-pooled, L2-normalised), top {tuned_layers} layers tuned"
+            + (f", shipped as rank-{rank} deltas" if tuned_layers and rank else ""),
             "command": "python -m emotive_agents.router.train_risk"
-            + (f" --extra-tune {extra_tune}" if extra_tune else ""),
+            + (f" --extra-tune {extra_tune}" if extra_tune else "")
+            + "".join(f" --extra-train {d}" for d in extra_train)
+            + (f" --folds {folds}" if folds else "")
+            + (f" --rank {rank}" if rank != RANK else ""),
         }
     )
-    write_head(out, w, b, card, tuned=layers)
-    if layers is None:
+    if oof is not None:
+        card["tune_breakdown_full_layers"] = breakdown(oof["full"], threshold)
+    write_head(out, model["w"], model["b"], card, tuned=model["layers"], base=trainer.base or None, rank=rank)
+    if model["layers"] is None:
         (out / "encoder.safetensors").unlink(missing_ok=True)
     return card
 
@@ -262,9 +373,30 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--corpus", type=Path, default=CORPUS_DIR)
     parser.add_argument("--extra-tune", type=Path, default=None, help="a burned risk set added to tune")
     parser.add_argument("--tuned-layers", type=int, default=TUNED_LAYERS, help="0: head only")
+    parser.add_argument(
+        "--extra-train",
+        type=Path,
+        action="append",
+        default=[],
+        help="a burned risk set used as training data",
+    )
+    parser.add_argument(
+        "--folds", type=int, default=0, help="cross-validated thresholds over this many folds"
+    )
+    parser.add_argument(
+        "--rank", type=int, default=RANK, help="ship tuned layers as rank-r deltas (0: in full)"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    card = train(args.out, args.corpus, args.extra_tune, args.tuned_layers)
+    card = train(
+        args.out,
+        args.corpus,
+        args.extra_tune,
+        args.tuned_layers,
+        args.extra_train,
+        args.folds,
+        args.rank or None,
+    )
     print(json.dumps({k: v for k, v in card.items() if k != "classes"}, indent=1))
 
 

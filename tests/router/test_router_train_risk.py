@@ -61,3 +61,20 @@ def test_the_shipped_head_loads_and_the_scorer_caches() -> None:
     again = scorer.score(["bb", "a"])
     assert embedder.calls == 1 and [s.score for s in again] == [s.score for s in first[::-1]]
     assert all(0.0 <= s.score <= 1.0 and s.category in CLASSES[1:] for s in first)
+
+
+def test_burned_sets_join_as_training_rows(tmp_path: Path) -> None:
+    from emotive_agents.router.train_risk import with_burned
+
+    (tmp_path / "risk_positive.jsonl").write_text(
+        '{"text": "I want it all to stop for good.", "category": "passive_ideation"}\n'
+    )
+    (tmp_path / "risk_negative.jsonl").write_text(
+        '{"text": "The match killed our season.", "kind": "games_sports"}\n'
+    )
+    data = with_burned(corpus(), [tmp_path])
+    burned = [r for r in data["positives"] + data["negatives"] if r["split"] == "burned"]
+    assert [r["source"] for r in burned] == [str(tmp_path)] * 2
+    as_train = {k: [{**r, "split": "train"} for r in v] for k, v in data.items()}
+    texts, _ = training_rows(as_train)
+    assert "I want it all to stop for good." in texts and "The match killed our season." in texts
