@@ -151,14 +151,14 @@ def tune_rows(data: dict[str, list[dict[str, Any]]], extra: Path | None) -> dict
 def with_burned(
     data: dict[str, list[dict[str, Any]]], burned: Sequence[Path]
 ) -> dict[str, list[dict[str, Any]]]:
-    """The corpus plus every row of each burned evaluation set, split "burned" (training and
+    """The corpus plus every row of each burned evaluation set, split "extra" (training and
     cross-validation rows alike; their conversations join the corpus's)."""
     from emotive_agents.router.risk_eval import load_risk_set
 
     out = {k: list(v) for k, v in data.items()}
     for directory in burned:
         for key, more in load_risk_set(directory).items():
-            out[key] += [{**r, "split": "burned", "source": str(directory)} for r in more]
+            out[key] += [{**r, "split": "extra", "source": str(directory)} for r in more]
     return out
 
 
@@ -298,15 +298,25 @@ def train(
     extra_train: Sequence[Path] = (),
     folds: int = 0,
     rank: int | None = RANK,
+    tune_set: Path | None = None,
 ) -> dict[str, Any]:
-    """Train the shipped head into `out`. With `folds` >= 2 the thresholds come from cross-validation
-    over the corpus's tune rows and the burned sets (`extra_train`), and the head then trains on all
-    of them; without, from the corpus's tune split plus `extra_tune` (the earlier recipe)."""
-    if folds and extra_tune is not None:
-        raise ValueError("--extra-tune is the recipe without folds; with --folds pass --extra-train")
+    """Train the shipped head into `out`. Thresholds: with `tune_set` (a burned set held out of
+    training) on that set alone, every corpus and `extra_train` row training; with `folds` >= 2 from
+    cross-validation over the corpus's tune rows and `extra_train`, the head then training on all of
+    them; otherwise on the corpus's tune split plus `extra_tune` (the earlier recipe)."""
+    if sum(x is not None and x != 0 for x in (extra_tune, folds or None, tune_set)) > 1:
+        raise ValueError("choose one of --extra-tune, --folds and --tune-set")
     trainer = Trainer(tuned_layers, rank if tuned_layers else None)
     data = with_burned(corpus(directory), extra_train)
-    if folds >= 2:
+    tune: dict[str, list[dict[str, Any]]] = {}
+    if tune_set is not None:
+        from emotive_agents.router.risk_eval import load_risk_set
+
+        oof = None
+        tune = load_risk_set(tune_set)
+        final = {key: [{**r, "split": "train"} for r in rows] for key, rows in data.items()}
+        conversations = data["conversations"] + tune["conversations"]
+    elif folds >= 2:
         oof = cross_validate(trainer, data, folds)
         scored = oof["shipped"]
         final = {key: [{**r, "split": "train"} for r in rows] for key, rows in data.items()}
@@ -318,6 +328,8 @@ def train(
     model = trainer.fit(final)
     if oof is None:
         scored = score_rows(model, model["shipped"], tune["positives"], tune["negatives"])
+        if tune_set is not None:
+            oof = {"full": score_rows(model, model["full"], tune["positives"], tune["negatives"])}
     threshold = choose_threshold(scored, FALSE_ALARM_BUDGET)
     grid = []
     needed = [r.raw for r in scored if r.positive and not r.pattern]
@@ -338,6 +350,7 @@ def train(
             "extra_tune": str(extra_tune) if extra_tune else None,
             "extra_train": [str(d) for d in extra_train],
             "folds": folds,
+            "tune_set": str(tune_set) if tune_set else None,
             "training_rows": model["rows"],
             "l2": L2,
             "finetune": {"tuned_layers": tuned_layers, "epochs": EPOCHS, "lr": LEARNING_RATE, "seed": 0},
@@ -356,6 +369,7 @@ def train(
             + (f" --extra-tune {extra_tune}" if extra_tune else "")
             + "".join(f" --extra-train {d}" for d in extra_train)
             + (f" --folds {folds}" if folds else "")
+            + (f" --tune-set {tune_set}" if tune_set else "")
             + (f" --rank {rank}" if rank != RANK else ""),
         }
     )
@@ -373,6 +387,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--corpus", type=Path, default=CORPUS_DIR)
     parser.add_argument("--extra-tune", type=Path, default=None, help="a burned risk set added to tune")
     parser.add_argument("--tuned-layers", type=int, default=TUNED_LAYERS, help="0: head only")
+    parser.add_argument("--tune-set", type=Path, default=None, help="thresholds on this burned set alone")
     parser.add_argument(
         "--extra-train",
         type=Path,
@@ -396,6 +411,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.extra_train,
         args.folds,
         args.rank or None,
+        args.tune_set,
     )
     print(json.dumps({k: v for k, v in card.items() if k != "classes"}, indent=1))
 

@@ -73,7 +73,7 @@ def test_burned_sets_join_as_training_rows(tmp_path: Path) -> None:
         '{"text": "The match killed our season.", "kind": "games_sports"}\n'
     )
     data = with_burned(corpus(), [tmp_path])
-    burned = [r for r in data["positives"] + data["negatives"] if r["split"] == "burned"]
+    burned = [r for r in data["positives"] + data["negatives"] if r["split"] == "extra"]
     assert [r["source"] for r in burned] == [str(tmp_path)] * 2
     as_train = {k: [{**r, "split": "train"} for r in v] for k, v in data.items()}
     texts, _ = training_rows(as_train)
