@@ -5,16 +5,25 @@ tune split written by the corpus's own author was too (tune false alarms 4 %, th
 7 %). So the rows that may tune are split into seeded folds, stratified by category or kind; a head is
 trained without each fold and scores it, and the threshold is chosen on these out-of-fold scores,
 recall first within the false-alarm budget. The shipped head is then trained on every row.
+`score_rows` is the one reading of labelled messages (raw head score, pattern hit) every recipe of
+`train_risk` chooses its thresholds on.
 """
 
 from __future__ import annotations
 
 import random
+import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from emotive_agents.router.risk import NO_RISK, RISK_CATEGORIES
+from emotive_agents.router.risk_semantic import RiskHead, SemanticRiskScorer, write_head
+
+CLASSES: tuple[str, ...] = (NO_RISK, *RISK_CATEGORIES)
 
 
 class Scored(BaseModel):
@@ -82,3 +91,61 @@ def breakdown(rows: Sequence[Scored], threshold: float) -> dict[str, Any]:
         "recall_by_category": {c: f"{sum(v)}/{len(v)}" for (p, c), v in sorted(groups.items()) if p},
         "false_alarms_by_kind": {k: f"{sum(v)}/{len(v)}" for (p, k), v in sorted(groups.items()) if not p},
     }
+
+
+def detector_for(head_dir: Path, embedder: Any) -> Any:
+    from emotive_agents.router.crisis import CrisisDetector
+
+    return CrisisDetector().use_scorer(SemanticRiskScorer(embedder=embedder, head=RiskHead(head_dir)))
+
+
+BASE_CARD: dict[str, Any] = {
+    "classes": list(CLASSES),
+    "threshold": 0.5,
+    "context_threshold": 0.5,
+    "turn_floor": 0.0,
+    "accumulate_decay": 0.0,
+    "accumulate_threshold": 99.0,
+    "accumulate_floor": 1.0,
+}
+
+
+def score_rows(
+    model: dict[str, Any], embedder: Any, positives: list[dict[str, Any]], negatives: list[dict[str, Any]]
+) -> list[Scored]:
+    """Each message's raw semantic score (threshold 0.5 makes the calibration the identity) and
+    whether a pattern fires on it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        write_head(Path(tmp), model["w"], model["b"], BASE_CARD)
+        detector = detector_for(Path(tmp), embedder)
+        out = []
+        for positive, rows, key in ((True, positives, "category"), (False, negatives, "kind")):
+            for r in rows:
+                raw = detector.semantic_score(r["text"])[0]
+                pattern = any(s >= 0.5 for _, _, s in detector.pattern_hits(r["text"]))
+                out.append(Scored(label=r[key], positive=positive, raw=raw, pattern=pattern))
+    return out
+
+
+def cross_validate(trainer: Any, data: dict[str, list[dict[str, Any]]], k: int) -> dict[str, Any]:
+    """Out-of-fold scores of every corpus-tune and burned row (the corpus's train rows always train)."""
+    pool = {key: [r for r in data[key] if r["split"] != "train"] for key in ("positives", "negatives")}
+    folds = {
+        "positives": stratified_folds(pool["positives"], "category", k),
+        "negatives": stratified_folds(pool["negatives"], "kind", k),
+    }
+    shipped: list[Scored] = []
+    full: list[Scored] = []
+    for fold in range(k):
+        held = {key: [r for r, f in zip(pool[key], folds[key], strict=True) if f == fold] for key in pool}
+        part = {key: [r for r in data[key] if r["split"] == "train"] for key in pool}
+        for key in pool:
+            part[key] += [
+                {**r, "split": "train"} for r, f in zip(pool[key], folds[key], strict=True) if f != fold
+            ]
+        part["conversations"] = []
+        model = trainer.fit(part)
+        shipped += score_rows(model, model["shipped"], held["positives"], held["negatives"])
+        full += score_rows(model, model["full"], held["positives"], held["negatives"])
+        print(f"fold {fold + 1}/{k}: {model['rows']} training rows", flush=True)
+    return {"shipped": shipped, "full": full}

@@ -1,23 +1,29 @@
 """Train the risk detector's semantic layer on the project-written risk corpus; choose thresholds on tune.
 
-    python -m emotive_agents.router.train_risk --extra-tune benchmarks/heldout/risk
+    python -m emotive_agents.router.train_risk --extra-train benchmarks/heldout/risk \
+        --extra-train emotive_agents/data/router/risk_extra --tune-set benchmarks/heldout2/risk
 
 Lab code: the runtime never imports it. The corpus (`data/router/risk/`, CC0, written by hand for this
-project) carries its own seeded train/tune split. Training rows: every train positive (its category),
-the request sentences of a train positive embedded in a request ("none": asking for a refund is not
-the risk), and every train negative with each of its sentences and sentence pairs ("none"), so the
-head learns that a sentence lifted from a story or a recovered past is not a crisis.
+project) carries its own seeded train/tune split; `--extra-train DIR` adds every row of another risk
+set (a burned held-out set, the third-round corpus `data/router/risk_extra/`). Training rows: every
+training positive (its category), the request sentences of a positive embedded in a request ("none":
+asking for a refund is not the risk), and every training negative with each of its sentences and
+sentence pairs ("none"), so the head learns that a sentence lifted from a story or a recovered past
+is not a crisis.
 
 Model: a multinomial logistic regression on frozen MiniLM features (full-batch L-BFGS from zeros),
 then MiniLM's top `--tuned-layers` layers fine-tuned together with that head (`risk_finetune`,
-seeded AdamW); the tuned layers ship as float16 next to the head.
+seeded AdamW); the tuned layers ship as rank-`--rank` deltas from MiniLM's own (`risk_encoder`), and
+the thresholds are chosen on that shipped form.
 
-Thresholds, recall first within a false-alarm budget, on the tune rows: the corpus's tune split plus
-`--extra-tune DIR` (a risk set already used for evaluation, e.g. the burned first held-out set). The
-message threshold is the lowest one (the most recall) whose false-alarm rate on the tune negatives
-stays within FALSE_ALARM_BUDGET (the 5 % goal). The conversation parameters are the grid point that
-flags the tune conversations at their turn, then the fewest early or false flags, then the fewest
-late ones.
+Thresholds, recall first within a false-alarm budget (`risk_folds.choose_threshold`: the highest
+recall whose false-alarm rate stays within FALSE_ALARM_BUDGET, the 5 % goal), on one of:
+- `--tune-set DIR`: a burned set held out of training (every corpus row then trains);
+- `--folds K`: out-of-fold scores over the corpus's tune rows and the `--extra-train` rows
+  (K + 1 trainings; the shipped head trains on everything);
+- neither: the corpus's tune split plus `--extra-tune DIR` (the second-round recipe).
+The conversation parameters are the grid point that flags the tune conversations (the corpus's and
+every given set's) at their turn, then the fewest early or false flags, then the fewest late ones.
 """
 
 from __future__ import annotations
@@ -35,12 +41,20 @@ from typing import Any
 
 import torch
 
-from emotive_agents.router.risk import NO_RISK, RISK_CATEGORIES, is_request, normalise, sentences, units
-from emotive_agents.router.risk_folds import Scored, breakdown, choose_threshold, rates, stratified_folds
-from emotive_agents.router.risk_semantic import HEAD_DIR, RiskHead, SemanticRiskScorer, write_head
+from emotive_agents.router.risk import is_request, normalise, sentences, units
+from emotive_agents.router.risk_folds import (
+    BASE_CARD,
+    CLASSES,
+    breakdown,
+    choose_threshold,
+    cross_validate,
+    detector_for,
+    rates,
+    score_rows,
+)
+from emotive_agents.router.risk_semantic import HEAD_DIR, write_head
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "data" / "router" / "risk"
-CLASSES: tuple[str, ...] = (NO_RISK, *RISK_CATEGORIES)
 FALSE_ALARM_BUDGET = 0.05  # the goal; the lowest threshold within it (recall first)
 L2 = 1e-4
 TUNED_LAYERS = 3
@@ -118,12 +132,6 @@ def fit(x: torch.Tensor, y: torch.Tensor, *, l2: float = L2) -> tuple[torch.Tens
 
     optimiser.step(closure)
     return w.detach(), b.detach()
-
-
-def _detector(head_dir: Path, embedder: Any) -> Any:
-    from emotive_agents.router.crisis import CrisisDetector
-
-    return CrisisDetector().use_scorer(SemanticRiskScorer(embedder=embedder, head=RiskHead(head_dir)))
 
 
 def _conversation_outcome(detector: Any, conversation: dict[str, Any]) -> str:
@@ -211,58 +219,6 @@ class Trainer:
         return model
 
 
-BASE_CARD: dict[str, Any] = {
-    "classes": list(CLASSES),
-    "threshold": 0.5,
-    "context_threshold": 0.5,
-    "turn_floor": 0.0,
-    "accumulate_decay": 0.0,
-    "accumulate_threshold": 99.0,
-    "accumulate_floor": 1.0,
-}
-
-
-def score_rows(
-    model: dict[str, Any], embedder: Any, positives: list[dict[str, Any]], negatives: list[dict[str, Any]]
-) -> list[Scored]:
-    """Each message's raw semantic score (threshold 0.5 makes the calibration the identity) and
-    whether a pattern fires on it."""
-    with tempfile.TemporaryDirectory() as tmp:
-        write_head(Path(tmp), model["w"], model["b"], BASE_CARD)
-        detector = _detector(Path(tmp), embedder)
-        out = []
-        for positive, rows, key in ((True, positives, "category"), (False, negatives, "kind")):
-            for r in rows:
-                raw = detector.semantic_score(r["text"])[0]
-                pattern = any(s >= 0.5 for _, _, s in detector.pattern_hits(r["text"]))
-                out.append(Scored(label=r[key], positive=positive, raw=raw, pattern=pattern))
-    return out
-
-
-def cross_validate(trainer: Trainer, data: dict[str, list[dict[str, Any]]], k: int) -> dict[str, Any]:
-    """Out-of-fold scores of every corpus-tune and burned row (the corpus's train rows always train)."""
-    pool = {key: [r for r in data[key] if r["split"] != "train"] for key in ("positives", "negatives")}
-    folds = {
-        "positives": stratified_folds(pool["positives"], "category", k),
-        "negatives": stratified_folds(pool["negatives"], "kind", k),
-    }
-    shipped: list[Scored] = []
-    full: list[Scored] = []
-    for fold in range(k):
-        held = {key: [r for r, f in zip(pool[key], folds[key], strict=True) if f == fold] for key in pool}
-        part = {key: [r for r in data[key] if r["split"] == "train"] for key in pool}
-        for key in pool:
-            part[key] += [
-                {**r, "split": "train"} for r, f in zip(pool[key], folds[key], strict=True) if f != fold
-            ]
-        part["conversations"] = []
-        model = trainer.fit(part)
-        shipped += score_rows(model, model["shipped"], held["positives"], held["negatives"])
-        full += score_rows(model, model["full"], held["positives"], held["negatives"])
-        print(f"fold {fold + 1}/{k}: {model['rows']} training rows", flush=True)
-    return {"shipped": shipped, "full": full}
-
-
 def choose_conversation_params(
     model: dict[str, Any], card: dict[str, Any], conversations: list[dict[str, Any]], threshold: float
 ) -> tuple[dict[str, float], dict[str, int]]:
@@ -281,7 +237,7 @@ def choose_conversation_params(
         }
         with tempfile.TemporaryDirectory() as tmp:
             write_head(Path(tmp), model["w"], model["b"], {**card, **params})
-            detector = _detector(Path(tmp), model["shipped"])
+            detector = detector_for(Path(tmp), model["shipped"])
             outcomes = Counter(_conversation_outcome(detector, c) for c in conversations)
         key = (outcomes["ok"], -outcomes["false"] - outcomes["early"], -outcomes["late"])
         if best is None or key > best[0]:
