@@ -13,10 +13,10 @@ from emotive_agents.router import AffectRouter, load_policy
 from emotive_agents.router.crisis import ALARM, DISTRESSED_FLOOR, CrisisDetector
 from emotive_agents.router.policy import SHIPPED_POLICIES, THIRD_PARTY_TEMPLATE, Escalation
 
-# Sad turns (the keyword reader reads "sad" and "crying" as sadness), then an ambiguous act: giving a
-# belonging away, which the risk head alone scores just under the line (and "I've written the letters",
-# the earlier example, now over it: it is flagged even alone).
-AMBIGUOUS = "I gave my guitar to my brother."
+# Sad turns (the keyword reader reads "sad" and "crying" as sadness), then an ambiguous act, the issue's
+# own example, which the risk head alone scores just under the line (the third-round head; the second
+# round's scored it over the line and needed "I gave my guitar to my brother." here instead).
+AMBIGUOUS = "I've written the letters."
 EMERGING = [
     "I've been so sad for weeks.",
     "I keep crying at night and I can't sleep.",
@@ -29,6 +29,7 @@ MODERATE = (
     "Some days I wonder what the point is.",
     "I'm a bit down today.",
     "I feel like such a burden.",
+    "I can't see things getting better.",
 )
 
 
@@ -88,7 +89,7 @@ def test_a_distressed_conversation_lifts_a_turn_near_the_line_only() -> None:
     detector = CrisisDetector()
     near = detector.detect(AMBIGUOUS)
     assert DISTRESSED_FLOOR <= near.risk.score < ALARM and not near.crisis
-    assert detector.detect("I've written the letters.").crisis
+    assert detector.detect("I've written my goodbye letters.").crisis
     lifted = detector.detect(AMBIGUOUS, distressed=True)
     assert lifted.crisis and "distress" in lifted.risk.detectors
     assert not detector.detect("What time does the clinic open?", distressed=True).crisis
