@@ -55,8 +55,9 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bsuicide\s+(is|as)\s+(my|the)\s+only\b",
     ),
     "plan_means_intent": (
-        r"\b(swallow|take|took|taking|swallowing)\s+(all|every(thing)?|the\s+whole|a\s+whole|a\s+bunch|enough)\s+"
-        r"(of\s+)?(my\s+|the\s+|these\s+|those\s+|in\s+the\s+)?(\w+\s+)?(pills|tablets|meds|medication|"
+        r"\b(swallow|swallowed|take|took|taking|swallowing)\s+(all|every(thing)?|the\s+whole|a\s+whole|a\s+full|"
+        r"a\s+bunch|enough)\s+(of\s+)?((packet|pack|box|bottle|strip|handful|load)s?\s+of\s+)?"
+        r"(my\s+|the\s+|these\s+|those\s+|in\s+the\s+)?(\w+('s)?\s+)?(pills|tablets|meds|medication|"
         r"bottle|medicine\s+cabinet)\b",
         r"\b(going\s+to|gonna|will|'ll|want\s+to|planning\s+to|plan\s+to)\s+(overdose|od)\b",
         r"\benough\s+(of\s+(my|the|these)\s+)?(pills|tablets|meds|medication|paracetamol|painkillers|sleeping\s+pills|"
@@ -230,6 +231,9 @@ PRESENT_ANCHORS: tuple[str, ...] = (
     r"\bi\s+(?:might|may|could|would)\b",
     r"\b(?:tonight|right\s+now|this\s+(?:week|weekend)|tomorrow)\b",
     r"\bagain\b",
+    # text-speak drops the subject: a clause that starts with the intent ("gonna jump off ... after
+    # this exam") is as present as "I'm going to"
+    r"^\s*(?:gonna|going\s+to|about\s+to|planning\s+(?:to|on)|ready\s+to|wanna|want\s+to|finna)\b",
 )
 
 RELATION = (

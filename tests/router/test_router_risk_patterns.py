@@ -95,6 +95,18 @@ def test_framing_lowers_a_past_hit_but_never_a_present_plan() -> None:
     assert PATTERNS.detect(present).crisis
     fiction_and_plan = "I'm writing a story, but honestly I want to end my life."
     assert PATTERNS.detect(fiction_and_plan).crisis
+    # text-speak without a subject is a present plan too, whatever the coursework around it
+    subjectless = "gonna jump off the bridge after my exam tomorrow if i fail."
+    assert PATTERNS.detect(subjectless).crisis
+    assert not PATTERNS.detect("In the game you have to jump off the bridge to reach the exam hall.").crisis
+
+
+def test_a_whole_packet_of_pills_is_a_means_hit() -> None:
+    for text in (
+        "I took a whole packet of my mum's pills an hour ago.",
+        "I swallowed a full bottle of tablets.",
+    ):
+        assert [c for c, _, s in PATTERNS.pattern_hits(text) if s >= 0.5] == ["plan_means_intent"], text
 
 
 def test_third_party_hit_needs_a_person_the_user_knows_when_framed() -> None:
