@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from emotive_agents.errors import ModelLoadError
+from emotive_agents.models.cache import cache_problem, discard, write_manifest
 from emotive_agents.models.checkpoint import ModelFingerprint
 from emotive_agents.models.layers import LayerLayout, find_layers
 from emotive_agents.models.paths import (
@@ -22,7 +23,6 @@ from emotive_agents.models.paths import (
     default_cache_dir,
     embedded_gguf_path,
     embedded_model_dir,
-    is_converted,
 )
 
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
@@ -108,10 +108,15 @@ def _convert_gguf(gguf: Path, target: Path) -> None:
             raise ModelLoadError(
                 f"Converting the embedded GGUF model needs `{needed}`. Install it with: pip install {needed}"
             )
-    from safetensors.torch import save_file
-
     model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    save_converted(model, tokenizer, target)
+
+
+def save_converted(model: Any, tokenizer: Any, target: Path) -> None:
+    """Write a converted copy atomically: staged beside `target`, manifest last, then renamed into place."""
+    from safetensors.torch import save_file
+
     config = model.config.to_dict()
     config.pop("quantization_config", None)
     config["architectures"] = [type(model).__name__]  # lets `info` name it without loading it
@@ -123,6 +128,7 @@ def _convert_gguf(gguf: Path, target: Path) -> None:
         state = {k: v.contiguous() for k, v in model.state_dict().items() if k not in tied}
         save_file(state, str(staging / "model.safetensors"), metadata={"format": "pt"})
         tokenizer.save_pretrained(staging)
+        write_manifest(staging)  # last: its presence means the copy is complete
         if target.exists():  # another process won the race; keep its copy
             shutil.rmtree(staging)
         else:
@@ -137,7 +143,8 @@ def resolve_model_path(name_or_path: str, cache_dir: Path | None = None) -> str:
     if name_or_path != DEFAULT_MODEL:
         return name_or_path
     target = embedded_model_dir(cache_dir)
-    if not is_converted(target):
+    if cache_problem(target) is not None:
+        discard(target)  # a partial or corrupt copy (ours, in the cache; the GGUF is never touched)
         _convert_gguf(embedded_gguf_path(), target)
     return str(target)
 
