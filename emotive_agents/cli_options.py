@@ -30,6 +30,9 @@ EmotionOpt = Annotated[
         help="NAME=INTENSITY, repeatable. 1.0 is the calibrated strong setting; negative suppresses.",
     ),
 ]
+DtypeOpt = Annotated[
+    str, typer.Option("--dtype", help="Weights dtype: float32, float16, bfloat16 or auto.")
+]
 QuietOpt = Annotated[
     bool,
     typer.Option(

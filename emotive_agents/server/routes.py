@@ -5,6 +5,7 @@ stream). No route holds pipeline logic; see server/serving.py.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,7 +22,7 @@ from emotive_agents.server.ollama_protocol import (
     OllamaVersion,
 )
 from emotive_agents.server.protocol import ChatCompletionRequest, CompletionRequest
-from emotive_agents.server.serving import Serving, Stream
+from emotive_agents.server.serving import Disconnected, Serving, Stream
 from emotive_agents.server.serving_ollama import OllamaServing
 from emotive_agents.server.serving_openai import OpenAIServing
 
@@ -63,6 +64,21 @@ async def _parsed(request: Request, serving: Serving, model: type[M]) -> M:
     return parse_body(await _body(request, serving), model)
 
 
+def _generating(
+    serving_of: Callable[[Request], S], model: type[M], method: str, name: str
+) -> Callable[[Request], Awaitable[Response]]:
+    """A generating route of either API: parse the body into `model`, hand it to the serving object's
+    `method` (which streams or answers), stop when the client disconnects."""
+
+    async def route(request: Request) -> Response:
+        serving = serving_of(request)
+        call: Callable[[M, Disconnected], Awaitable[BaseModel | Stream]] = getattr(serving, method)
+        return respond(await call(await _parsed(request, serving, model), request.is_disconnected))
+
+    route.__name__ = route.__qualname__ = name  # the OpenAPI operation ids stay the functions' names
+    return route
+
+
 # -- OpenAI and the server's own -------------------------------------------------------------------------
 
 
@@ -81,20 +97,6 @@ async def models(request: Request) -> Response:
 async def emotions(request: Request) -> Response:
     """What the chat page offers: steerable emotions, router policies and the server's limits."""
     return respond(_openai(request).emotions())
-
-
-@router.post("/v1/chat/completions")
-async def chat_completions(request: Request) -> Response:
-    serving = _openai(request)
-    chat = await _parsed(request, serving, ChatCompletionRequest)
-    return respond(await serving.create_chat_completion(chat, request.is_disconnected))
-
-
-@router.post("/v1/completions")
-async def completions(request: Request) -> Response:
-    serving = _openai(request)
-    completion = await _parsed(request, serving, CompletionRequest)
-    return respond(await serving.create_completion(completion, request.is_disconnected))
 
 
 @router.get("/", include_in_schema=False)
@@ -123,15 +125,13 @@ async def ollama_show(request: Request) -> Response:
     return respond(serving.show(shown))
 
 
-@router.post("/api/chat")
-async def ollama_chat(request: Request) -> Response:
-    serving = _ollama(request)
-    chat = await _parsed(request, serving, OllamaChatRequest)
-    return respond(await serving.chat(chat, request.is_disconnected))
-
-
-@router.post("/api/generate")
-async def ollama_generate(request: Request) -> Response:
-    serving = _ollama(request)
-    prompt = await _parsed(request, serving, OllamaGenerateRequest)
-    return respond(await serving.generate(prompt, request.is_disconnected))
+_GENERATING: tuple[tuple[str, Callable[[Request], Serving], type[BaseModel], str, str], ...] = (
+    ("/v1/chat/completions", _openai, ChatCompletionRequest, "create_chat_completion", "chat_completions"),
+    ("/v1/completions", _openai, CompletionRequest, "create_completion", "completions"),
+    ("/api/chat", _ollama, OllamaChatRequest, "chat", "ollama_chat"),
+    ("/api/generate", _ollama, OllamaGenerateRequest, "generate", "ollama_generate"),
+)
+for _path, _serving_of, _model, _method, _name in _GENERATING:
+    router.add_api_route(
+        _path, _generating(_serving_of, _model, _method, _name), methods=["POST"], name=_name
+    )
