@@ -31,7 +31,7 @@ EmotionOpt = Annotated[
     ),
 ]
 DtypeOpt = Annotated[
-    str, typer.Option("--dtype", help="Weights dtype: float32, float16, bfloat16 or auto.")
+    str, typer.Option("--dtype", help="float32, float16, bfloat16 or auto (float32 on CPU).")
 ]
 QuietOpt = Annotated[
     bool,

@@ -54,7 +54,9 @@ def test_benchmark_reports_progress_per_timed_run(
     monkeypatch.setattr(bench, "EmotiveEngine", _Engine)
     monkeypatch.setattr(bench, "MIXES", ({"joy": 1.0}, {"anger": 0.5}, {"sadness": -0.5}))
     monkeypatch.setattr(
-        bench, "_start_time", lambda model, cache: {"import_s": 1.0, "transformers_s": 0.5, "load_s": 1.0, "reload_s": 1.0}
+        bench,
+        "_start_time",
+        lambda model, cache: {"import_s": 1.0, "transformers_s": 0.5, "load_s": 1.0, "reload_s": 1.0},
     )
     monkeypatch.setattr(
         router_bench, "router_overhead", lambda **_: {"ratio": 0.1, "ratio_with_tracker": 0.2}

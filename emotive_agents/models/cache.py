@@ -8,6 +8,7 @@ exactly the bytes on disk. Torch-free, like `paths`, so `emotive-agents info` ca
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -21,7 +22,8 @@ REQUIRED = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_con
 
 
 def _files(directory: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_size for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST}
+    files = sorted(p for p in directory.iterdir() if p.is_file() and p.name != MANIFEST)
+    return {p.name: p.stat().st_size for p in files}
 
 
 def write_manifest(directory: Path) -> None:
@@ -77,10 +79,8 @@ def cache_problem(directory: Path) -> str | None:
     except FileNotFoundError:
         problem = structural_problem(directory)
         if problem is None:
-            try:
+            with contextlib.suppress(OSError):  # a read-only cache loads, checked structurally each time
                 write_manifest(directory)
-            except OSError:
-                pass  # a read-only cache still loads; it is checked structurally each time
         return problem
     except (OSError, ValueError) as exc:
         return f"unreadable manifest ({exc})"

@@ -64,19 +64,16 @@ async def _parsed(request: Request, serving: Serving, model: type[M]) -> M:
     return parse_body(await _body(request, serving), model)
 
 
-def _generating(
-    serving_of: Callable[[Request], S], model: type[M], method: str, name: str
-) -> Callable[[Request], Awaitable[Response]]:
-    """A generating route of either API: parse the body into `model`, hand it to the serving object's
-    `method` (which streams or answers), stop when the client disconnects."""
-
-    async def route(request: Request) -> Response:
-        serving = serving_of(request)
-        call: Callable[[M, Disconnected], Awaitable[BaseModel | Stream]] = getattr(serving, method)
-        return respond(await call(await _parsed(request, serving, model), request.is_disconnected))
-
-    route.__name__ = route.__qualname__ = name  # the OpenAPI operation ids stay the functions' names
-    return route
+async def _generate(
+    request: Request,
+    serving_of: Callable[[Request], S],
+    model: type[M],
+    call: Callable[[S, M, Disconnected], Awaitable[BaseModel | Stream]],
+) -> Response:
+    """Every generating route of both APIs: parse the body into `model`, hand it to the serving object's
+    `call` (which answers or streams), stop when the client disconnects."""
+    serving = serving_of(request)
+    return respond(await call(serving, await _parsed(request, serving, model), request.is_disconnected))
 
 
 # -- OpenAI and the server's own -------------------------------------------------------------------------
@@ -97,6 +94,16 @@ async def models(request: Request) -> Response:
 async def emotions(request: Request) -> Response:
     """What the chat page offers: steerable emotions, router policies and the server's limits."""
     return respond(_openai(request).emotions())
+
+
+@router.post("/v1/chat/completions")
+async def chat_completions(request: Request) -> Response:
+    return await _generate(request, _openai, ChatCompletionRequest, OpenAIServing.create_chat_completion)
+
+
+@router.post("/v1/completions")
+async def completions(request: Request) -> Response:
+    return await _generate(request, _openai, CompletionRequest, OpenAIServing.create_completion)
 
 
 @router.get("/", include_in_schema=False)
@@ -125,13 +132,11 @@ async def ollama_show(request: Request) -> Response:
     return respond(serving.show(shown))
 
 
-_GENERATING: tuple[tuple[str, Callable[[Request], Serving], type[BaseModel], str, str], ...] = (
-    ("/v1/chat/completions", _openai, ChatCompletionRequest, "create_chat_completion", "chat_completions"),
-    ("/v1/completions", _openai, CompletionRequest, "create_completion", "completions"),
-    ("/api/chat", _ollama, OllamaChatRequest, "chat", "ollama_chat"),
-    ("/api/generate", _ollama, OllamaGenerateRequest, "generate", "ollama_generate"),
-)
-for _path, _serving_of, _model, _method, _name in _GENERATING:
-    router.add_api_route(
-        _path, _generating(_serving_of, _model, _method, _name), methods=["POST"], name=_name
-    )
+@router.post("/api/chat")
+async def ollama_chat(request: Request) -> Response:
+    return await _generate(request, _ollama, OllamaChatRequest, OllamaServing.chat)
+
+
+@router.post("/api/generate")
+async def ollama_generate(request: Request) -> Response:
+    return await _generate(request, _ollama, OllamaGenerateRequest, OllamaServing.generate)
