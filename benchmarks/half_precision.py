@@ -28,11 +28,11 @@ def _decode_step_s(model: Any, ids: torch.Tensor, steps: int) -> float:
     from transformers import DynamicCache
 
     cache = DynamicCache(config=model.config)
-    output = model(input_ids=ids, past_key_values=cache, use_cache=True, logits_to_keep=1)
+    output = model(input_ids=ids, cache=cache, use_cache=True, logits_to_keep=1)
     token = output.logits[:, -1].argmax(-1, keepdim=True)
     start = time.perf_counter()
     for _ in range(steps):
-        output = model(input_ids=token, past_key_values=cache, use_cache=True)
+        output = model(input_ids=token, cache=cache, use_cache=True)
         token = output.logits[:, -1].argmax(-1, keepdim=True)
     return (time.perf_counter() - start) / steps
 

@@ -198,7 +198,7 @@ def auto_dtype(device: str | torch.device = "cpu") -> torch.dtype:
 
     CPU: float32. Half precision keeps the eval's emotion hit, distinct-2 and topic (docs/performance.md),
     but a CPU without native fp16/bf16 arithmetic (AVX2, as measured here) converts every weight back to
-    fp32: batch-1 decode steps get 1.3-1.5x faster while prefills (2-7x) and batched steps (~2x) get
+    fp32: batch-1 decode steps get 1.1-1.5x faster while prefills (5-10x) and batched steps (2-3x) get
     slower, so a whole turn is no faster and any batch is slower. CUDA: bfloat16 where the GPU has it,
     else float16 (the usual choice for tensor cores; not measured here). Other devices: float32.
     """
