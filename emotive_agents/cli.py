@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from emotive_agents.cli_options import (
+    DtypeOpt,
     EmotionOpt,
     ModelOpt,
     QuietOpt,
@@ -95,7 +96,7 @@ def generate(
     temperature: Annotated[float, typer.Option(min=0.0, help="0 = greedy.")] = 0.0,
     seed: Annotated[int | None, typer.Option(help="Seed for sampling.")] = None,
     stop: Annotated[list[str] | None, typer.Option(help="Stop sequence, repeatable.")] = None,
-    dtype: Annotated[str, typer.Option(help="float32, float16 or bfloat16.")] = "float32",
+    dtype: DtypeOpt = "float32",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one object per prompt).")] = False,
 ) -> None:
     """Generate a reply to PROMPT (or to every line of --prompts-file) with an emotion mix."""

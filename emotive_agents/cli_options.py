@@ -30,6 +30,9 @@ EmotionOpt = Annotated[
         help="NAME=INTENSITY, repeatable. 1.0 is the calibrated strong setting; negative suppresses.",
     ),
 ]
+DtypeOpt = Annotated[
+    str, typer.Option("--dtype", help="float32, float16, bfloat16 or auto (float32 on CPU).")
+]
 QuietOpt = Annotated[
     bool,
     typer.Option(

@@ -12,17 +12,15 @@ Run: .venv/bin/python examples/rag_bot.py [--script FILE] [--max-new-tokens 60] 
 
 from __future__ import annotations
 
-import argparse
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bot_helpers import Show, run_bot
 from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.node_parser import MarkdownNodeParser
 
-from emotive_agents.bots import load_script
 from emotive_agents.llama_index import EmotiveLLM, MiniLMEmbedding
 from emotive_agents.router import AffectRouter, TurnPipeline
 
@@ -50,9 +48,7 @@ def build_index(kb_dir: Path = KB_DIR) -> VectorStoreIndex:
     return VectorStoreIndex(nodes, embed_model=MiniLMEmbedding())
 
 
-def chat(
-    turns: Sequence[str], max_new_tokens: int = 60, show: Callable[[str], None] | None = None
-) -> list[dict[str, Any]]:
+def chat(turns: Sequence[str], max_new_tokens: int = 60, show: Show | None = None) -> list[dict[str, Any]]:
     """Answer each patient turn; one {"user", "reply", "decision", "sources"} record per turn."""
     retriever = build_index().as_retriever(similarity_top_k=2)
     llm = EmotiveLLM(max_tokens=max_new_tokens, trim_to_sentence=True)  # replies end on a sentence
@@ -93,18 +89,13 @@ def chat(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="A clinic FAQ bot: LlamaIndex RAG steered by the router.")
-    parser.add_argument("--script", help="one patient turn per line (default: a built-in conversation)")
-    parser.add_argument("--max-new-tokens", type=int, default=60)
-    parser.add_argument("--json", action="store_true", help="print one JSON record per turn")
-    args = parser.parse_args(argv)
-    turns = load_script(args.script) if args.script else TURNS
-    show = None if args.json else (lambda text: print(text, end="", flush=True))
-    records = chat(turns, args.max_new_tokens, show)
-    for record in records if args.json else []:
-        print(json.dumps(record, ensure_ascii=False))
-    if not args.json:
-        print()
+    run_bot(
+        chat,
+        TURNS,
+        argv,
+        description="A clinic FAQ bot: LlamaIndex RAG steered by the router.",
+        speaker="patient",
+    )
 
 
 if __name__ == "__main__":

@@ -54,7 +54,9 @@ def test_benchmark_reports_progress_per_timed_run(
     monkeypatch.setattr(bench, "EmotiveEngine", _Engine)
     monkeypatch.setattr(bench, "MIXES", ({"joy": 1.0}, {"anger": 0.5}, {"sadness": -0.5}))
     monkeypatch.setattr(
-        bench, "_start_time", lambda model, cache: {"import_s": 1.0, "load_s": 1.0, "reload_s": 1.0}
+        bench,
+        "_start_time",
+        lambda model, cache: {"import_s": 1.0, "transformers_s": 0.5, "load_s": 1.0, "reload_s": 1.0},
     )
     monkeypatch.setattr(
         router_bench, "router_overhead", lambda **_: {"ratio": 0.1, "ratio_with_tracker": 0.2}
@@ -74,3 +76,14 @@ def test_benchmark_reports_progress_per_timed_run(
     assert progress == [(i, total) for i in range(total + 1)]
     assert report["repeats"] == 2 and report["steered_tok_s_b8"] > 0
     assert report["executor_vs_hf_generate_b24"] > 0 and report["seeded_vs_greedy_b8"] > 0
+
+
+def test_warm_start_is_the_median_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    totals = iter([5.0, 3.0, 4.0])
+
+    def start(model: str, cache: str | None) -> dict[str, float]:
+        assert cache is None  # warm: the user's cache
+        return {"import_s": 1.0, "transformers_s": 0.5, "load_s": next(totals), "reload_s": 0.2}
+
+    monkeypatch.setattr(bench, "_start_time", start)
+    assert bench._warm_start("tiny", 3)["load_s"] == 4.0

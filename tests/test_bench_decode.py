@@ -25,3 +25,4 @@ def test_half_precision_ratios(tiny_engine: EmotiveEngine, monkeypatch: pytest.M
     report = bench_decode.half_precision_ratios(tiny_engine, PROMPTS, max_new_tokens=4, repeats=1)
     assert report["fp16_greedy_agreement"] == report["bf16_greedy_agreement"] == 1.0
     assert report["fp16_vs_fp32_b1"] > 0 and report["bf16_vs_fp32_b1"] > 0
+    assert report["fp16_vs_fp32_b8"] > 0 and report["bf16_vs_fp32_b8"] > 0

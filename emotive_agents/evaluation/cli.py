@@ -12,7 +12,15 @@ from typing import Annotated
 
 import typer
 
-from emotive_agents.cli_options import ModelOpt, QuietOpt, VectorsOpt, fail, parse_floats, parse_layers
+from emotive_agents.cli_options import (
+    DtypeOpt,
+    ModelOpt,
+    QuietOpt,
+    VectorsOpt,
+    fail,
+    parse_floats,
+    parse_layers,
+)
 from emotive_agents.defaults import DEFAULT_MODEL
 from emotive_agents.errors import EmotiveError
 from emotive_agents.progress import ProgressBar, progress_enabled
@@ -70,6 +78,7 @@ def evaluate(
     unsteered: Annotated[
         bool, typer.Option(help="Run the unsteered condition (--no-unsteered: ratios are left unset).")
     ] = True,
+    dtype: DtypeOpt = "float32",
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -106,7 +115,7 @@ def evaluate(
         query_list = load_queries(queries)
         if emotionquery_plus:
             query_list = label_blocks(query_list, EMOTION_QUERY_PLUS_BLOCKS)
-        engine = EmotiveEngine.load(model, vectors)
+        engine = EmotiveEngine.load(model, vectors, dtype=dtype)
         if positions is not None or layers is not None:
             override: dict[str, object] = {"layers": parse_layers(layers)} if layers is not None else {}
             if positions is not None:

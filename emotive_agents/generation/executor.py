@@ -1,65 +1,37 @@
 """The one decode loop: every generation call (library, integrations, bots, server) is a row in it.
 
-A worker thread owns the model. Each iteration it (1) admits waiting requests while there is room: each is
-prefilled alone with its own steering, exactly as a solo request would be, and its KV cache is merged into
-the running batch (`kv_batch`); (2) runs ONE forward pass over every active row with a per-row steering
-delta (row i gets its own sum of alpha_k * EV_k) and picks one token per row (`sampling`); (3) streams each
-row's new text and retires finished, cancelled and timed-out rows (`stopping`). So concurrent calls share
-every decode step whatever their mixes, seeds or budgets, and no call waits for another to finish.
+A worker thread owns the model. Each iteration it (1) admits waiting requests while there is room and
+prefills the ones admitted together in one left-padded forward, each row with its own steering, merging
+their KV caches into the running batch (`kv_batch`); (2) runs ONE forward pass over every active row with
+a per-row steering delta (row i gets its own sum of alpha_k * EV_k) and picks one token per row
+(`sampling`); (3) streams each row's new text and retires finished, cancelled and timed-out rows
+(`stopping`). So concurrent calls share every decode step whatever their mixes, seeds or budgets, and no
+call waits for another to finish. This module is the control side (queue, admission, life cycle); the
+forwards themselves are in `batch_steps`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
-import contextlib
 import math
 import threading
 import time
 import weakref
 from collections import deque
-from dataclasses import dataclass
-from typing import Any
 
 import torch
 
-from emotive_agents.errors import (
-    EmotiveError,
-    GenerationError,
-    QueueFullError,
-    QueueTimeoutError,
-    RequestCancelledError,
-    RequestTimeoutError,
-    SchedulerClosedError,
-    SchedulerError,
-)
+from emotive_agents.errors import QueueFullError, SchedulerClosedError
 from emotive_agents.generation import prompting
+from emotive_agents.generation.batch_steps import BatchSteps, expiry_error
 from emotive_agents.generation.events import Event, RequestHandle, SchedulerStats
-from emotive_agents.generation.kv_batch import KVBatch, is_mergeable, left_padded, stack_deltas
-from emotive_agents.generation.prompting import special_ids
-from emotive_agents.generation.sampling import RowSampler, sample_rows
-from emotive_agents.generation.stopping import RowText
-from emotive_agents.generation.types import GenerationRequest, Usage
+from emotive_agents.generation.kv_batch import is_mergeable
+from emotive_agents.generation.types import GenerationRequest
 from emotive_agents.models.loading import LoadedModel
-from emotive_agents.steering.hooks import Steering
-from emotive_agents.vectors.deltas import check_mix, row_delta
-from emotive_agents.vectors.recipe import PositionRule, SteeringRecipe
+from emotive_agents.vectors.deltas import check_mix
+from emotive_agents.vectors.recipe import SteeringRecipe
 from emotive_agents.vectors.vector_set import EmotionVectorSet
-
-
-def _failed(exc: BaseException) -> GenerationError:
-    """A model error as the request's GenerationError (the original kept as its cause)."""
-    error = GenerationError(f"generation failed: {exc}")
-    error.__cause__ = exc
-    return error
-
-
-@dataclass
-class _Row:
-    handle: RequestHandle
-    sampler: RowSampler
-    text: RowText
-    delta: torch.Tensor | None  # [steered layers, hidden]; None when the mix steers nothing
 
 
 class Executor:
@@ -93,24 +65,17 @@ class Executor:
         self._idle_poll_s = idle_poll_s
         self._autostart = autostart
         self._idle_exit_s = idle_exit_s
-        ids = special_ids(loaded)
-        self._eos_ids, self._end_ids, self._pad_id = ids.eos, ids.end, ids.pad
-        self._layers: tuple[int, ...] = (
-            tuple(self.recipe.layer_indices(loaded.num_layers)) if vector_set is not None else ()
-        )
-        # Decode forwards have one token per row: every position rule steers it, so "all" is exact.
-        self._decode_recipe = self.recipe.model_copy(update={"positions": PositionRule.ALL})
         from transformers import DynamicCache
 
         self._mergeable = is_mergeable(DynamicCache(config=loaded.model.config))
         self._cv = threading.Condition()
         self._waiting: deque[RequestHandle] = deque()
         self._outstanding = 0  # submitted and not yet finished: queued, being prefilled or decoding
-        self._batch: KVBatch[_Row] = KVBatch()
         self._thread: threading.Thread | None = None
         self._running = False
         self._failure: BaseException | None = None
         self.stats = SchedulerStats()
+        self._steps = BatchSteps(loaded, vector_set, self.recipe, self.stats, self._release)
 
     # -- life cycle --------------------------------------------------------------------------------
     def start(self) -> Executor:
@@ -158,7 +123,7 @@ class Executor:
 
     def snapshot(self) -> SchedulerStats:
         with self._cv:
-            self.stats.active = len(self._batch)
+            self.stats.active = len(self._steps)
             self.stats.waiting = len(self._waiting)
             return SchedulerStats(**self.stats.__dict__)
 
@@ -171,16 +136,6 @@ class Executor:
         return prompting.encode(self.loaded, request)
 
     prompt_ids = encode
-
-    def _row(self, handle: RequestHandle) -> _Row:
-        """The row's sampler, text tracker and steering delta (the mix is checked here, once)."""
-        request = handle.request
-        parameter = next(self.loaded.model.parameters())
-        delta = row_delta(
-            self.vector_set, request.emotion, self._layers, dtype=parameter.dtype, device=parameter.device
-        )
-        text = RowText(self.loaded.tokenizer, request.params, self._end_ids, streaming=handle.streaming)
-        return _Row(handle, RowSampler(request.params, self._eos_ids), text, delta)
 
     # -- submitting --------------------------------------------------------------------------------
     def submit(
@@ -235,10 +190,10 @@ class Executor:
                         stopped = False  # an idle autostarted loop: nothing queued or running
                         return
                     if admitted:
-                        self._prefill(admitted)
-                    self._expire_active()
-                    if len(self._batch):
-                        self._decode_step()
+                        self._steps.prefill(admitted)
+                    self._steps.expire()
+                    if len(self._steps):
+                        self._steps.step()
         except BaseException as exc:  # pragma: no cover - a bug; fail loudly to every waiter
             self._failure = exc
             raise
@@ -252,8 +207,7 @@ class Executor:
             pending = list(self._waiting)
             self._waiting.clear()
             self._outstanding = 0
-            rows = [row.handle for row in self._batch.rows]
-            self._batch = KVBatch()
+            rows = self._steps.reset()
         error = SchedulerClosedError("the server is shutting down")
         for handle in pending + rows:
             handle._post(Event("error", error=error))
@@ -269,10 +223,10 @@ class Executor:
                 expired = [h for h in self._waiting if h.cancelled or h.deadline <= now]
                 for handle in expired:
                     self._waiting.remove(handle)
-                    self._finish_error(handle, self._expiry_error(handle, queued=True))
-                room = self.capacity - len(self._batch)
+                    self._steps.finish_error(handle, expiry_error(handle, queued=True))
+                room = self.capacity - len(self._steps)
                 admitted = [self._waiting.popleft() for _ in range(min(room, len(self._waiting)))]
-                if admitted or len(self._batch):
+                if admitted or len(self._steps):
                     return admitted
                 idle_for = now - idle_since
                 if not self._waiting and self._idle_exit_s is not None and idle_for >= self._idle_exit_s:
@@ -284,149 +238,9 @@ class Executor:
                     wait = min(wait, max(0.0, min(h.deadline for h in self._waiting) - now))
                 self._cv.wait(wait)
 
-    def _expiry_error(self, handle: RequestHandle, *, queued: bool) -> SchedulerError:
-        if handle.cancelled:
-            return RequestCancelledError("the request was cancelled")
-        if queued:
-            return QueueTimeoutError(
-                "the request waited longer than its timeout without a free batch slot; retry later"
-            )
-        return RequestTimeoutError("the request did not finish within its timeout and was stopped")
-
     def _release(self) -> None:
         with self._cv:
             self._outstanding = max(0, self._outstanding - 1)
-
-    def _finish_error(self, handle: RequestHandle, error: BaseException) -> None:
-        self._release()
-        if isinstance(error, RequestCancelledError):
-            self.stats.cancelled += 1
-        elif isinstance(error, (QueueTimeoutError, RequestTimeoutError)):
-            self.stats.timed_out += 1
-        else:
-            self.stats.failed += 1
-        handle._post(Event("error", error=error))
-
-    def _prefill(self, handles: list[RequestHandle]) -> None:
-        """Prefill the rows admitted together in one left-padded forward (each with its own steering),
-        sample their first tokens, then merge them into the running batch."""
-        from transformers import DynamicCache
-
-        rows: list[_Row] = []
-        for handle in handles:
-            handle.started_at = time.monotonic()
-            try:
-                rows.append(self._row(handle))
-            except EmotiveError as exc:
-                self._finish_error(handle, exc)
-            except Exception as exc:
-                self._finish_error(handle, _failed(exc))
-        if not rows:
-            return
-        model, device = self.loaded.model, self.loaded.device
-        ids, mask = left_padded([row.handle.prompt_ids for row in rows], self._pad_id, device)
-        width = ids.shape[1]
-        try:
-            cache = DynamicCache(config=model.config)
-            steering: Any = contextlib.nullcontext()
-            deltas = stack_deltas([row.delta for row in rows], self._layers)
-            if deltas is not None:
-                # Left padding ends every prompt at column `width`: the position rules see one prompt length.
-                steering = Steering(model, self.loaded.layout, deltas, self.recipe, prompt_length=width)
-            with steering:
-                output = model(
-                    input_ids=ids,
-                    attention_mask=mask,
-                    position_ids=(mask.cumsum(-1) - 1).clamp_min(0),
-                    cache=cache,
-                    use_cache=True,
-                    logits_to_keep=1,
-                )
-            self.stats.prefills += len(rows)
-            cache = output.cache if getattr(output, "cache", None) is not None else cache
-            histories = [[] if row.sampler.greedy_plain else row.handle.prompt_ids for row in rows]
-            tokens = sample_rows(output.logits[:, -1], [row.sampler for row in rows], histories)
-        except Exception as exc:
-            error = exc if isinstance(exc, EmotiveError) else _failed(exc)
-            for row in rows:
-                self._finish_error(row.handle, error)
-            return
-        keep = [
-            i
-            for i, (row, token) in enumerate(zip(rows, tokens, strict=True))
-            if not self._advance(row, token)
-        ]
-        if keep:
-            self._batch.add(
-                [rows[i] for i in keep],
-                cache,
-                mask,
-                [tokens[i] for i in keep],
-                [rows[i].delta for i in keep],
-                keep=keep,
-            )
-            self.stats.max_batch = max(self.stats.max_batch, len(self._batch))
-
-    def _expire_active(self) -> None:
-        now = time.monotonic()
-        keep = []
-        for i, row in enumerate(self._batch.rows):
-            if row.handle.cancelled or row.handle.deadline <= now:
-                self._finish_error(row.handle, self._expiry_error(row.handle, queued=False))
-            else:
-                keep.append(i)
-        self._batch.keep(keep)
-
-    def _decode_step(self) -> None:
-        """One forward over all active rows, one token each; retire the rows that finished."""
-        batch = self._batch
-        try:
-            deltas = batch.deltas(self._layers)
-            steering: Any = contextlib.nullcontext()
-            if deltas is not None:
-                steering = Steering(self.loaded.model, self.loaded.layout, deltas, self._decode_recipe)
-            with steering:
-                output = self.loaded.model(**batch.step_inputs())
-            logits = output.logits[:, -1]
-            histories = [
-                [] if row.sampler.greedy_plain else [*row.handle.prompt_ids, *row.text.tokens]
-                for row in batch.rows
-            ]
-            tokens = sample_rows(logits, [row.sampler for row in batch.rows], histories)
-        except Exception as exc:
-            error = _failed(exc)
-            for row in batch.rows:
-                self._finish_error(row.handle, error)
-            self._batch = KVBatch()
-            return
-        self.stats.decode_steps += 1
-        self.stats.decoded_rows += len(batch)
-        batch.advance(tokens)
-        rows = zip(batch.rows, tokens, strict=True)
-        keep = [i for i, (row, token) in enumerate(rows) if not self._advance(row, token)]
-        batch.keep(keep)
-
-    def _advance(self, row: _Row, token: int) -> bool:
-        """Add a sampled token to a row, stream new text; True when the row is finished."""
-        step = row.text.advance(token)
-        if step.delta:
-            row.handle._post(Event("delta", text=step.delta))
-        if step.finish_reason is None:
-            return False
-        usage = Usage(
-            input_tokens=row.handle.prompt_tokens, output_tokens=len(row.text.tokens), trimmed=step.trimmed
-        )
-        self._release()
-        done = Event(
-            "done",
-            text=row.text.text,
-            finish_reason=step.finish_reason,
-            usage=usage,
-            tokens=tuple(row.text.tokens),
-        )
-        row.handle._post(done)
-        self.stats.completed += 1
-        return True
 
 
 def _stop_at_exit(ref: weakref.ref[Executor]) -> None:

@@ -12,7 +12,6 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -28,7 +27,7 @@ from langchain_core.messages import (
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables.configurable import RunnableConfigurableFields
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from emotive_agents.engine import EmotiveEngine
 from emotive_agents.errors import EmotiveError
@@ -36,7 +35,6 @@ from emotive_agents.generation import options
 from emotive_agents.generation.generator import GenerationStream
 from emotive_agents.generation.types import GenerationRequest, GenerationResult
 from emotive_agents.mix import EmotionMix
-from emotive_agents.models.loading import DEFAULT_MODEL
 from emotive_agents.monitor.engine_loop import metadata as monitor_metadata
 from emotive_agents.monitor.engine_loop import monitor_result
 from emotive_agents.monitor.loop import MonitorMode, check_mode
@@ -113,7 +111,7 @@ class _Call:
     monitor: MonitorMode = "read"
 
 
-class ChatEmotive(BaseChatModel):
+class ChatEmotive(options.IntegrationSettings, BaseChatModel):
     """A local chat model with a steerable emotional tone.
 
     >>> chat = ChatEmotive(emotion={"joy": 0.6}, max_tokens=60)
@@ -128,26 +126,6 @@ class ChatEmotive(BaseChatModel):
     not implemented: a 135M model cannot do them honestly.
     """
 
-    model: str = Field(
-        default=DEFAULT_MODEL, description="Model name (the embedded SmolLM2), hub id or path."
-    )
-    vectors: str | None = Field(
-        default=None, description="Vector set path or name; default: the model's own."
-    )
-    emotion: dict[str, float] = Field(
-        default_factory=dict, description="Default emotion mix, e.g. {'joy': 0.8}; empty means unsteered."
-    )
-    temperature: float = Field(default=0.0, ge=0.0, le=5.0, description="0 decodes greedily.")
-    max_tokens: int = Field(default=256, ge=1, description="Most new tokens per answer.")
-    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
-    top_k: int | None = Field(default=None, ge=1)
-    stop: list[str] | None = Field(default=None, description="Default stop strings (cut from the answer).")
-    seed: int | None = Field(default=None, description="Seed for reproducible sampling.")
-    repetition_penalty: float = Field(default=1.0, gt=0.0, le=10.0, description=">1 penalises repeats.")
-    no_repeat_ngram_size: int = Field(default=0, ge=0, le=16, description="Forbid repeating n-grams.")
-    trim_to_sentence: bool = Field(
-        default=False, description="Cut a reply that ran out of tokens back to its last sentence end."
-    )
     monitor: MonitorMode = Field(
         default="read",
         description="'read': every reply carries response_metadata['reply_reading']; 'retry': also "
@@ -156,8 +134,6 @@ class ChatEmotive(BaseChatModel):
     reply_reader: str = Field(
         default="ensemble", description="Reader of replies: 'ensemble' (the judge's), 'minilm', 'vader'..."
     )
-    dtype: str = Field(default="float32", description="Weights dtype: float32, float16, bfloat16 or auto.")
-    device: str = Field(default="cpu")
     timeout: float | None = Field(
         default=None,
         gt=0,
@@ -186,16 +162,6 @@ class ChatEmotive(BaseChatModel):
         if isinstance(data, dict) and data.get("engine") is not None and "model" not in data:
             return {**data, "model": data["engine"].model_name}
         return data
-
-    @field_validator("vectors", mode="before")
-    @classmethod
-    def _vectors_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, Path) else value
-
-    @field_validator("emotion")
-    @classmethod
-    def _check_emotion(cls, value: dict[str, float]) -> dict[str, float]:
-        return EmotionMix.coerce(value).as_dict()  # fails early on bad names or intensities
 
     @model_validator(mode="after")
     def _check_against_engine(self) -> ChatEmotive:

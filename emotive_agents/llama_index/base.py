@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from llama_index.core.base.llms.generic_utils import (
@@ -30,7 +29,7 @@ from llama_index.core.base.llms.types import (
     MessageRole,
     TextBlock,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, field_validator
+from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.llm import LLM
 
@@ -40,7 +39,6 @@ from emotive_agents.generation import options
 from emotive_agents.generation.generator import GenerationStream
 from emotive_agents.generation.types import GenerationRequest, GenerationResult
 from emotive_agents.mix import EmotionMix
-from emotive_agents.models.loading import DEFAULT_MODEL
 from emotive_agents.monitor.engine_loop import metadata as monitor_metadata
 from emotive_agents.monitor.engine_loop import monitor_result
 from emotive_agents.monitor.loop import MonitorMode, check_mode
@@ -84,7 +82,7 @@ def to_engine_messages(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
     return converted
 
 
-class EmotiveLLM(LLM):
+class EmotiveLLM(options.IntegrationSettings, LLM):
     """A local LLM with a steerable emotional tone, for LlamaIndex.
 
     >>> llm = EmotiveLLM(emotion={"calm": 0.8}, max_tokens=80)
@@ -95,34 +93,12 @@ class EmotiveLLM(LLM):
     shared by every EmotiveLLM with the same model, vectors, device and dtype.
     """
 
-    model: str = Field(
-        default=DEFAULT_MODEL, description="Model name (the embedded SmolLM2), hub id or path."
-    )
-    vectors: str | None = Field(
-        default=None, description="Vector set path or name; default: the model's own."
-    )
-    emotion: dict[str, float] = Field(
-        default_factory=dict, description="Default emotion mix, e.g. {'joy': 0.8}; empty means unsteered."
-    )
-    temperature: float = Field(default=0.0, ge=0.0, le=5.0, description="0 decodes greedily.")
-    max_tokens: int = Field(default=256, ge=1, description="Most new tokens per answer (num_output).")
-    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
-    top_k: int | None = Field(default=None, ge=1)
-    stop: list[str] | None = Field(default=None, description="Default stop strings (cut from the answer).")
-    seed: int | None = Field(default=None)
-    repetition_penalty: float = Field(default=1.0, gt=0.0, le=10.0, description=">1 penalises repeats.")
-    no_repeat_ngram_size: int = Field(default=0, ge=0, le=16, description="Forbid repeating n-grams.")
-    trim_to_sentence: bool = Field(
-        default=False, description="Cut a reply that ran out of tokens back to its last sentence end."
-    )
     monitor: MonitorMode = Field(
         default="read",
         description="'read': every reply carries raw['reply_reading']; 'retry': also regenerate once "
         "with an adjusted mix when the reply reads against the request; 'off'.",
     )
     reply_reader: str = Field(default="ensemble", description="Reader of replies (the judge's ensemble).")
-    dtype: str = Field(default="float32")
-    device: str = Field(default="cpu")
     timeout: float | None = Field(
         default=None,
         gt=0,
@@ -138,16 +114,6 @@ class EmotiveLLM(LLM):
         self._engine = engine
         if engine is not None:
             engine.check_mix(EmotionMix.coerce(self.emotion))
-
-    @field_validator("vectors", mode="before")
-    @classmethod
-    def _vectors_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, Path) else value
-
-    @field_validator("emotion")
-    @classmethod
-    def _check_emotion(cls, value: dict[str, float]) -> dict[str, float]:
-        return EmotionMix.coerce(value).as_dict()  # fails early on bad names or intensities
 
     @classmethod
     def class_name(cls) -> str:

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from emotive_agents.errors import ModelLoadError
+from emotive_agents.models.cache import cache_problem, discard, write_manifest
 from emotive_agents.models.checkpoint import ModelFingerprint
 from emotive_agents.models.layers import LayerLayout, find_layers
 from emotive_agents.models.paths import (
@@ -22,7 +23,6 @@ from emotive_agents.models.paths import (
     default_cache_dir,
     embedded_gguf_path,
     embedded_model_dir,
-    is_converted,
 )
 
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
@@ -108,10 +108,15 @@ def _convert_gguf(gguf: Path, target: Path) -> None:
             raise ModelLoadError(
                 f"Converting the embedded GGUF model needs `{needed}`. Install it with: pip install {needed}"
             )
-    from safetensors.torch import save_file
-
     model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    save_converted(model, tokenizer, target)
+
+
+def save_converted(model: Any, tokenizer: Any, target: Path) -> None:
+    """Write a converted copy atomically: staged beside `target`, manifest last, then renamed into place."""
+    from safetensors.torch import save_file
+
     config = model.config.to_dict()
     config.pop("quantization_config", None)
     config["architectures"] = [type(model).__name__]  # lets `info` name it without loading it
@@ -123,6 +128,7 @@ def _convert_gguf(gguf: Path, target: Path) -> None:
         state = {k: v.contiguous() for k, v in model.state_dict().items() if k not in tied}
         save_file(state, str(staging / "model.safetensors"), metadata={"format": "pt"})
         tokenizer.save_pretrained(staging)
+        write_manifest(staging)  # last: its presence means the copy is complete
         if target.exists():  # another process won the race; keep its copy
             shutil.rmtree(staging)
         else:
@@ -137,7 +143,8 @@ def resolve_model_path(name_or_path: str, cache_dir: Path | None = None) -> str:
     if name_or_path != DEFAULT_MODEL:
         return name_or_path
     target = embedded_model_dir(cache_dir)
-    if not is_converted(target):
+    if cache_problem(target) is not None:
+        discard(target)  # a partial or corrupt copy (ours, in the cache; the GGUF is never touched)
         _convert_gguf(embedded_gguf_path(), target)
     return str(target)
 
@@ -186,9 +193,26 @@ def hub_access(path: str) -> dict[str, Any]:
     return {}
 
 
-def _resolve_dtype(dtype: str | torch.dtype) -> torch.dtype | str:
-    if isinstance(dtype, torch.dtype) or dtype == "auto":
+def auto_dtype(device: str | torch.device = "cpu") -> torch.dtype:
+    """What `dtype="auto"` loads: the fastest dtype of equal measured quality on `device`.
+
+    CPU: float32. Half precision keeps the eval's emotion hit, distinct-2 and topic (docs/performance.md),
+    but a CPU without native fp16/bf16 arithmetic (AVX2, as measured here) converts every weight back to
+    fp32: batch-1 decode steps get 1.1-1.5x faster while prefills (5-10x) and batched steps (2-3x) get
+    slower, so a whole turn is no faster and any batch is slower. CUDA: bfloat16 where the GPU has it,
+    else float16 (the usual choice for tensor cores; not measured here). Other devices: float32.
+    """
+    kind = torch.device(device).type
+    if kind == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32
+
+
+def _resolve_dtype(dtype: str | torch.dtype, device: str | torch.device = "cpu") -> torch.dtype:
+    if isinstance(dtype, torch.dtype):
         return dtype
+    if dtype == "auto":
+        return auto_dtype(device)
     if dtype not in _DTYPES:
         raise ModelLoadError(f"Unknown dtype {dtype!r}; use one of {', '.join(_DTYPES)} or 'auto'.")
     return _DTYPES[dtype]
@@ -201,11 +225,14 @@ def load_model(
     device: str | torch.device = "cpu",
     cache_dir: Path | None = None,
 ) -> LoadedModel:
-    """Load the embedded model (by its name), an HF hub id or a local directory, ready to steer."""
+    """Load the embedded model (by its name), an HF hub id or a local directory, ready to steer.
+
+    `dtype` is float32, float16, bfloat16 or "auto" (`auto_dtype(device)`: float32 on CPU).
+    """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = resolve_model_path(name_or_path, cache_dir)
-    torch_dtype = _resolve_dtype(dtype)
+    torch_dtype = _resolve_dtype(dtype, device)
     hub = hub_access(path)
     try:
         model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, **hub)
@@ -242,6 +269,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "LoadedModel",
     "ModelFingerprint",
+    "auto_dtype",
     "default_cache_dir",
     "embedded_gguf_path",
     "fingerprint_model",

@@ -83,4 +83,7 @@ def embedded_model_dir(cache_dir: Path | None = None) -> Path:
 
 
 def is_converted(directory: Path) -> bool:
-    return (directory / "model.safetensors").is_file()
+    """A complete, intact converted copy (manifest and safetensors header checked, no hashing)."""
+    from emotive_agents.models.cache import cache_problem
+
+    return cache_problem(directory) is None

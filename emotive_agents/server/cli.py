@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
         max_queue: Annotated[int, typer.Option("--max-queue", min=0)] = 64,
         timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Per-request seconds.")] = 120.0,
         max_tokens_limit: Annotated[int, typer.Option("--max-tokens-limit", min=1)] = 512,
-        dtype: Annotated[str, typer.Option(help="float32, float16 or bfloat16.")] = "float32",
+        dtype: Annotated[str, typer.Option(help="float32, float16, bfloat16 or auto.")] = "float32",
         device: Annotated[str, typer.Option(help="cpu, cuda, cuda:1, mps...")] = "cpu",
         classifier: Annotated[str, typer.Option(help="Affect reader for `emotion: auto`.")] = "ensemble",
         monitor: Annotated[

@@ -5,6 +5,7 @@ stream). No route holds pipeline logic; see server/serving.py.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,7 +22,7 @@ from emotive_agents.server.ollama_protocol import (
     OllamaVersion,
 )
 from emotive_agents.server.protocol import ChatCompletionRequest, CompletionRequest
-from emotive_agents.server.serving import Serving, Stream
+from emotive_agents.server.serving import Disconnected, Serving, Stream
 from emotive_agents.server.serving_ollama import OllamaServing
 from emotive_agents.server.serving_openai import OpenAIServing
 
@@ -63,6 +64,18 @@ async def _parsed(request: Request, serving: Serving, model: type[M]) -> M:
     return parse_body(await _body(request, serving), model)
 
 
+async def _generate(
+    request: Request,
+    serving_of: Callable[[Request], S],
+    model: type[M],
+    call: Callable[[S, M, Disconnected], Awaitable[BaseModel | Stream]],
+) -> Response:
+    """Every generating route of both APIs: parse the body into `model`, hand it to the serving object's
+    `call` (which answers or streams), stop when the client disconnects."""
+    serving = serving_of(request)
+    return respond(await call(serving, await _parsed(request, serving, model), request.is_disconnected))
+
+
 # -- OpenAI and the server's own -------------------------------------------------------------------------
 
 
@@ -85,16 +98,12 @@ async def emotions(request: Request) -> Response:
 
 @router.post("/v1/chat/completions")
 async def chat_completions(request: Request) -> Response:
-    serving = _openai(request)
-    chat = await _parsed(request, serving, ChatCompletionRequest)
-    return respond(await serving.create_chat_completion(chat, request.is_disconnected))
+    return await _generate(request, _openai, ChatCompletionRequest, OpenAIServing.create_chat_completion)
 
 
 @router.post("/v1/completions")
 async def completions(request: Request) -> Response:
-    serving = _openai(request)
-    completion = await _parsed(request, serving, CompletionRequest)
-    return respond(await serving.create_completion(completion, request.is_disconnected))
+    return await _generate(request, _openai, CompletionRequest, OpenAIServing.create_completion)
 
 
 @router.get("/", include_in_schema=False)
@@ -125,13 +134,9 @@ async def ollama_show(request: Request) -> Response:
 
 @router.post("/api/chat")
 async def ollama_chat(request: Request) -> Response:
-    serving = _ollama(request)
-    chat = await _parsed(request, serving, OllamaChatRequest)
-    return respond(await serving.chat(chat, request.is_disconnected))
+    return await _generate(request, _ollama, OllamaChatRequest, OllamaServing.chat)
 
 
 @router.post("/api/generate")
 async def ollama_generate(request: Request) -> Response:
-    serving = _ollama(request)
-    prompt = await _parsed(request, serving, OllamaGenerateRequest)
-    return respond(await serving.generate(prompt, request.is_disconnected))
+    return await _generate(request, _ollama, OllamaGenerateRequest, OllamaServing.generate)

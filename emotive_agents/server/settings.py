@@ -45,7 +45,7 @@ class ServerSettings(BaseModel):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
-    dtype: str = Field(default="float32", description="float32, float16 or bfloat16.")
+    dtype: str = Field(default="float32", description="float32, float16, bfloat16 or auto (float32 on CPU).")
     device: str = "cpu"
     served_model_name: str | None = Field(
         default=None, description="Name clients send as `model` (default: the --model value)."

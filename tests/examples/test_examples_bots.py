@@ -23,6 +23,9 @@ TOKENS = 6
 
 
 def _load(name: str) -> ModuleType:
+    """An example as a module; its folder on sys.path as when it runs as a script (for bot_helpers)."""
+    if str(EXAMPLES) not in sys.path:
+        sys.path.insert(0, str(EXAMPLES))
     spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

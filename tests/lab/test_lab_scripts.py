@@ -18,6 +18,7 @@ SCRIPTS = {
     "router_evaluate": "--tune",
     "monitor_eval": "--turns",
     "bots_shift_replies": "--file",
+    "half_precision": "--out",
 }
 
 

@@ -16,6 +16,7 @@ from emotive_agents.errors import ModelLoadError
 from emotive_agents.models.layers import find_layers
 from emotive_agents.models.loading import (
     LoadedModel,
+    auto_dtype,
     default_cache_dir,
     fingerprint_model,
     load_model,
@@ -203,3 +204,10 @@ def test_hub_probe_is_one_quick_connect(monkeypatch) -> None:
     monkeypatch.setenv("HF_ENDPOINT", "https://hub.example:8443")
     assert loading.hub_reachable(timeout=0.5) is False
     assert seen == [(("hub.example", 8443), 0.5)]
+
+
+def test_auto_dtype_is_float32_on_cpu(saved_llama) -> None:
+    # Half precision is slower for prefills and batches on CPUs without fp16/bf16 arithmetic.
+    assert auto_dtype("cpu") == auto_dtype(torch.device("cpu")) == torch.float32
+    loaded = load_model(str(saved_llama), dtype="auto")
+    assert next(loaded.model.parameters()).dtype == torch.float32
