@@ -41,6 +41,9 @@ class UserTurn(BaseModel):
     text: str = Field(min_length=1)
     label: str
     split: str
+    # Who wrote it: "project" (the corpus author), or a burned blind set used as training data now
+    # (benchmarks/heldout*/; written by other sessions, docs/router.md "Third round").
+    source: str = "project"
 
     def model_post_init(self, __context: object) -> None:
         if self.label not in LABELS:

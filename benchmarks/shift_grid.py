@@ -1,0 +1,109 @@
+"""Choose the mood-shift detector's thresholds on the shift tune sets (lab code).
+
+    python -m benchmarks.shift_grid [FILES ...] [--out report.json]
+
+Default files: the project tune conversations and the two burned blind shift sets
+(`benchmarks/heldout/shift`, `benchmarks/heldout2/shift`), all tune data. Every grid point of
+`ShiftSettings` is scored with `route-eval-shift`'s rules; the reader's readings and the risk
+detector's results are computed once (neither depends on the shift settings). A point is eligible
+only when every control stays gentle and every steady conversation reports no shift; among those, the
+most shift turns followed wins (ties: the point nearest the middle of the grid). One thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from emotive_agents.router.crisis import CrisisDetector, CrisisResult
+from emotive_agents.router.router import AffectRouter
+from emotive_agents.router.shift import ShiftSettings
+from emotive_agents.router.shift_eval import TUNE_SET, load_conversations, score
+
+FILES = (
+    TUNE_SET,
+    Path("benchmarks/heldout/shift/conversations.jsonl"),
+    Path("benchmarks/heldout2/shift/conversations.jsonl"),
+)
+GRID: dict[str, tuple[float, ...]] = {
+    "min_mass": (0.18, 0.20, 0.22, 0.24, 0.26),
+    "min_gain": (0.05, 0.08, 0.10, 0.12, 0.15),
+    "confident_mass": (0.30, 0.35, 0.40, 0.45),
+    "min_valence_change": (0.20, 0.25, 0.30, 0.40),
+}
+
+
+class MemoDetector(CrisisDetector):
+    """The shipped detector, remembering each call's result (the grid replays the same turns)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._memo: dict[Any, CrisisResult] = {}
+
+    def detect(self, text: str, context: Sequence[str] = (), level: float = 0.0, **kw: Any) -> CrisisResult:
+        key = (text, tuple(context), round(level, 9), tuple(sorted(kw.items())))
+        if key not in self._memo:
+            self._memo[key] = super().detect(text, context, level, **kw)
+        return self._memo[key]
+
+
+def run(files: Sequence[Path], settings: ShiftSettings, routers: dict[str, AffectRouter]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in files:
+        rows = []
+        for c in load_conversations(f):
+            r = routers[c.domain]
+            r.shift_settings = settings
+            d = r.route([{"role": "user", "content": t} for t in c.turns[: c.shift_turn + 1]])
+            rows.append(score(c, d, r.policy))
+        shifts = [x for x in rows if x["kind"] == "shift"]
+        out[str(f)] = {
+            "follows": sum(x["follows"] for x in shifts),
+            "shifts": len(shifts),
+            "crisis": sum(x["crisis"] for x in shifts),
+            "controls_gentle": sum(x["gentle"] for x in rows if x["kind"] == "control"),
+            "controls": sum(x["kind"] == "control" for x in rows),
+            "steady_ok": sum(x["no_shift"] for x in rows if x["kind"] == "steady"),
+            "steady": sum(x["kind"] == "steady" for x in rows),
+        }
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("files", type=Path, nargs="*", default=list(FILES))
+    p.add_argument("--out", type=Path, default=None)
+    args = p.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(1)
+    shared = AffectRouter(policy="support", crisis_detector=MemoDetector())
+    routers = {
+        n: AffectRouter(policy=n, classifier=shared.classifier, crisis_detector=shared.crisis_detector)
+        for n in ("health", "support", "tutor")
+    }
+    names = list(GRID)
+    middle = {n: GRID[n][len(GRID[n]) // 2] for n in names}
+    results = []
+    for values in itertools.product(*(GRID[n] for n in names)):
+        s = ShiftSettings(**dict(zip(names, values, strict=True)))
+        per = run(args.files, s, routers)
+        ok = all(v["controls_gentle"] == v["controls"] and v["steady_ok"] == v["steady"] for v in per.values())
+        follows = sum(v["follows"] for v in per.values())
+        dist = sum(abs(GRID[n].index(getattr(s, n)) - GRID[n].index(middle[n])) for n in names)
+        results.append({"eligible": ok, "follows": follows, "distance": dist,
+                        "settings": {n: getattr(s, n) for n in names}, "per_file": per})
+    results.sort(key=lambda r: (not r["eligible"], -r["follows"], r["distance"]))
+    shipped = next(r for r in results if r["settings"] == {n: getattr(ShiftSettings(), n) for n in names})
+    report = {"best": results[0], "top": results[:10], "shipped_defaults": shipped}
+    print(json.dumps(report, indent=1))
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
