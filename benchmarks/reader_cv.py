@@ -7,7 +7,8 @@ writers other than the corpus author) are burned as evaluation and used here as 
 the nearest-turn bank (and optionally the head). Settings are scored only on rows a candidate did not
 train on: (a) leave one set out (bank += one set, score the other) and (b) k folds over both sets
 (`--folds`, default 5), stratified by label (bank += the other folds). The objective is the mean of
-(a)'s mean macro recall and (b)'s pooled macro recall; the project tune split is reported too. Seeded, one thread.
+(a)'s mean macro recall and (b)'s pooled macro recall; the project tune split is reported too.
+Seeded, one thread.
 """
 
 from __future__ import annotations
@@ -105,8 +106,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         rows = torch.cat([torch.arange(n_tr), extra])
         tu = torch.arange(n_tr, n_tr + n_tu)
         head, _ = train_user_head(
-            UserTrial(oversample=20, power=0.6), sp["train"], sp["dev"],
-            (x[rows], [LABELS[i] for i in y[rows].tolist()]), (x[tu], [LABELS[i] for i in y[tu].tolist()]),
+            UserTrial(oversample=20, power=0.6),
+            sp["train"],
+            sp["dev"],
+            (x[rows], [LABELS[i] for i in y[rows].tolist()]),
+            (x[tu], [LABELS[i] for i in y[tu].tolist()]),
             arch=HeadArchitecture(kind="mlp", hidden=256, dropout=0.2),
         )
         with torch.no_grad():
@@ -151,13 +155,29 @@ def main(argv: Sequence[str] | None = None) -> None:
             if pooled_p:
                 per["kfold"] = macro(torch.cat(pooled_y).tolist(), torch.cat(pooled_p))
             objective = (loso + per["kfold"]) / 2 if pooled_p else loso
-            results.append({"objective": round(objective, 4), "k": k, "temperature": t,
-                            "weights": {"minilm-head": w[0], "exemplars": w[1], "user-turns": w[2]},
-                            "per_split": {s: round(v, 4) for s, v in per.items()}})
+            results.append(
+                {
+                    "objective": round(objective, 4),
+                    "k": k,
+                    "temperature": t,
+                    "weights": {"minilm-head": w[0], "exemplars": w[1], "user-turns": w[2]},
+                    "per_split": {s: round(v, 4) for s, v in per.items()},
+                }
+            )
     results.sort(key=lambda r: -r["objective"])
-    shipped = [r for r in results if r["k"] == 5 and r["temperature"] == 0.1
-               and r["weights"] == {"minilm-head": 0.2, "exemplars": 0.3, "user-turns": 0.5}]
-    report = {"retrain_head": args.retrain_head, "best": results[0], "top": results[:12], "shipped_point": shipped}
+    shipped = [
+        r
+        for r in results
+        if r["k"] == 5
+        and r["temperature"] == 0.1
+        and r["weights"] == {"minilm-head": 0.2, "exemplars": 0.3, "user-turns": 0.5}
+    ]
+    report = {
+        "retrain_head": args.retrain_head,
+        "best": results[0],
+        "top": results[:12],
+        "shipped_point": shipped,
+    }
     print(json.dumps(report, indent=1))
     if args.out:
         args.out.write_text(json.dumps(report, indent=1) + "\n")

@@ -30,10 +30,10 @@ FILES = (
     Path("benchmarks/heldout2/shift/conversations.jsonl"),
 )
 GRID: dict[str, tuple[float, ...]] = {
-    "min_mass": (0.18, 0.20, 0.22, 0.24, 0.26),
-    "min_gain": (0.05, 0.08, 0.10, 0.12, 0.15),
-    "confident_mass": (0.30, 0.35, 0.40, 0.45),
-    "min_valence_change": (0.20, 0.25, 0.30, 0.40),
+    "min_mass": (0.16, 0.18, 0.20, 0.22, 0.24),
+    "min_gain": (0.05, 0.08, 0.10, 0.12),
+    "confident_mass": (0.20, 0.25, 0.30, 0.35, 0.40),
+    "min_valence_change": (0.10, 0.20, 0.30),
 }
 
 
@@ -77,11 +77,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("files", type=Path, nargs="*", default=list(FILES))
     p.add_argument("--out", type=Path, default=None)
+    p.add_argument(
+        "--weights", default=None, help="reader weights head,exemplars,user-turns (default: shipped)"
+    )
+    p.add_argument("--k", type=int, default=None, help="the nearest-turn member's k (default: shipped)")
     args = p.parse_args(argv)
     import torch
 
+    from emotive_agents.router import router as router_module
+
     torch.set_num_threads(1)
-    shared = AffectRouter(policy="support", crisis_detector=MemoDetector())
+    if args.k is not None:
+        router_module.ROUTER_TURN_K = args.k
+    weights = None
+    if args.weights:
+        h, e, t = (float(v) for v in args.weights.split(","))
+        weights = {"minilm-head": h, "exemplars": e, "user-turns": t, "vader": 0.0}
+    classifier = router_module.router_ensemble(weights=weights)
+    shared = AffectRouter(policy="support", classifier=classifier, crisis_detector=MemoDetector())
     routers = {
         n: AffectRouter(policy=n, classifier=shared.classifier, crisis_detector=shared.crisis_detector)
         for n in ("health", "support", "tutor")
@@ -92,14 +105,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     for values in itertools.product(*(GRID[n] for n in names)):
         s = ShiftSettings(**dict(zip(names, values, strict=True)))
         per = run(args.files, s, routers)
-        ok = all(v["controls_gentle"] == v["controls"] and v["steady_ok"] == v["steady"] for v in per.values())
+        ok = all(
+            v["controls_gentle"] == v["controls"] and v["steady_ok"] == v["steady"] for v in per.values()
+        )
         follows = sum(v["follows"] for v in per.values())
         dist = sum(abs(GRID[n].index(getattr(s, n)) - GRID[n].index(middle[n])) for n in names)
-        results.append({"eligible": ok, "follows": follows, "distance": dist,
-                        "settings": {n: getattr(s, n) for n in names}, "per_file": per})
+        results.append(
+            {
+                "eligible": ok,
+                "follows": follows,
+                "distance": dist,
+                "settings": {n: getattr(s, n) for n in names},
+                "per_file": per,
+            }
+        )
     results.sort(key=lambda r: (not r["eligible"], -r["follows"], r["distance"]))
     shipped = next(r for r in results if r["settings"] == {n: getattr(ShiftSettings(), n) for n in names})
-    report = {"best": results[0], "top": results[:10], "shipped_defaults": shipped}
+    report = {
+        "reader": {"weights": weights, "k": args.k},
+        "best": results[0],
+        "top": results[:10],
+        "shipped_defaults": shipped,
+    }
     print(json.dumps(report, indent=1))
     if args.out:
         args.out.write_text(json.dumps(report, indent=1) + "\n")

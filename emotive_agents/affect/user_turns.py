@@ -1,10 +1,14 @@
-"""The project-written user turns: the corpus, and the router's nearest-turn reader built from it.
+"""The labelled user turns: the corpus, and the router's nearest-turn reader built from it.
 
 `data/affect/user_turns.json` (CC0, written by hand for the project) holds labelled user messages in
 two splits: 'train' (the router head's training rows and the nearest-turn reader's bank) and 'tune'
-(settings and weights are chosen on it). The nearest-turn reader is an `ExemplarClassifier` whose
-exemplars are the train turns: many real-sounding user phrasings per label, where the router's
-hand-picked exemplar file has about a dozen. Embedding ~700 turns takes seconds on a CPU, so their
+(settings and weights are chosen on it). Each row records its `source`: the project's own turns, or
+the two burned blind reader sets (written by other sessions, no longer evaluation data), which are
+train rows now because other writers' phrasings are what the reader missed.
+
+The nearest-turn reader is an `ExemplarClassifier` whose exemplars are the train turns: many
+real-sounding user phrasings per label, where the router's hand-picked exemplar file has about a
+dozen. Embedding ~1,150 turns takes seconds on a CPU, so their
 embeddings ship precomputed (`data/router/turn_bank.safetensors`, written by the lab trainer
 `python -m benchmarks.affect_train_user`) and
 are used when they match the corpus and the embedder; otherwise the bank is embedded at load.

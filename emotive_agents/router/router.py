@@ -39,9 +39,13 @@ ROUTER_EXEMPLARS = Path(__file__).resolve().parent.parent / "data" / "router" / 
 # The router's MiniLM head: trained on GoEmotions plus project-written user turns
 # (`python -m benchmarks.affect_train_user`, docs/router.md). The judge keeps the GoEmotions-only head.
 ROUTER_HEAD = Path(__file__).resolve().parent.parent / "data" / "router" / "minilm_head"
-# The router ensemble's weights (`python -m emotive_agents.router.reader_eval --tune-weights`,
-# docs/router.md); "user-turns" is the nearest project-written user turns (`affect.user_turns`).
+# The router ensemble's weights and the nearest-turn member's k, checked by cross-validation over the
+# two burned blind reader sets (`python -m benchmarks.reader_cv --retrain-head --folds 0`: 0.943 macro
+# recall here, the grid's best 0.948 is within one turn per set) and kept because they follow more mood
+# shifts on the shift tune sets (docs/router.md, "Third round"); "user-turns" is the nearest labelled
+# user turns (`affect.user_turns`).
 ROUTER_WEIGHTS: dict[str, float] = {"minilm-head": 0.2, "exemplars": 0.3, "user-turns": 0.5, "vader": 0.0}
+ROUTER_TURN_K = 5
 CLASSIFIERS = ("ensemble", "minilm", "exemplars", "vader", "probe")
 _CACHE_SIZE = 512
 MAX_REPLAY_TURNS = 8  # stateless mode replays at most this many user turns
@@ -99,7 +103,7 @@ def router_ensemble(
     members: list[AffectClassifier] = [
         EmbeddingClassifier(ROUTER_HEAD, embedder=embedder),
         ExemplarClassifier(exemplars, embedder=embedder),
-        turn_reader(embedder),
+        turn_reader(embedder, k=ROUTER_TURN_K),
         VaderClassifier(),
     ]
     return EnsembleClassifier(members, dict(ROUTER_WEIGHTS if weights is None else weights))

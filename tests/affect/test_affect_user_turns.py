@@ -88,3 +88,22 @@ def test_the_shipped_bank_matches_the_corpus_and_the_minilm_embedder() -> None:
     sample = [0, len(texts) // 2, len(texts) - 1]
     again = embedder.embed([texts[i] for i in sample])
     assert (again * reader._bank[sample]).sum(-1).min() > 0.995
+
+
+def test_burned_blind_rows_are_train_rows_that_name_their_source() -> None:
+    """The two burned blind reader sets are training data now (docs/router.md, "Third round"): their
+    rows are labelled as in the set they came from, train only, and no project row repeats one."""
+    root = Path(__file__).resolve().parents[2]
+    rows = load_user_turns()
+    sources = {"heldout1-reader": "benchmarks/heldout", "heldout2-reader": "benchmarks/heldout2"}
+    assert {r.source for r in rows} == {"project", *sources}
+    for source, folder in sources.items():
+        blind = {}
+        for line in (root / folder / "reader" / "user_turns.jsonl").read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                blind[row["text"]] = row["label"]
+        ours = [r for r in rows if r.source == source]
+        assert ours and all(r.split == "train" and blind.get(r.text) == r.label for r in ours)
+    burned = {r.text.lower() for r in rows if r.source != "project"}
+    assert not [r.text for r in rows if r.source == "project" and r.text.lower() in burned]

@@ -90,16 +90,13 @@ def test_router_reader_accuracy_floor_on_heldout_messages() -> None:
 
 
 # The reader's reported confusions (issue 12), in new words written for this test before the fix was
-# trained: not in the user-turn corpus, the exemplars or any evaluation set. One still fails (sarcasm).
-SARCASM = "sarcastic 'Great, ...' still reads as joy (docs/router.md, known limits)"
+# trained: not in the user-turn corpus, the exemplars or any evaluation set. The sarcastic one passes
+# since the third round's training rows; one neutral question now fails (a strict xfail, known limits).
+TOPIC = "a how-to about cleaning reads as disgust: many 'cleaning' complaints in the bank (docs/router.md)"
 CONFUSIONS: list[tuple[str, str] | Any] = [
     ("Please sort out my broken heater today, I've asked three times and I'm losing patience.", "anger"),
     ("I'd really appreciate a refund instead of another excuse, the blender broke on day two.", "anger"),
-    pytest.param(
-        "Great, the update wiped my playlists again. I want them restored now.",
-        "anger",
-        marks=pytest.mark.xfail(strict=True, reason=SARCASM),
-    ),
+    ("Great, the update wiped my playlists again. I want them restored now.", "anger"),
     ("I hope they don't cut my hours, I'm scared we won't manage.", "fear"),
     ("With all these layoffs I'm terrified my job is next.", "fear"),
     ("My contract might not be renewed and I'm so anxious I can't eat.", "fear"),
@@ -108,7 +105,11 @@ CONFUSIONS: list[tuple[str, str] | Any] = [
     ("The bathroom at the cafe was covered in filth, I felt sick.", "disgust"),
     ("It's revolting how he bullies the new kids and then laughs about it.", "disgust"),
     ("How do I change the font size in my document?", "neutral"),
-    ("What's the best way to clean a keyboard?", "neutral"),
+    pytest.param(
+        "What's the best way to clean a keyboard?",
+        "neutral",
+        marks=pytest.mark.xfail(strict=True, reason=TOPIC),
+    ),
     ("How do I calculate the median of a list of numbers?", "neutral"),
 ]
 
