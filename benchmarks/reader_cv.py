@@ -91,8 +91,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     exem = ExemplarClassifier(ROUTER_EXEMPLARS, embedder=emb)
     p_ex = torch.softmax(exem.scores(x) / exem.temperature, -1)
 
-    def head_probs(extra: torch.Tensor | None) -> torch.Tensor:
-        if extra is None or not args.retrain_head:
+    def head_probs(extra: torch.Tensor) -> torch.Tensor:
+        """The head retrained on the corpus + `extra` rows (or, without --retrain-head, the shipped
+        head: it has seen both burned sets, so only the bank is cross-validated then)."""
+        if not args.retrain_head:
             return EmbeddingClassifier(ROUTER_HEAD, embedder=emb).probabilities(x)
         from benchmarks.affect_train import Split, default_cache_dir, embed_split
         from benchmarks.affect_train_user import UserTrial, fit_temperature, train_user_head
@@ -128,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     splits.append(("all->tune", b_idx, torch.arange(n_tr, n_tr + n_tu)))
 
     base_bank = torch.arange(n_tr)
-    heads = {name: head_probs(extra if len(extra) else None) for name, extra, _ in splits}
+    heads = {name: head_probs(extra) for name, extra, _ in splits}
     grid_k, grid_t = (3, 5, 8), (0.05, 0.1)
     results: list[dict[str, Any]] = []
     cache: dict[tuple[str, int, float], torch.Tensor] = {}
@@ -165,18 +167,20 @@ def main(argv: Sequence[str] | None = None) -> None:
                 }
             )
     results.sort(key=lambda r: -r["objective"])
+    from emotive_agents.router.router import ROUTER_TURN_K, ROUTER_WEIGHTS
+
+    ours = {m: ROUTER_WEIGHTS[m] for m in ("minilm-head", "exemplars", "user-turns")}
     shipped = [
-        r
-        for r in results
-        if r["k"] == 5
-        and r["temperature"] == 0.1
-        and r["weights"] == {"minilm-head": 0.2, "exemplars": 0.3, "user-turns": 0.5}
+        r for r in results if r["k"] == ROUTER_TURN_K and r["temperature"] == 0.1 and r["weights"] == ours
     ]
     report = {
         "retrain_head": args.retrain_head,
+        "folds": args.folds,
         "best": results[0],
         "top": results[:12],
         "shipped_point": shipped,
+        # the router head alone ('minilm'), the reader the project-written sets alone would pick
+        "head_alone": [r for r in results if r["weights"]["minilm-head"] == 1.0][:1],
     }
     print(json.dumps(report, indent=1))
     if args.out:
