@@ -25,6 +25,7 @@ p.add_argument("--limit", type=int, default=10)
 p.add_argument("--tokens", type=int, default=40)
 p.add_argument("--load", default=None, help="existing set dir instead of training")
 p.add_argument("--baseline", action="store_true")
+p.add_argument("--train-only", action="store_true", help="train and save, no eval")
 p.add_argument("--dev", default="splits/dev.json", help="make-splits dev.json (never test.json)")
 p.add_argument("--work", default="/tmp/recipe-search", help="where sets and results go")
 a = p.parse_args()
@@ -41,12 +42,18 @@ else:
     cfg = TrainConfig(emotions=emotions, **json.loads(a.cfg))
     corpus = load_replies(DEFAULT_REPLIES)
     t1 = time.time()
-    vs = train_vectors(loaded, corpus, cfg)
+    last = [time.time()]
+    def tick(done, total):
+        if done % 2 == 0:
+            print(f"  step {done}/{total} {time.time() - t1:.0f} s", flush=True)
+    vs = train_vectors(loaded, corpus, cfg, on_progress=tick)
     train_s = time.time() - t1
     save_vector_set(vs, f"{a.work}/sets/{a.name}")
     for e, r in vs.metadata.created["training"].items():
         print(e, "steps", r["steps_run"], "best", r["best_held_out"], r["seconds"], "s", [h.get("held_out") for h in r["history"]], flush=True)
 print("train_s", train_s, flush=True)
+if a.train_only:
+    sys.exit(0)
 queries = load_queries(a.dev)
 engine = EmotiveEngine(loaded, vs)
 alphas = tuple(float(x) for x in a.alphas.split(","))

@@ -44,7 +44,19 @@ def train_vectors_command(
         typer.Option("--contrast-weight", min=0.0, help="Weight of the contrast with the neutral reply."),
     ] = 0.0,
     contrast_beta: Annotated[float, typer.Option("--contrast-beta", min=0.0)] = 2.0,
-    max_response_tokens: Annotated[int, typer.Option("--max-response-tokens", min=1)] = 48,
+    bidirectional: Annotated[
+        bool,
+        typer.Option("--bidirectional", help="BiPO: also train -v to favour the neutral reply."),
+    ] = False,
+    nll_weight: Annotated[
+        float, typer.Option("--nll-weight", min=0.0, help="Weight of the emotional replies' NLL.")
+    ] = 1.0,
+    kl_skip: Annotated[
+        int, typer.Option("--kl-skip", min=0, help="KL only after the first N tokens of each neutral reply.")
+    ] = 0,
+    max_response_tokens: Annotated[
+        int, typer.Option("--max-response-tokens", min=0, help="Reply tokens to train on (0: all).")
+    ] = 48,
     holdout: Annotated[float, typer.Option(min=0.0, max=0.9, help="Share of queries for early stopping.")] = (
         0.15
     ),
@@ -72,7 +84,10 @@ def train_vectors_command(
             kl_weight=kl_weight,
             contrast_weight=contrast_weight,
             contrast_beta=contrast_beta,
-            max_response_tokens=max_response_tokens,
+            bidirectional=bidirectional,
+            nll_weight=nll_weight,
+            kl_skip=kl_skip,
+            max_response_tokens=max_response_tokens or None,
             holdout=holdout,
             eval_every=eval_every,
             seed=seed,

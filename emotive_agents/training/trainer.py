@@ -52,6 +52,11 @@ class TrainConfig(BaseModel):
     # what the two replies share (topic, facts, corpus style) gives no gradient. 0 turns it off.
     contrast_weight: float = Field(default=0.0, ge=0)
     contrast_beta: float = Field(default=2.0, gt=0)  # scale of the mean-token log-ratio margin
+    # BiPO's two signs: on about half of the steps -v is applied and the contrast is reversed (the
+    # neutral reply must gain over the emotional one), so -1.0 is trained to suppress the emotion.
+    bidirectional: bool = False
+    nll_weight: float = Field(default=1.0, ge=0)  # weight of the emotional replies' NLL (+v steps)
+    kl_skip: int = Field(default=0, ge=0)  # KL only after the first N neutral reply tokens (opener free)
     max_response_tokens: int | None = Field(default=48, ge=1)
     holdout: float = Field(default=0.15, ge=0, lt=1)  # share of queries held out for early stopping
     eval_every: int = Field(default=10, ge=1)
@@ -66,6 +71,10 @@ class TrainConfig(BaseModel):
             raise ValueError("'neutral' is the reference condition; it cannot be trained")
         if not self.layers:
             raise ValueError("give at least one layer")
+        if self.bidirectional and self.contrast_weight == 0:
+            raise ValueError("bidirectional training needs the contrast term (contrast_weight > 0)")
+        if self.nll_weight == 0 and self.contrast_weight == 0:
+            raise ValueError("nll_weight and contrast_weight are both 0: nothing to train")
         return self
 
 
@@ -125,11 +134,13 @@ def _mean_logprob(logprobs: list[torch.Tensor], pairs: Sequence[Pair]) -> torch.
     return torch.stack(rows)
 
 
-def _kl(logprobs: list[torch.Tensor], references: Sequence[_Reference]) -> torch.Tensor:
+def _kl(logprobs: list[torch.Tensor], references: Sequence[_Reference], skip: int = 0) -> torch.Tensor:
+    """KL(unsteered || steered) over the reference's top-k, from position `skip` on (all if shorter)."""
     losses = []
     for lp, ref in zip(logprobs, references, strict=True):
-        p0 = ref.logprobs.exp()
-        losses.append((p0 * (ref.logprobs - lp.gather(1, ref.indices))).sum(-1).mean())
+        start = skip if skip < ref.logprobs.shape[0] else 0
+        ref_lp, steered = ref.logprobs[start:], lp[start:].gather(1, ref.indices[start:])
+        losses.append((ref_lp.exp() * (ref_lp - steered)).sum(-1).mean())
     return torch.stack(losses).mean()
 
 
@@ -192,6 +203,7 @@ class VectorTrainer:
         return [self._ref_cache[tuple(p[0] + [-1] + p[1])] for p in pairs]
 
     def _steering(self, vector: torch.Tensor) -> Steering:
+        """The engine's own hooks, adding `vector` (signed by the caller) over the band."""
         rows = vector.expand(len(self.config.layers), -1) if self.config.shared else vector
         deltas = {layer: rows[i : i + 1] for i, layer in enumerate(self.config.layers)}
         return Steering(self.loaded.model, self.loaded.layout, deltas, self.recipe)
@@ -203,20 +215,26 @@ class VectorTrainer:
         neutral: Sequence[Pair],
         refs: Sequence[_Reference],
         contrasts: Sequence[Pair] = (),
+        sign: float = 1.0,
     ) -> tuple[torch.Tensor, float]:
-        """Reply NLL (+ KL on `neutral`, + the contrast of `pairs` against `contrasts`, row by row)."""
-        with self._steering(vector):
+        """Reply NLL (+ KL on `neutral`, + the contrast of `pairs` against `contrasts`, row by row).
+
+        With `sign` -1 (BiPO's other direction) -vector is applied, the contrast is reversed and the
+        emotional replies' NLL is left out: -1.0 should make them less likely, not more.
+        """
+        config = self.config
+        with self._steering(sign * vector):
             logprobs = self._batcher.forward([*pairs, *neutral, *contrasts])
         n, k = len(pairs), len(neutral)
         nll = _nll(logprobs[:n], pairs)
-        loss = nll
+        loss = config.nll_weight * nll if sign > 0 else torch.zeros((), device=nll.device)
         if neutral:
-            loss = loss + self.config.kl_weight * _kl(logprobs[n : n + k], refs)
+            loss = loss + config.kl_weight * _kl(logprobs[n : n + k], refs, config.kl_skip)
         if contrasts:
             gain = _mean_logprob(logprobs[:n], pairs) - self._unsteered_logprobs(pairs)
             other = _mean_logprob(logprobs[n + k :], contrasts) - self._unsteered_logprobs(contrasts)
-            margin = self.config.contrast_beta * (gain - other)
-            loss = loss + self.config.contrast_weight * torch.nn.functional.softplus(-margin).mean()
+            margin = sign * config.contrast_beta * (gain - other)
+            loss = loss + config.contrast_weight * torch.nn.functional.softplus(-margin).mean()
         return loss, float(nll.detach())
 
     @torch.no_grad()
@@ -236,7 +254,7 @@ class VectorTrainer:
                 refs = self._references(chunk)
                 with self._steering(vector):
                     lps = self._batcher.forward(chunk)
-                kl_total += float(_kl(lps, refs)) * len(chunk)
+                kl_total += float(_kl(lps, refs, self.config.kl_skip)) * len(chunk)
             return total / max(count, 1) + self.config.kl_weight * kl_total / len(self._neutral_held)
         return total / max(count, 1)
 
@@ -280,8 +298,9 @@ class VectorTrainer:
                     neutral_order = neutral_order or rng.sample(range(len(self._neutral)), len(self._neutral))
                     neutral.append(self._neutral[neutral_order.pop()])
                 refs = self._references(neutral)
+            sign = -1.0 if config.bidirectional and rng.random() < 0.5 else 1.0
             optimiser.zero_grad()
-            loss, nll = self._loss(vector, batch, neutral, refs, contrasts)
+            loss, nll = self._loss(vector, batch, neutral, refs, contrasts, sign)
             loss.backward()
             optimiser.step()
             if on_progress is not None:

@@ -11,7 +11,7 @@ from _tiny import SIMPLE_TEMPLATE, SPECIAL_TOKENS, build_tiny_llama, encode, mak
 from emotive_agents.engine import EmotiveEngine
 from emotive_agents.errors import VectorSetError
 from emotive_agents.models.loading import LoadedModel
-from emotive_agents.training.trainer import TrainConfig, train_vectors
+from emotive_agents.training.trainer import TrainConfig, _kl, _Reference, train_vectors
 from emotive_agents.vectors.corpus import Reply, ReplyCorpus
 from emotive_agents.vectors.store import load_vector_set, save_vector_set
 
@@ -122,3 +122,52 @@ def test_the_contrast_term_alone_finds_the_planted_direction() -> None:
     assert meta["contrast_weight"] == 20.0 and meta["contrast_beta"] == 2.0
     losses = [h["held_out"] for h in meta["training"]["joy"]["history"]]
     assert meta["training"]["joy"]["best_held_out"] == min(losses) < losses[0]
+
+
+def test_bidirectional_training_finds_the_direction_and_suppresses_with_minus_one() -> None:
+    """BiPO's two signs: +v must favour 'z' over the plain answer and -v the plain answer over 'z'."""
+    loaded, u, _ = _planted_model()
+    last = loaded.num_layers - 1
+    config = TrainConfig(
+        emotions=("joy",),
+        layers=(last,),
+        lr=0.05,
+        steps=60,
+        batch_size=4,
+        kl_weight=0.0,
+        contrast_weight=20.0,
+        bidirectional=True,
+        nll_weight=0.0,
+        holdout=0.25,
+        eval_every=20,
+        patience=3,
+    )
+    vector_set = train_vectors(loaded, _corpus(), config)
+    assert torch.cosine_similarity(vector_set["joy"].tensor[last], u, dim=0) > 0.8
+    created = vector_set.metadata.created
+    assert created["bidirectional"] is True and created["nll_weight"] == 0.0
+    engine = EmotiveEngine(loaded, vector_set)
+    plain = engine.generate("question 1?", max_new_tokens=6).text
+    suppressed = engine.generate("question 1?", {"joy": -1.0}, max_new_tokens=6).text
+    assert "z" in plain and "z" not in suppressed  # -1.0 removes the planted token
+    assert engine.generate("question 1?", {"joy": 1.0}, max_new_tokens=6).text == "zzzzzz"
+
+
+def test_the_kl_term_can_skip_the_reply_opener() -> None:
+    """`kl_skip` N scores only positions N.. of each neutral reply (all of it when it is shorter)."""
+    torch.manual_seed(0)
+    ref_lp = torch.log_softmax(torch.randn(5, 7), -1)
+    values, indices = ref_lp.topk(7, dim=-1)
+    steered = torch.log_softmax(torch.randn(5, 7), -1)
+    per_position = (ref_lp.exp() * (ref_lp - steered)).sum(-1)
+    ref = _Reference(values, indices)
+    assert torch.allclose(_kl([steered], [ref]), per_position.mean())
+    assert torch.allclose(_kl([steered], [ref], skip=2), per_position[2:].mean())
+    assert torch.allclose(_kl([steered], [ref], skip=9), per_position.mean())
+
+
+def test_bidirectional_needs_the_contrast_and_something_must_be_trained() -> None:
+    with pytest.raises(ValueError, match="needs the contrast"):
+        TrainConfig(emotions=("joy",), bidirectional=True)
+    with pytest.raises(ValueError, match="nothing to train"):
+        TrainConfig(emotions=("joy",), nll_weight=0.0)

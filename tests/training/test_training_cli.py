@@ -62,6 +62,7 @@ def test_train_vectors(model_dir: Path, replies: Path, tmp_path: Path) -> None:
         "--emotions",
         "joy,anger",
     ]
+    args += ["--bidirectional", "--nll-weight", "0.5", "--kl-skip", "1", "--max-response-tokens", "0"]
     args += ["--contrast-weight", "0.5", "--contrast-beta", "3"]
     args += ["--layers", "1-2", "--steps", "4", "--batch-size", "2", "--eval-every", "2", "--out", str(out)]
     result = runner.invoke(app, args)
@@ -74,6 +75,8 @@ def test_train_vectors(model_dir: Path, replies: Path, tmp_path: Path) -> None:
     assert created["method"] == "trained" and created["steps"] == 4 and created["shared"] is True
     assert set(created["training"]) == {"joy", "anger"}
     assert created["contrast_weight"] == 0.5 and created["contrast_beta"] == 3.0
+    assert created["bidirectional"] is True and created["nll_weight"] == 0.5 and created["kl_skip"] == 1
+    assert created["max_response_tokens"] is None  # 0 on the command line: the whole reply
     joy = vector_set["joy"].tensor
     assert joy[0].abs().sum() == 0 and joy[1].abs().sum() > 0
     bad = runner.invoke(app, [*args[:-6], "--emotions", "fear", "--out", str(tmp_path / "bad")])

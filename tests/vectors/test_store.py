@@ -334,3 +334,9 @@ def test_shipped_sets_load_by_name() -> None:
     assert trained.metadata.created["method"] == "trained"
     assert trained.recipe.layers == tuple(range(8, 20))
     assert trained.vectors[:, :8].abs().max() == 0  # nothing outside the trained band
+    trained2 = load_vector_set("smollm2-135m-trained2")  # issue 14, third pass: emotions and styles
+    assert trained2.metadata.created["method"] == "trained" and trained2.metadata.created["kl_skip"] == 16
+    assert {"anger", "disgust", "fear", "joy", "sadness", "calm", "encouraging", "patient"} <= set(
+        trained2.emotions
+    )
+    assert trained2.vectors[:, :8].abs().max() == 0 and trained2.vectors[:, 20:].abs().max() == 0
