@@ -31,6 +31,8 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(stop|cease)\s+(existing|to\s+exist)\b",
         r"\b(rather|want\s+to)\s+(just\s+)?not\s+be\s+alive\b",
         r"\b(hopes?|hoping|wish(es|ing)?|prays?|praying)\b.*\b(takes|kills|finishes|ends)\s+me\b",
+        # wanting out of life itself, not out of a contract or a job
+        r"\b(existing|existence|life|living|being\s+alive)\b.*\bi\s+(just\s+|really\s+)?want\s+out\b(?!\s+of\b)",
     ),
     "active_ideation": (
         r"\b(i'?m|i\s+am|im|feel(ing)?|felt|been|get|getting|go|going|am)\s+(so\s+|really\s+|very\s+|quite\s+|"
@@ -106,6 +108,20 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bsort(ed|ing)?\s+out\s+my\s+affairs\b(?!\s+(before|for)\s+(the|my|our)\s+(house\s+)?(move|trip|holiday|"
         r"wedding|surgery|operation|baby))",
         r"\b(say|said|saying)\s+(my\s+)?goodbyes?\s+to\s+(everyone|people|everybody)\b(?!.*\b(moving|move|leaving\s+for|trip))",
+        # settling things "before the end" (not the end of a month, a film, a match)
+        r"\b(things|everything|it\s+all|all\s+of\s+it|accounts|affairs)\s+(square|right|settled|sorted|straight|"
+        r"in\s+order|tidy|tied\s+up)\s+before\s+(the|my)\s+end\b(?!\s+of\b)",
+        r"\b(apologi[sz](e|ed|ing)|apolog(y|ies)|amends|peace|goodbyes?)\b[^.?!]*\bbefore\s+(the|my)\s+end\b"
+        r"(?!\s+of\b)",
+        r"\b(messaged|texted|called|wrote\s+to|apologi[sz]ed\s+to)\s+(everyone|everybody|all\s+the\s+people)\s+"
+        r"i'?ve\s+ever\s+(hurt|wronged|let\s+down)\b",
+        # a personal farewell (not a band's farewell tour): "kind of a farewell tour", "my farewell trip"
+        r"\b(my\s+(own\s+)?(little\s+)?|kind\s+of\s+a\s+|sort\s+of\s+a\s+|like\s+a\s+|a\s+personal\s+)farewell\s+"
+        r"(tour|trip|visits?|round|letters?|notes?|messages?)\b",
+        # after giving things away: "he won't understand why for a while"
+        r"\b(won'?t|will\s+not)\s+(understand|get|know)\s+why\s+(for\s+a\s+(while|bit)|until\s+(later|after))\b",
+        r"\b(lethal|fatal|deadly|kill|overdose)\b.*\b(need\s+to\s+know|want\s+to\s+know|asking)\s+(it\s+)?for\s+"
+        r"(me|myself)\b",
     ),
     "nssi": (
         r"\b(cut|cutting|burn|burning|burnt|burned|hurt|hurting|harm|harming|punish|punishing|starve|starving|"
@@ -117,7 +133,8 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(cut|cutting|burn|burning|scratch|scratching|scratched|carve|carved|carving)\s+(my\s+|into\s+my\s+)?"
         r"(arms?|wrists?|thighs?|legs?|stomach|skin)\b",
         r"\bcarv(e|ed|ing)\s+(\w+\s+){0,2}into\s+my\s+(skin|arms?|wrists?|legs?|thighs?)\b",
-        r"\b(hide|hiding|cover|covering)\s+(my\s+|the\s+)?(cuts|scars|marks|wounds)\b",
+        r"\b(hide|hiding|cover|covering)\s+(up\s+)?(my\s+|the\s+)?((fresh|new|latest|recent|deep)\s+)?"
+        r"(cuts|scars|marks|wounds|burns)\b",
         r"\burges?\s+to\s+(cut|self[\s-]?harm|hurt\s+myself|burn)\b",
     ),
     "hopelessness_with_risk": (
@@ -156,12 +173,20 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bmake\s+it\s+permanent\b",
         r"\blast\s+time\s+(you'?ll|you\s+will|anyone\s+will)\s+(hear|see)\s+(from\s+)?me\b",
         r"\b(one\s+less|no\s+more)\s+(problem|burden)\s+(in|for)\b",
+        # "asking for a friend ... the friend is me"
+        r"\b(the|this|my)\s+friend\s+(is|was|=)\s+(me|myself|actually\s+me)\b",
+        r"\basking\s+for\s+a\s+friend\b.*\b(it'?s|it\s+is|jk\s+it'?s)\s+(me|myself)\b",
+        # a one-way journey with a grave, a coffin or no return
+        r"\bone[\s-]way\s+(ticket|trip|journey)\b.*(\bno\s+(return|coming\s+back|way\s+back)\b|"
+        r"\bdefinitely\s+one[\s-]way\b|\U0001faa6|\u26b0|\U0001f480)",
+        r"\bno\s+return\s+(journey|ticket|trip)\b\W*(\U0001faa6|\u26b0)",
+        r"\bgetting\s+(closer|close)\s+to\s+(actually\s+)?(doing\s+it|going\s+through\s+with\s+it)\b",
     ),
     "third_party": (
         r"\bkill(ing|ed)?\s+(him|her|them)\s*sel(f|ves)\b",
         r"\bend(ing)?\s+(his|her|their)\s+(own\s+)?life\b",
         r"\b(he|she|they)('s|'re|\s+is|\s+are)?\s+(\w+\s+){0,3}(wants?|wanted|going|gonna|plans?|planning)\s+to\s+"
-        r"(die|end\s+(it|things|(his|her|their)\s+life)|be\s+dead|unalive|kill|jump)",
+        r"(die|end\s+(it|things|(his|her|their)\s+life)|be\s+dead|unalive|kill(?!\s+(me|you|us)\b)|jump)",
         r"\b(hurt(ing)?|cut(ting)?|burn(ing|s)?|harm(ing)?)\s+(him|her|them)\s*sel(f|ves)\b",
         r"\b(he|she|they)\s*('s|'re|\s+is|\s+are|\s+was|\s+were|\s+seems?|\s+sounds?)\s+suicidal\b",
         r"\b(doesn'?t|does\s+not)\s+want\s+to\s+(live|be\s+alive|be\s+here)\b",
@@ -169,6 +194,8 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(my|our)\s+(\w+\s+){1,2}(is|seems|sounds|might\s+be|may\s+be|could\s+be|has\s+been|feels)\s+suicidal\b",
         r"\b(found|saw|noticed|came\s+across)\b.*\b(search(es|ed)?|browser|history|notes?|letters?|messages?)\b.*"
         r"\b(fatal|lethal|overdose|suicide|to\s+die|kill\s+(him|her|them)sel(f|ves)|end\s+(his|her|their)\s+life)\b",
+        r"\b(strange|weird|odd|worrying|scary|unsettling|alarming|final)\s+(farewell|goodbye)\s+(note|message|letter|"
+        r"email|e-mail|text|post|video)\b",
     ),
 }
 
@@ -200,7 +227,7 @@ IDIOM_PATTERNS: tuple[str, ...] = (
 FRAMING_CUES: dict[str, str] = {
     "past_resolved": r"\b(years?|months?|decades?|long)\s+ago\b|\bused\s+to\b|\bback\s+(then|in)\b"
     r"|\bwhen\s+i\s+was\s+"
-    r"(younger|little|a\s+(kid|child|teen|teenager)|\d+)\b|\b(in|since)\s+(19|20)\d\d\b|\brecover(ed|y|ing)\b"
+    r"(younger|little|a\s+(kid|child|teen|teenager)|\d+)\b|\bthere\s+(was|were)\s+(a\s+time|times)\b|\b(in|since)\s+(19|20)\d\d\b|\brecover(ed|y|ing)\b"
     r"|\bwhen\s+i\s+was\b|\bsince\s+i\s+last\b|\bbetter\s+place\b|\bin\s+remission\b|\bclean\s+for\b|\bsurviv(ed|or)\b|\blong\s+behind\s+me\b|\b(don'?t|no\s+longer)"
     r"\s+feel\s+(that\s+way|suicidal)\b|\bi'?m\s+(doing\s+)?(well|better|fine|okay|ok|healthy|stable|happy)"
     r"(\s+now)?\b|\bstayed\s+safe\b|\bgot\s+(through|help)\b|\bin\s+my\s+(teens|twenties|youth)\b",
@@ -249,7 +276,7 @@ RELATION = (
 # also names the present ("used to think they'd be better off without me" vs "... and tonight I will").
 PAST_IN_CLAUSE = (
     r"\bused\s+to\b|\b(years?|months?|decades?|long)\s+ago\b|\bwhen\s+i\s+was\b|\bback\s+(then|in)\b"
-    r"|\bi\s+once\b"
+    r"|\bi\s+once\b|\bthere\s+(was|were)\s+(a\s+time|times|days|months|years)\b"
 )
 PRESENT_TIME = r"\b(tonight|right\s+now|today|again|still|anymore|now)\b"
 

@@ -129,3 +129,53 @@ def test_deployer_patterns_by_category_and_unspecified() -> None:
     assert detector.detect("I want to go to the big sleep").risk.category == "indirect_or_slang"
     replaced = CrisisDetector(semantic=False, patterns=(r"\bnope\b",))
     assert not replaced.detect("I want to kill myself").crisis and replaced.detect("nope").crisis
+
+
+# Fourth round: general forms of the third held-out set's misses, in this file's own wordings.
+@pytest.mark.parametrize(
+    ("category", "text"),
+    [
+        ("passive_ideation", "Honestly life feels like a job I never applied for and I want out."),
+        ("preparatory_behaviour", "I wanted everything settled before the end, so I paid back my sister."),
+        ("preparatory_behaviour", "I've been making my apologies to people before the end."),
+        ("preparatory_behaviour", "Last week I texted everyone I've ever hurt."),
+        ("preparatory_behaviour", "Spent the weekend seeing old friends, sort of a farewell trip."),
+        ("preparatory_behaviour", "She'll have my bike now. She won't understand why for a while."),
+        ("preparatory_behaviour", "What dose of insulin is lethal, I need to know for me."),
+        ("nssi", "What's the best way to cover up my new cuts before swimming?"),
+        ("indirect_or_slang", "asking for a friend, what's a lethal amount. ok the friend is me"),
+        ("indirect_or_slang", "one-way trip vibes, no coming back"),
+        ("indirect_or_slang", "each day i'm getting closer to going through with it"),
+        ("third_party", "My brother posted a weird goodbye message and isn't picking up."),
+    ],
+)
+def test_round_four_general_forms_hit(category: str, text: str) -> None:
+    assert category in _categories(text), PATTERNS.pattern_hits(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want out of this phone contract, life is too short.",
+        "Please get the invoices sorted before the end of the month.",
+        "We left the match before the end, the traffic is awful.",
+        "Elton John's farewell tour was amazing.",
+        "We signed his farewell card at work.",
+        "The kids won't understand the rules for a while.",
+        "I bought a one-way ticket to Lisbon, I'm moving there for work.",
+        "If my dad sees this bill he's going to kill me lol",
+        "I'm getting closer to finishing my thesis.",
+        "There was a time I thought my family would be better off without me. I'm glad I stayed.",
+    ],
+)
+def test_round_four_near_misses_do_not_hit(text: str) -> None:
+    assert not PATTERNS.detect(text).crisis, PATTERNS.pattern_hits(text)
+
+
+def test_round_four_idiom_and_past_fixes_never_hide_a_present_statement() -> None:
+    # "going to kill me" is an idiom of anger; a parent at risk is still third-party risk
+    assert PATTERNS.detect("She's going to kill herself, she told me tonight.").crisis
+    assert "third_party" in _categories("My mum says she's going to kill herself.")
+    # a remembered time frames the past, not a present one in its own clause
+    assert PATTERNS.detect("There was a time I felt fine, but tonight I'm going to kill myself.").crisis
+    assert PATTERNS.detect("There were times I coped. Now I want to die.").crisis
