@@ -48,7 +48,9 @@ def test_corpus_shares_no_text_with_the_router_sets_or_exemplars() -> None:
     for folder in ("heldout3",):
         blind = root / folder / "reader" / "user_turns.jsonl"
         if blind.is_file():
-            seen |= {json.loads(line)["text"].lower() for line in blind.read_text().splitlines() if line.strip()}
+            seen |= {
+                json.loads(line)["text"].lower() for line in blind.read_text().splitlines() if line.strip()
+            }
     assert not [r.text for r in load_user_turns() if r.text.lower() in seen]
 
 
