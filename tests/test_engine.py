@@ -8,7 +8,7 @@ from _tiny import encode, hook_counts
 
 from emotive_agents import EmotiveEngine
 from emotive_agents.errors import UnknownEmotionError, VectorSetError
-from emotive_agents.generation import executor as executor_module
+from emotive_agents.generation import batch_steps as batch_steps_module
 from emotive_agents.generation.generator import Generator
 from emotive_agents.generation.types import GenerationRequest
 from emotive_agents.vectors.recipe import HookPoint, PositionRule, SteeringRecipe
@@ -114,14 +114,14 @@ def test_recipe_override(tiny_llama, llama_vectors, monkeypatch) -> None:
         assert steering.layers == (1,)
         assert set(hook_counts(tiny_llama.model)) == {"model.layers.1.self_attn"}
     seen = []
-    real_steering = executor_module.Steering
+    real_steering = batch_steps_module.Steering
 
     def spy(model, layout, deltas, recipe, **kwargs):
         if kwargs.get("prompt_length") is not None:  # the prefill: steered with the recipe itself
             seen.append(recipe)
         return real_steering(model, layout, deltas, recipe, **kwargs)
 
-    monkeypatch.setattr(executor_module, "Steering", spy)
+    monkeypatch.setattr(batch_steps_module, "Steering", spy)
     engine.generate("Hi", {"joy": 2.0}, max_new_tokens=2)
     EmotiveEngine(tiny_llama, llama_vectors).generate("Hi", {"joy": 2.0}, max_new_tokens=2)
     assert seen == [recipe, llama_vectors.recipe]
