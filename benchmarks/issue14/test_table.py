@@ -122,7 +122,8 @@ def main() -> None:
         )
         for e, c in cells.items():
             details.append(
-                f"| {label} | {e} | {f(c['top1'])} | {f(c['top1_other_queries'])} | {f(c['target_probability'])} "
+                f"| {label} | {e} | {f(c['top1'])} | {f(c['top1_other_queries'])} | "
+                f"{f(c['target_probability'])} "
                 f"({'+' if c.get('target_shift', 0) >= 0 else ''}{f(c.get('target_shift'), 3)}) | "
                 f"{f(c['distinct_2_ratio'])} | {f(c['perplexity_ratio'])} | {f(c['topic_ratio'])} | "
                 f"{'' if c['within_limits'] else '✗'} |"
