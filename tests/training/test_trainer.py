@@ -42,20 +42,26 @@ def _corpus() -> ReplyCorpus:
     return ReplyCorpus(rows=tuple(rows), source="planted")
 
 
+def _planted_config(layer: int, **overrides: object) -> TrainConfig:
+    """The planted-direction tests' shared settings: one layer, joy only, no KL, early stopping on."""
+    settings: dict[str, object] = {
+        "emotions": ("joy",),
+        "layers": (layer,),
+        "lr": 0.05,
+        "steps": 60,
+        "batch_size": 4,
+        "kl_weight": 0.0,
+        "holdout": 0.25,
+        "eval_every": 20,
+        "patience": 3,
+    }
+    return TrainConfig(**(settings | overrides))  # type: ignore[arg-type]
+
+
 def test_trained_vector_recovers_the_planted_direction(tmp_path: Path) -> None:
     loaded, u, _ = _planted_model()
     last = loaded.num_layers - 1
-    config = TrainConfig(
-        emotions=("joy",),
-        layers=(last,),
-        lr=0.05,
-        steps=120,
-        batch_size=4,
-        kl_weight=0.0,
-        holdout=0.25,
-        eval_every=40,
-        patience=3,
-    )
+    config = _planted_config(last, steps=120, eval_every=40)
     vector_set = train_vectors(loaded, _corpus(), config)
     trained = vector_set["joy"].tensor
     assert torch.cosine_similarity(trained[last], u, dim=0) > 0.9
@@ -104,18 +110,7 @@ def test_the_contrast_term_alone_finds_the_planted_direction() -> None:
     reply still pulls the vector along u (the only way to favour 'z' over the plain answer)."""
     loaded, u, _ = _planted_model()
     last = loaded.num_layers - 1
-    config = TrainConfig(
-        emotions=("joy",),
-        layers=(last,),
-        lr=0.05,
-        steps=60,
-        batch_size=4,
-        kl_weight=0.0,
-        contrast_weight=20.0,
-        holdout=0.25,
-        eval_every=20,
-        patience=3,
-    )
+    config = _planted_config(last, contrast_weight=20.0)
     vector_set = train_vectors(loaded, _corpus(), config)
     assert torch.cosine_similarity(vector_set["joy"].tensor[last], u, dim=0) > 0.8
     meta = vector_set.metadata.created
@@ -128,20 +123,7 @@ def test_bidirectional_training_finds_the_direction_and_suppresses_with_minus_on
     """BiPO's two signs: +v must favour 'z' over the plain answer and -v the plain answer over 'z'."""
     loaded, u, _ = _planted_model()
     last = loaded.num_layers - 1
-    config = TrainConfig(
-        emotions=("joy",),
-        layers=(last,),
-        lr=0.05,
-        steps=60,
-        batch_size=4,
-        kl_weight=0.0,
-        contrast_weight=20.0,
-        bidirectional=True,
-        nll_weight=0.0,
-        holdout=0.25,
-        eval_every=20,
-        patience=3,
-    )
+    config = _planted_config(last, contrast_weight=20.0, bidirectional=True, nll_weight=0.0)
     vector_set = train_vectors(loaded, _corpus(), config)
     assert torch.cosine_similarity(vector_set["joy"].tensor[last], u, dim=0) > 0.8
     created = vector_set.metadata.created
