@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -84,14 +84,6 @@ class IntegrationSettings(BaseModel):
         return EmotionMix.coerce(value).as_dict()  # fails early on bad names or intensities
 
 
-class CallDefaults(Protocol):
-    """The fields an integration holds as defaults for every call."""
-
-    emotion: dict[str, float]
-    stop: list[str] | None
-    trim_to_sentence: bool
-
-
 def check_options(owner: str, kwargs: Mapping[str, Any], allowed: Iterable[str] = CALL_OPTIONS) -> None:
     """TypeError naming the unsupported options, if any."""
     allowed = frozenset(allowed)
@@ -103,7 +95,7 @@ def check_options(owner: str, kwargs: Mapping[str, Any], allowed: Iterable[str] 
 
 
 def request_options(
-    defaults: CallDefaults, kwargs: Mapping[str, Any], *, stop: list[str] | None = None
+    defaults: IntegrationSettings, kwargs: Mapping[str, Any], *, stop: list[str] | None = None
 ) -> tuple[Any, dict[str, Any]]:
     """(emotion, SamplingParams keyword arguments) of one call: per-call values over the defaults.
 
