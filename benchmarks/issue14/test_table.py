@@ -194,17 +194,21 @@ def plot(sweep: dict[str, dict[str, Any]], label: str, out: str) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    colours = dict(zip(EMOTIONS, plt.rcParams["axes.prop_cycle"].by_key()["color"], strict=False))
     for e, row in sweep.items():
         if e not in EMOTIONS:
             continue
+        c = colours.get(e)
         alphas = sorted(float(a) for a in row)
         keys = [f"{a:g}" for a in alphas]
-        axes[0].plot(alphas, [row[k]["top1"] for k in keys], marker="o", label=e)
-        axes[1].plot(alphas, [row[k]["target_probability"] for k in keys], marker="o", label=e)
+        axes[0].plot(alphas, [row[k]["top1"] for k in keys], marker="o", color=c, label=e)
+        axes[1].plot(alphas, [row[k]["target_probability"] for k in keys], marker="o", color=c, label=e)
         axes[2].plot(
-            alphas, [row[k]["perplexity_ratio"] for k in keys], marker="o", label=f"{e} perplexity ×"
+            alphas, [row[k]["perplexity_ratio"] for k in keys], marker="o", color=c, label=f"{e} perplexity ×"
         )
-        axes[2].plot(alphas, [row[k]["topic_ratio"] for k in keys], marker="x", ls="--", label=f"{e} topic ×")
+        axes[2].plot(
+            alphas, [row[k]["topic_ratio"] for k in keys], marker="x", ls="--", color=c, label=f"{e} topic ×"
+        )
     axes[0].set(title=f"{label}: target top-1", xlabel="intensity α", ylim=(-0.02, 1.02))
     axes[1].set(title="target probability (judge)", xlabel="intensity α")
     axes[2].set(title="perplexity × (solid), topic × (dashed)", xlabel="intensity α", yscale="log")
