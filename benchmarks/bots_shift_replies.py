@@ -1,6 +1,6 @@
 """Does the *reply* follow a mood shift? Before/after on the embedded model, scored by the project's judge.
 
-    python -m benchmarks.bots_shift_replies [--file CONVERSATIONS.jsonl] [--out report.json]
+    python -m benchmarks.bots_shift_replies [--file CONVERSATIONS.jsonl] [--to joy ...] [--out report.json]
 
 For every shift conversation (default: the project-written tune set), the earlier turns are answered
 first (greedy, the router's mix each turn, the whole history in the prompt, as a LangChain chain or
@@ -156,9 +156,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--max-new-tokens", type=int, default=40)
     parser.add_argument("--batch", type=int, default=16, help="requests per batch (batching can change ties)")
+    parser.add_argument(
+        "--to", action="append", default=None, help="only shifts to this mood (repeatable; a short run)"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    report = measure(load_conversations(args.file), max_new_tokens=args.max_new_tokens, batch=args.batch)
+    wanted = set(args.to or ())
+    conversations = [c for c in load_conversations(args.file) if not wanted or c.shift_to in wanted]
+    report = measure(conversations, max_new_tokens=args.max_new_tokens, batch=args.batch)
     text = json.dumps(report, indent=1, ensure_ascii=False)
     if args.out is not None:
         args.out.write_text(text + "\n", encoding="utf-8")

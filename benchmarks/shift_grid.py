@@ -1,10 +1,11 @@
 """Choose the mood-shift detector's thresholds on the shift tune sets (lab code).
 
-    python -m benchmarks.shift_grid [FILES ...] [--out report.json]
+    python -m benchmarks.shift_grid [FILES ...] [--grid thresholds|round4] [--out report.json]
 
 Default files: the project tune conversations and the two burned blind shift sets
-(`benchmarks/heldout/shift`, `benchmarks/heldout2/shift`), all tune data. Every grid point of
-`ShiftSettings` is scored with `route-eval-shift`'s rules; the reader's readings and the risk
+(`benchmarks/heldout/shift`, `benchmarks/heldout2/shift`), all tune data; `--grid round4` adds the
+third (`benchmarks/heldout3/shift`, used) and the strong-valence settings of the fourth round. Every
+grid point of `ShiftSettings` is scored with `route-eval-shift`'s rules; the reader's readings and the risk
 detector's results are computed once (neither depends on the shift settings). A point is eligible
 only when every control stays gentle and every steady conversation reports no shift; among those, the
 most shift turns followed wins (ties: the point nearest the middle of the grid). One thread.
@@ -29,12 +30,24 @@ FILES = (
     Path("benchmarks/heldout/shift/conversations.jsonl"),
     Path("benchmarks/heldout2/shift/conversations.jsonl"),
 )
-GRID: dict[str, tuple[float, ...]] = {
+FILES_ROUND4 = (*FILES, Path("benchmarks/heldout3/shift/conversations.jsonl"))
+GRID: dict[str, tuple[Any, ...]] = {
     "min_mass": (0.16, 0.18, 0.20, 0.22, 0.24),
     "min_gain": (0.05, 0.08, 0.10, 0.12),
     "confident_mass": (0.20, 0.25, 0.30, 0.35, 0.40),
     "min_valence_change": (0.10, 0.20, 0.30),
 }
+# The fourth round (issue 18, docs/router.md): whether a strong fall in valence confirms a smaller rise
+# of a negative mood, around the third round's thresholds; the third blind shift set is tune data now.
+GRID_ROUND4: dict[str, tuple[Any, ...]] = {
+    "min_mass": (0.16, 0.18, 0.20),
+    "min_gain": (0.08, 0.10, 0.12),
+    "confident_mass": (0.22, 0.25, 0.28),
+    "min_valence_change": (0.15, 0.20, 0.25),
+    "strong_valence_change": (0.3, 0.4, 0.5, 0.6, 2.0),
+    "strong_min_gain": (0.03, 0.05, 0.07),
+}
+GRIDS = {"thresholds": GRID, "round4": GRID_ROUND4}
 
 
 class MemoDetector(CrisisDetector):
@@ -75,8 +88,11 @@ def run(files: Sequence[Path], settings: ShiftSettings, routers: dict[str, Affec
 
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("files", type=Path, nargs="*", default=list(FILES))
+    p.add_argument("files", type=Path, nargs="*", default=None)
     p.add_argument("--out", type=Path, default=None)
+    p.add_argument(
+        "--grid", choices=sorted(GRIDS), default="thresholds", help="which grid (default: the third round's)"
+    )
     p.add_argument(
         "--weights", default=None, help="reader weights head,exemplars,user-turns (default: shipped)"
     )
@@ -99,17 +115,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         n: AffectRouter(policy=n, classifier=shared.classifier, crisis_detector=shared.crisis_detector)
         for n in ("health", "support", "tutor")
     }
-    names = list(GRID)
-    middle = {n: GRID[n][len(GRID[n]) // 2] for n in names}
+    grid = GRIDS[args.grid]
+    files = args.files or list(FILES if args.grid == "thresholds" else FILES_ROUND4)
+    names = list(grid)
+    middle = {n: grid[n][len(grid[n]) // 2] for n in names}
     results = []
-    for values in itertools.product(*(GRID[n] for n in names)):
+    for values in itertools.product(*(grid[n] for n in names)):
         s = ShiftSettings(**dict(zip(names, values, strict=True)))
-        per = run(args.files, s, routers)
+        per = run(files, s, routers)
         ok = all(
             v["controls_gentle"] == v["controls"] and v["steady_ok"] == v["steady"] for v in per.values()
         )
         follows = sum(v["follows"] for v in per.values())
-        dist = sum(abs(GRID[n].index(getattr(s, n)) - GRID[n].index(middle[n])) for n in names)
+        dist = sum(abs(grid[n].index(getattr(s, n)) - grid[n].index(middle[n])) for n in names)
         results.append(
             {
                 "eligible": ok,
@@ -120,7 +138,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             }
         )
     results.sort(key=lambda r: (not r["eligible"], -r["follows"], r["distance"]))
-    shipped = next(r for r in results if r["settings"] == {n: getattr(ShiftSettings(), n) for n in names})
+    defaults = {n: getattr(ShiftSettings(), n) for n in names}
+    shipped = next((r for r in results if r["settings"] == defaults), None)
     report = {
         "reader": {"weights": weights, "k": args.k},
         "best": results[0],

@@ -4,7 +4,8 @@ The router reads the user's emotion every turn (MiniLM + trained head + exemplar
 over the conversation in an `AffectTracker` kept in the graph state, picks an emotion mix by policy
 (here the shipped "health" policy) and flags crises. A clear change of mood (the good news after three
 worried turns) is a `shift`: its rule answers the new mood, and the reply sees only the last exchange
-and the new turn, so the worried history cannot pull the model back into sympathy. A crisis turn is
+and the new turn (on good news the new turn alone), so the worried history cannot pull the model back
+into sympathy. A crisis turn is
 answered with the policy's safe escalation message instead of free generation. `stream_mode="messages"`
 streams answers token by token.
 
@@ -51,9 +52,12 @@ def respond(state: EmpathyState) -> dict[str, list]:
     if state.get("escalation"):  # crisis under an escalating policy: the safe template, no generation
         return {"messages": [AIMessage(state["escalation"])]}
     mix = state["decision"]["mix"]
-    # On a mood shift older, worried exchanges would pull a small model back into sympathy: the turn
-    # pipeline's trimming keeps the last exchange only (what the chain and the chat session do).
-    history = recent_messages(state["messages"], 1) if state["decision"].get("shift") else state["messages"]
+    # On a mood shift older, worried exchanges would pull a small model back into sympathy: as the turn
+    # pipeline does for the chain and the chat session, keep the last exchange only, none on good news.
+    shift = state["decision"].get("shift")
+    history = (
+        recent_messages(state["messages"], 0 if shift["to"] == "joy" else 1) if shift else state["messages"]
+    )
     reply = chat.invoke([SystemMessage(SYSTEM), *history], emotion=mix)
     return {"messages": [reply]}
 

@@ -167,6 +167,7 @@ class ChatSession:
         read_replies: bool = True,
         reply_reader: str = "ensemble",
         shift_history_turns: int = 1,
+        joy_shift_history_turns: int = 0,
     ) -> None:
         self.spec = spec
         self.engine = engine
@@ -180,6 +181,9 @@ class ChatSession:
         # On a detected mood shift the model sees at most this many earlier exchanges (one by default):
         # older replies written for the old mood pull a small model back into it (docs/router.md).
         self.shift_history_turns = min(shift_history_turns, history_turns)
+        # On a shift to joy (good news after worry) none by default: even the last sympathetic reply
+        # pulls the model back into "I'm so sorry" (docs/router.md, "Fourth round").
+        self.joy_shift_history_turns = min(joy_shift_history_turns, self.shift_history_turns)
         self.history: list[dict[str, str]] = []
         self.override: dict[str, float] | None = None
         # Replies end on a sentence (a budget-cut tail is trimmed) and never repeat a 3-gram: on the eval
@@ -230,17 +234,21 @@ class ChatSession:
             system_prompt=self.spec.system_prompt,
             history_turns=self.history_turns,
             shift_turns=self.shift_history_turns,
+            joy_shift_turns=self.joy_shift_history_turns,
         )
 
     def _conversation(self, user: str) -> list[dict[str, str]]:
         return [*self.history, {"role": "user", "content": user}]
 
-    def messages_for(self, user: str, *, shift: bool = False) -> list[dict[str, str]]:
+    def messages_for(
+        self, user: str, *, shift: bool = False, shift_to: str | None = None
+    ) -> list[dict[str, str]]:
         """The system prompt, the recent history and the new user turn, as the model sees them.
 
-        `shift`: the turn is a detected change of mood, so only `shift_history_turns` exchanges are kept.
+        `shift`: the turn is a detected change of mood, so only `shift_history_turns` exchanges are kept
+        (`joy_shift_history_turns` when `shift_to` is joy).
         """
-        return self.pipeline.prompt(self._conversation(user), shift=shift)
+        return self.pipeline.prompt(self._conversation(user), shift=shift, shift_to=shift_to)
 
     def decide(self, user: str) -> Decision:
         """The router's decision for the conversation so far plus `user` (no system prompt)."""

@@ -4,8 +4,9 @@ Every answer's `response_metadata["decision"]` is the decision's JSON (on the fi
 it adds up once when chunks are summed). The turn itself is planned by `TurnPipeline`: a crisis turn
 under an escalating policy returns the policy's escalation message and never calls the model; on a
 detected mood shift the model sees the system messages and only the last `shift_keep_turns` exchanges
-before the new turn (one by default). The chain is one traced run (`_call_with_config`): callbacks see
-"EmpatheticChain" with the router's and the model's runs inside it.
+before the new turn (one by default; on a shift to joy `joy_shift_keep_turns`, none by default). The
+chain is one traced run (`_call_with_config`): callbacks see "EmpatheticChain" with the router's and
+the model's runs inside it.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class EmpatheticChain(Runnable[Any, AIMessage]):
         *,
         shift_keep_turns: int | None = 1,
         history_turns: int | None = None,
+        joy_shift_keep_turns: int | None = 0,
     ) -> None:
         if "emotion" not in type(model).model_fields:
             raise TypeError(
@@ -70,7 +72,12 @@ class EmpatheticChain(Runnable[Any, AIMessage]):
         self.router = router
         self.model = model
         self.shift_keep_turns = shift_keep_turns  # None: keep the whole history on a shift too
-        self.pipeline = TurnPipeline(router, history_turns=history_turns, shift_turns=shift_keep_turns)
+        self.pipeline = TurnPipeline(
+            router,
+            history_turns=history_turns,
+            shift_turns=shift_keep_turns,
+            joy_shift_turns=joy_shift_keep_turns,
+        )
 
     def _vector_set(self) -> Any:
         """The router's own vector set, else the model's (read per call: the engine may load lazily)."""
@@ -187,9 +194,16 @@ def empathetic_chain(
     *,
     shift_keep_turns: int | None = 1,
     history_turns: int | None = None,
+    joy_shift_keep_turns: int | None = 0,
 ) -> EmpatheticChain:
     """messages -> AIMessage steered by `router`'s decision each turn (also what `router | model` builds)."""
-    return EmpatheticChain(router, model, shift_keep_turns=shift_keep_turns, history_turns=history_turns)
+    return EmpatheticChain(
+        router,
+        model,
+        shift_keep_turns=shift_keep_turns,
+        history_turns=history_turns,
+        joy_shift_keep_turns=joy_shift_keep_turns,
+    )
 
 
 __all__ = ["EmpatheticChain", "empathetic_chain", "recent_messages"]

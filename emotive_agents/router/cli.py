@@ -166,6 +166,7 @@ def route_eval_shift(
         typer.echo(
             f"  {'ok ' if ok else 'MISS'} {row['id']}: {row['kind']} -> {row['target']}; "
             f"label {row['label']}, rule {row['rule']!r}, shift {row['shift']}"
+            + (f" [{row['miss_cause']}]" if row.get("miss_cause") else "")
         )
 
 

@@ -37,6 +37,13 @@ class ShiftSettings(BaseModel):
     min_gain: float = Field(default=0.10, ge=0.0, le=1.0)  # its rise over the smoothed probability
     confident_mass: float = Field(default=0.25, ge=0.0, le=1.0)  # confident by probability alone...
     min_valence_change: float = Field(default=0.20, ge=0.0, le=2.0)  # ...or by valence moving its way
+    # A strong fall in valence confirms a smaller rise of a *negative* mood: sadness (and fear) already
+    # sit at 0.1-0.2 in the smoothed state of cheerful turns, so a turn to them rises less than a turn
+    # to joy. Never toward joy: a false shift to relief would drop the gentleness a distressed user
+    # needs. Chosen by `python -m benchmarks.shift_grid --grid round4` (docs/router.md, "Fourth round");
+    # 2.0 turns it off (valence moves by 2 at most).
+    strong_valence_change: float = Field(default=0.5, ge=0.0, le=2.0)
+    strong_min_gain: float = Field(default=0.05, ge=0.0, le=1.0)  # the rise then needed
     # Weight of the shift turn in the smoothed state, if above the tracker's alpha (0.5). Default 0.5:
     # no extra weight (0.75 made a misread joyful turn cut a grieving user's distress memory short).
     alpha: float = Field(default=0.5, gt=0.0, le=1.0)
@@ -69,19 +76,31 @@ def detect_shift(
         return None
     p, before = current.probabilities, previous.probabilities
     source = previous.label
+    dv = current.valence - previous.valence
+
+    def gain(label: str) -> float:
+        return p[label] - before[label]
+
+    def toward(label: str) -> float:  # positive when valence moved in the label's direction
+        return VALENCE_SIGN.get(label, 0.0) * dv
+
+    def risen(label: str) -> bool:
+        g = gain(label)
+        if g >= s.min_gain:
+            return True
+        negative = VALENCE_SIGN.get(label, 0.0) < 0
+        return negative and g >= s.strong_min_gain and toward(label) >= s.strong_valence_change
+
     # The new mood: of the emotions strong enough this turn, the one that rose most (two emotions can
     # nearly tie: "fear 0.32, joy 0.31" after worried turns is relief, not more fear).
     candidates = [label for label in SHIFT_TARGETS if p[label] >= s.min_mass]
     if not candidates:
         return None
-    to = max(candidates, key=lambda label: p[label] - before[label])
-    if _family(to) == _family(source):
+    to = max(candidates, key=gain)
+    if _family(to) == _family(source) or not risen(to):
         return None
-    gain = p[to] - before[to]
-    if gain < s.min_gain:
+    if p[to] < s.confident_mass and toward(to) < s.min_valence_change:
         return None
-    dv = current.valence - previous.valence
-    toward = VALENCE_SIGN.get(to, 0.0) * dv  # positive when valence moved in the new label's direction
-    if p[to] < s.confident_mass and toward < s.min_valence_change:
-        return None
-    return Shift.model_validate({"from": source, "to": to, "strength": min(1.0, gain), "valence_change": dv})
+    return Shift.model_validate(
+        {"from": source, "to": to, "strength": min(1.0, max(0.0, gain(to))), "valence_change": dv}
+    )

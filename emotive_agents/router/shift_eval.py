@@ -18,7 +18,10 @@ the shipped policy of its domain (health, support, tutor) unless `--policy` name
 
 A shift turn that the risk detector flags (or that lies in a crisis memory) keeps the crisis decision
 and counts as a miss; `crisis_at_scored_turn` counts them and `follows_without_crisis` is the follow
-rate over the others, so a reader or shift problem can be told apart from a risk false alarm.
+rate over the others, so a reader or shift problem can be told apart from a risk false alarm. Every
+missed shift also gets a `miss_cause` (counted per new mood in `miss_causes`): `crisis` (kept in a
+crisis), `reader` (this turn's strongest emotion is not the new mood), `detector` (it is, but no
+shift to it was reported) or `rule` (the shift was reported, the rule does not answer it).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from emotive_agents.errors import EmotiveError
 from emotive_agents.router.policy import SHIPPED_POLICIES, Policy
 from emotive_agents.router.shift import FAMILY
 
+MISS_CAUSES: tuple[str, ...] = ("crisis", "reader", "detector", "rule")
 TUNE_SET = Path(__file__).resolve().parent.parent / "data" / "router" / "shift_tune.jsonl"
 
 
@@ -104,6 +108,15 @@ def rule_answers(policy: Policy, rule: str, label: str) -> bool:
     return False
 
 
+def miss_cause(row: dict[str, Any], target: str) -> str:
+    """Why a shift turn was not followed: crisis, reader, detector or rule (first that applies)."""
+    if row["crisis"]:
+        return "crisis"
+    if not _same_mood(row["current"], target):
+        return "reader"
+    return "rule" if row["detected"] else "detector"
+
+
 def score(conversation: ShiftConversation, decision: Any, policy: Policy) -> dict[str, Any]:
     """One conversation's outcome at its scored turn."""
     shift = decision.shift
@@ -124,6 +137,7 @@ def score(conversation: ShiftConversation, decision: Any, policy: Policy) -> dic
         row["rule_follows"] = rule_answers(policy, decision.rule, target)
         row["follows"] = row["label_follows"] and row["rule_follows"]
         row["detected"] = shift is not None and _same_mood(shift.to, target)
+        row["miss_cause"] = None if row["follows"] else miss_cause(row, target)
     elif conversation.kind == "control":
         amplified = any(decision.mix.get(e, 0.0) > 0 for e in NEGATIVE_LABELS)
         away = shift is not None and shift.to not in NEGATIVE_LABELS
@@ -200,5 +214,10 @@ def evaluate(
     targets = sorted({r["target"] for r in rows if r["kind"] == "shift"})
     summary["by_target"] = {
         t: _rate([r for r in rows if r["kind"] == "shift" and r["target"] == t], "follows") for t in targets
+    }
+    missed = [r for r in rows if r["kind"] == "shift" and r["miss_cause"] is not None]
+    summary["miss_causes"] = {
+        t: {c: sum(r["target"] == t and r["miss_cause"] == c for r in missed) for c in MISS_CAUSES}
+        for t in targets
     }
     return {"summary": summary, "conversations": rows}

@@ -4,8 +4,9 @@ The router decides on the whole conversation. An escalating decision (a crisis t
 escalates) is answered with the policy's safe message and nothing is generated: the plan then carries
 no prompt at all. Otherwise the plan carries the mix to steer with and the prompt the model should see:
 the system prompt, the recent exchanges and the new user turn. On a detected mood shift only the last
-`shift_turns` exchanges are kept: older replies written for the old mood pull a small model back into
-it (measured in docs/router.md).
+`shift_turns` exchanges are kept, and on a shift to joy only `joy_shift_turns` (none by default): older
+replies written for the old mood pull a small model back into it, and on good news even the last
+sympathetic reply does (measured on three conversation sets in docs/router.md, "Fourth round").
 
 The session (`ChatSession`), the LangChain chain (`EmpatheticChain`) and the server all plan their turns
 here and differ only in how they generate. Messages stay in the caller's form (role/content dicts or
@@ -78,7 +79,8 @@ class TurnPipeline:
 
     `system_prompt` is put first in every prompt (the router never needs it). `history_turns` caps the
     earlier exchanges the model sees on any turn (None: all of them); `shift_turns` caps them on a turn
-    with a detected mood shift (None: no extra cap). `vector_set` is passed to the router so its guard
+    with a detected mood shift (None: no extra cap, on any shift) and `joy_shift_turns` on a shift to
+    joy (None: as `shift_turns`; never wider than it). `vector_set` is passed to the router so its guard
     rails keep only emotions the model can steer.
 
     >>> pipeline = TurnPipeline(AffectRouter(policy="support"), system_prompt="You are ...")
@@ -93,15 +95,22 @@ class TurnPipeline:
         system_prompt: str | None = None,
         history_turns: int | None = None,
         shift_turns: int | None = 1,
+        joy_shift_turns: int | None = 0,
         vector_set: Any = None,
     ) -> None:
-        for name, value in (("history_turns", history_turns), ("shift_turns", shift_turns)):
+        caps = (
+            ("history_turns", history_turns),
+            ("shift_turns", shift_turns),
+            ("joy_shift_turns", joy_shift_turns),
+        )
+        for name, value in caps:
             if value is not None and value < 0:
                 raise ValueError(f"{name} must be 0 or more (or None for no cap), got {value}")
         self.router = router
         self.system_prompt = system_prompt
         self.history_turns = history_turns
         self.shift_turns = shift_turns
+        self.joy_shift_turns = joy_shift_turns
         self.vector_set = vector_set
 
     # -- deciding ---------------------------------------------------------------------------------
@@ -134,11 +143,19 @@ class TurnPipeline:
         return await ainvoke(list(conversation), config, **options)
 
     # -- planning ---------------------------------------------------------------------------------
-    def prompt(self, conversation: Sequence[Any], *, shift: bool = False) -> list[Any]:
-        """The messages the model sees: the system prompt, the recent exchanges and the newest user turn."""
+    def prompt(
+        self, conversation: Sequence[Any], *, shift: bool = False, shift_to: str | None = None
+    ) -> list[Any]:
+        """The messages the model sees: the system prompt, the recent exchanges and the newest user turn.
+
+        `shift`: the turn is a detected mood shift; `shift_to`: its new mood, if known.
+        """
         keep = self.history_turns
         if shift and self.shift_turns is not None:
-            keep = self.shift_turns if keep is None else min(keep, self.shift_turns)
+            cap = self.shift_turns
+            if shift_to == "joy" and self.joy_shift_turns is not None:
+                cap = min(cap, self.joy_shift_turns)  # never wider than the shift cap
+            keep = cap if keep is None else min(keep, cap)
         messages = list(conversation) if keep is None else recent_messages(conversation, keep)
         if self.system_prompt is None:
             return messages
@@ -157,12 +174,14 @@ class TurnPipeline:
             return TurnPlan(
                 decision=decision, mix=dict(decision.mix), messages=[], escalation=str(escalation)
             )
-        shifted = getattr(decision, "shift", None) is not None
+        shift = getattr(decision, "shift", None)
+        shifted = shift is not None
+        shift_to = shift.get("to") if isinstance(shift, Mapping) else getattr(shift, "to", None)
         mix = dict(override) if override is not None else dict(decision.mix)
         return TurnPlan(
             decision=decision,
             mix=mix,
-            messages=self.prompt(conversation, shift=shifted),
+            messages=self.prompt(conversation, shift=shifted, shift_to=shift_to),
             overridden=override is not None,
             shifted=shifted,
         )

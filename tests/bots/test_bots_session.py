@@ -200,8 +200,8 @@ def test_on_a_mood_shift_the_model_sees_at_most_one_earlier_exchange(
     assert record.decision["shift"] == {"from": "fear", "to": "joy", "strength": 0.5}
     assert "shift fear -> joy" in status_line(record)
     assert [m["role"] for m in seen[1]] == ["system", "user", "assistant", "user"]
-    assert [m["role"] for m in seen[2]] == ["system", "user", "assistant", "user"]  # 1, not 2, on a shift
-    assert seen[2][1]["content"] == "Can you check it?"
+    assert [m["role"] for m in seen[2]] == ["system", "user"]  # good news: no earlier exchange
+    assert seen[2][1]["content"] == "It passed inspection and arrived, all good!"
     alone = bot_engine.generate(
         seen[2], record.decision["mix"], max_new_tokens=8, **session.sampling
     ).text.strip()
@@ -209,3 +209,10 @@ def test_on_a_mood_shift_the_model_sees_at_most_one_earlier_exchange(
     none = _session(bot_engine, FakeRouter(), history_turns=2, shift_history_turns=0)
     none.respond("I'm worried about my order")
     assert [m["role"] for m in none.messages_for("It passed!", shift=True)] == ["system", "user"]
+    # On a shift to another mood (or with joy_shift_history_turns=1) one exchange is kept, 1 of 2.
+    one = _session(bot_engine, FakeRouter(), history_turns=2, joy_shift_history_turns=1)
+    one.respond("I'm worried about my order")
+    one.respond("Can you check it?")
+    roles = ["system", "user", "assistant", "user"]
+    assert [m["role"] for m in one.messages_for("It passed!", shift=True, shift_to="joy")] == roles
+    assert [m["role"] for m in session.messages_for("This is gross", shift=True, shift_to="disgust")] == roles

@@ -17,7 +17,8 @@ SCRIPTS = {
     "affect_probe_fit": "--data",
     "router_evaluate": "--tune",
     "monitor_eval": "--turns",
-    "bots_shift_replies": "--file",
+    "bots_shift_replies": "--to",
+    "shift_grid": "--grid",
     "half_precision": "--out",
 }
 

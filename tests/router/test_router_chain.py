@@ -105,13 +105,15 @@ def test_on_a_mood_shift_the_model_sees_only_the_last_exchange(chat: ChatEmotive
     reply = empathetic_chain(router("health"), chat).invoke(conversation)
     decision = reply.response_metadata["decision"]
     assert decision["shift"]["from"] == "fear" and decision["shift"]["to"] == "joy"
-    last = chat.invoke([conversation[0], *conversation[-3:]], emotion=decision["mix"])
-    assert reply.content == last.content
+    alone = chat.invoke([conversation[0], conversation[-1]], emotion=decision["mix"])
+    assert reply.content == alone.content  # good news: no earlier exchange by default
+    last = empathetic_chain(router("health"), chat, joy_shift_keep_turns=None).invoke(conversation)
+    assert last.content == chat.invoke([conversation[0], *conversation[-3:]], emotion=decision["mix"]).content
     none = empathetic_chain(router("health"), chat, shift_keep_turns=0).invoke(conversation)
-    assert none.content == chat.invoke([conversation[0], conversation[-1]], emotion=decision["mix"]).content
+    assert none.content == alone.content
     whole = empathetic_chain(router("health"), chat, shift_keep_turns=None).invoke(conversation)
     assert whole.content == chat.invoke(conversation, emotion=decision["mix"]).content
-    assert len({whole.content, reply.content, none.content}) > 1  # the prompts differ, so do replies
+    assert len({whole.content, last.content, none.content}) > 1  # the prompts differ, so do replies
 
 
 class Runs(BaseCallbackHandler):

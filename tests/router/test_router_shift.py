@@ -91,3 +91,29 @@ def test_a_tracker_with_a_shift_round_trips_through_json() -> None:
     state = AffectTracker().update(worried()).update(peaked("joy"))
     again = AffectTracker.model_validate_json(state.model_dump_json())
     assert again == state and isinstance(again.shift, Shift)
+
+
+def cheerful() -> AffectReading:
+    # A cheerful smoothed state still holds some sadness and fear (the reader's baseline on them).
+    return reading({"joy": 0.35, "sadness": 0.17, "neutral": 0.2, "anger": 0.16, "fear": 0.12}, valence=0.15)
+
+
+def test_a_strong_fall_in_valence_confirms_a_smaller_rise_of_a_negative_mood() -> None:
+    # Sadness rises by 0.08 only (under min_gain 0.10) because it was already in the smoothed state.
+    sad = reading({"sadness": 0.25, "anger": 0.23, "joy": 0.14, "fear": 0.13, "neutral": 0.25}, valence=-0.55)
+    shift = detect_shift(cheerful(), sad)
+    assert shift is not None and shift.to == "sadness"
+    assert shift.strength == pytest.approx(0.08)
+    # Without the strong fall it is not a shift, nor with the rule switched off (2.0).
+    assert detect_shift(cheerful(), sad.model_copy(update={"valence": -0.2})) is None
+    assert detect_shift(cheerful(), sad, ShiftSettings(strong_valence_change=2.0)) is None
+    # A rise under strong_min_gain is never enough.
+    assert detect_shift(cheerful(), sad, ShiftSettings(strong_min_gain=0.1)) is None
+
+
+def test_a_small_rise_of_joy_is_never_confirmed_by_valence_alone() -> None:
+    # A neutral question after distress: valence climbs a lot, joy rises a little. Not relief.
+    before = reading({"fear": 0.4, "sadness": 0.3, "joy": 0.15, "neutral": 0.15}, valence=-0.6)
+    question = reading({"neutral": 0.45, "joy": 0.22, "fear": 0.18, "sadness": 0.15}, valence=0.1)
+    assert detect_shift(before, question) is None
+    assert detect_shift(before, question, ShiftSettings(min_gain=0.05)) is not None  # only the rise stops it

@@ -12,7 +12,13 @@ from typer.testing import CliRunner
 from emotive_agents.cli import app
 from emotive_agents.errors import EmotiveError
 from emotive_agents.router.policy import load_policy
-from emotive_agents.router.shift_eval import TUNE_SET, evaluate, load_conversations, rule_answers
+from emotive_agents.router.shift_eval import (
+    TUNE_SET,
+    evaluate,
+    load_conversations,
+    miss_cause,
+    rule_answers,
+)
 
 ROWS = [
     {"id": "s1", "domain": "health", "kind": "shift", "shift_to": "joy", "shift_turn": 2,
@@ -48,6 +54,10 @@ def test_scores_follows_controls_and_steady_turns(tmp_path: Path) -> None:
     assert summary["by_target"]["joy"]["hits"] == 1
     assert summary["crisis_at_scored_turn"]["hits"] == 0
     assert summary["follows_without_crisis"] == summary["follows"]
+    # s3's turn reads neutral, not sadness: the reader missed it, not the detector or the rules.
+    assert by_id["s3"]["miss_cause"] == "reader" and by_id["s1"]["miss_cause"] is None
+    assert summary["miss_causes"]["sadness"] == {"crisis": 0, "reader": 1, "detector": 0, "rule": 0}
+    assert summary["miss_causes"]["joy"] == {"crisis": 0, "reader": 0, "detector": 0, "rule": 0}
 
 
 def test_a_crisis_at_the_shift_turn_is_a_miss_and_is_counted(tmp_path: Path) -> None:
@@ -62,6 +72,16 @@ def test_a_crisis_at_the_shift_turn_is_a_miss_and_is_counted(tmp_path: Path) -> 
     summary = report["summary"]
     assert summary["crisis_at_scored_turn"] == {"n": 2, "hits": 1, "rate": 0.5}
     assert summary["follows_without_crisis"] == {"n": 1, "hits": 1, "rate": 1.0}
+    assert by_id["r1"]["miss_cause"] == "crisis" and summary["miss_causes"]["joy"]["crisis"] == 1
+
+
+def test_miss_cause_names_the_first_stage_that_failed() -> None:
+    row = {"crisis": False, "current": "sadness", "detected": False}
+    assert miss_cause(row, "sadness") == "detector"
+    assert miss_cause({**row, "detected": True}, "sadness") == "rule"
+    assert miss_cause({**row, "current": "fear"}, "sadness") == "reader"
+    assert miss_cause({**row, "current": "disgust"}, "anger") == "detector"  # one mood with anger
+    assert miss_cause({**row, "crisis": True, "current": "fear"}, "sadness") == "crisis"
 
 
 def test_rule_answers_reads_the_rules_conditions() -> None:

@@ -80,11 +80,27 @@ SHIFT = SHIFT_CONVERSATION
 def test_on_a_mood_shift_only_the_last_exchanges_are_kept() -> None:
     plan = TurnPipeline(router("health")).plan(SHIFT)
     assert plan.shifted and plan.decision.shift.to == "joy"
-    assert plan.messages == [SHIFT[0], *SHIFT[-3:]]  # LangChain messages stay LangChain messages
-    assert TurnPipeline(router("health"), shift_turns=0).plan(SHIFT).messages == [SHIFT[0], SHIFT[-1]]
+    # Good news: by default no earlier (sympathetic) exchange is kept; LangChain messages stay as they are.
+    assert plan.messages == [SHIFT[0], SHIFT[-1]]
+    last = TurnPipeline(router("health"), joy_shift_turns=None).plan(SHIFT).messages
+    assert last == [SHIFT[0], *SHIFT[-3:]]  # None: as shift_turns (1)
+    assert TurnPipeline(router("health"), joy_shift_turns=1, shift_turns=0).plan(SHIFT).messages == [
+        SHIFT[0],
+        SHIFT[-1],
+    ]  # the joy cap never widens the shift cap
     assert TurnPipeline(router("health"), shift_turns=None).plan(SHIFT).messages == SHIFT
     # The tighter cap wins: a history cap of 0 is not widened by the shift cap of 1.
     assert TurnPipeline(router("health"), history_turns=0).plan(SHIFT).messages == [SHIFT[0], SHIFT[-1]]
+
+
+def test_on_a_shift_to_a_negative_mood_the_last_exchange_is_kept() -> None:
+    calm = [user("hello"), bot("hi!"), user("what is a verb?"), bot("a doing word"), user("this is so gross")]
+    plan = TurnPipeline(router("support")).plan(calm)
+    assert plan.shifted and plan.decision.shift.to == "disgust"
+    assert plan.messages == calm[-3:]
+    pipeline = TurnPipeline(router("support"))
+    assert pipeline.prompt(calm, shift=True) == calm[-3:]  # no mood given: the shift cap
+    assert pipeline.prompt(calm, shift=True, shift_to="joy") == calm[-1:]
 
 
 def test_without_a_shift_the_shift_cap_does_not_trim() -> None:
@@ -129,6 +145,8 @@ def test_the_tracker_and_vector_set_reach_the_router(tiny_engine) -> None:
 
 
 def test_negative_caps_are_refused() -> None:
+    with pytest.raises(ValueError, match="joy_shift_turns"):
+        TurnPipeline(router(), joy_shift_turns=-1)
     with pytest.raises(ValueError, match="history_turns"):
         TurnPipeline(router(), history_turns=-1)
     with pytest.raises(ValueError, match="shift_turns"):
