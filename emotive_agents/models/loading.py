@@ -17,6 +17,7 @@ from torch import nn
 from emotive_agents.errors import ModelLoadError
 from emotive_agents.models.cache import cache_problem, discard, write_manifest
 from emotive_agents.models.checkpoint import ModelFingerprint
+from emotive_agents.models.import_cache import import_transformers
 from emotive_agents.models.layers import LayerLayout, find_layers
 from emotive_agents.models.paths import (
     DEFAULT_MODEL,
@@ -100,6 +101,7 @@ def fingerprint_model(model: nn.Module, layout: LayerLayout, name: str) -> Model
 def _convert_gguf(gguf: Path, target: Path) -> None:
     """Dequantise the GGUF once (~18 s) into plain safetensors that load in well under a second."""
     try:
+        import_transformers()
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError as exc:  # pragma: no cover - transformers is a hard dependency
         raise ModelLoadError("transformers is required: pip install transformers") from exc
@@ -229,6 +231,7 @@ def load_model(
 
     `dtype` is float32, float16, bfloat16 or "auto" (`auto_dtype(device)`: float32 on CPU).
     """
+    import_transformers()  # its lazy-module tables from the user cache (models/import_cache.py)
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = resolve_model_path(name_or_path, cache_dir)
