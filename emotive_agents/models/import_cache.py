@@ -59,7 +59,9 @@ def tree_fingerprint(root: Path) -> str:
 
 
 def encode(structure: Structure) -> list[Any]:
-    return [[sorted(key), {m: sorted(names) for m, names in sorted(v.items())}] for key, v in structure.items()]
+    return [
+        [sorted(key), {m: sorted(names) for m, names in sorted(v.items())}] for key, v in structure.items()
+    ]
 
 
 def decode(encoded: list[Any]) -> Structure:
@@ -122,7 +124,7 @@ def cached(original: Callable[..., Structure], cache: StructureCache) -> Callabl
         key = f"{Path(module_path)}|{prefix}"
         try:
             hit = cache.get(key, folder)
-        except Exception:  # noqa: BLE001 - a cache problem must never break importing transformers
+        except Exception:  # a cache problem must never break importing transformers
             hit = None
         if hit is not None:
             return hit

@@ -53,7 +53,9 @@ class SharedPromptPooler:
                 prompt_mask[row, width - len(prompt) :] = 1
         cache = DynamicCache(config=model.config)
         if width:
-            prefill = Recorder(model, layout, [max(self.layers)], keep=lambda i, h: None, stop_after_last=True)
+            prefill = Recorder(
+                model, layout, [max(self.layers)], keep=lambda i, h: None, stop_after_last=True
+            )
             with prefill:
                 prefill.run(
                     input_ids=prompt_ids.to(device),

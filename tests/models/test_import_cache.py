@@ -113,7 +113,12 @@ def _probe(model: Path, cache: Path, switch: str) -> dict:
     env = {**os.environ, "EMOTIVE_AGENTS_CACHE": str(cache), "EMOTIVE_AGENTS_IMPORT_CACHE": switch}
     env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parents[2]), env.get("PYTHONPATH", "")])
     out = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(model)], env=env, capture_output=True, text=True, check=True, timeout=300
+        [sys.executable, "-c", _PROBE, str(model)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -21,9 +21,15 @@ def chat_llama() -> LoadedModel:
 
 def _rows(loaded: LoadedModel) -> list[tuple[list[int], list[int]]]:
     tok = loaded.tokenizer
-    first, second = encode(tok, "<|user|>what is rain?\n<|assistant|>"), encode(tok, "<|user|>hi\n<|assistant|>")
+    first, second = (
+        encode(tok, "<|user|>what is rain?\n<|assistant|>"),
+        encode(tok, "<|user|>hi\n<|assistant|>"),
+    )
     replies = ("Water falling.", "It is wet!!", "ugh, rain", "Drops of water from clouds, mostly.")
-    return [(first, encode(tok, r)) for r in replies] + [(second, encode(tok, "hello")), (second, encode(tok, "hey!"))]
+    return [(first, encode(tok, r)) for r in replies] + [
+        (second, encode(tok, "hello")),
+        (second, encode(tok, "hey!")),
+    ]
 
 
 @pytest.mark.parametrize("hook", [HookPoint.BLOCK_CONTRIBUTION, HookPoint.RESIDUAL, HookPoint.ATTN_OUTPUT])
@@ -61,7 +67,9 @@ def test_absolute_positions_do_not_depend_on_padding() -> None:
     pooler = SharedPromptPooler(loaded, HookPoint.RESIDUAL, range(loaded.num_layers))
     together = pooler.pool(rows)
     alone = torch.cat([pooler.pool([row]) for row in rows])
-    unpadded = torch.cat([ActivationPooler(loaded, HookPoint.RESIDUAL, range(loaded.num_layers)).pool([r]) for r in rows])
+    unpadded = torch.cat(
+        [ActivationPooler(loaded, HookPoint.RESIDUAL, range(loaded.num_layers)).pool([r]) for r in rows]
+    )
     assert torch.allclose(together, alone, atol=1e-5)
     assert torch.allclose(alone, unpadded, atol=1e-5)
 
@@ -70,12 +78,16 @@ def test_teacher_forced_extraction_is_unchanged_by_sharing(chat_llama: LoadedMod
     queries = ("how are you?", "what is rain?", "tell me a joke")
     emotions = ("neutral", "joy", "anger", "fear")
     corpus = ReplyCorpus(
-        rows=tuple(Reply(query=q, emotion=e, response=f"{e} says: {q[::-1]}") for q in queries for e in emotions)
+        rows=tuple(
+            Reply(query=q, emotion=e, response=f"{e} says: {q[::-1]}") for q in queries for e in emotions
+        )
     )
     progress: list[tuple[int, int]] = []
     for batch_size in (1, 4, 16):
         config = TeacherForcedConfig(batch_size=batch_size)
-        shared = extract_from_replies(chat_llama, corpus, config, on_progress=lambda d, t: progress.append((d, t)))
+        shared = extract_from_replies(
+            chat_llama, corpus, config, on_progress=lambda d, t: progress.append((d, t))
+        )
         plain = extract_from_replies(chat_llama, corpus, config.model_copy(update={"shared_prompt": False}))
         assert shared.emotions == plain.emotions
         assert torch.allclose(shared.vectors, plain.vectors, atol=1e-5)

@@ -33,7 +33,9 @@ def _corpus(rows: list[tuple[str, str, str]]) -> ReplyCorpus:
 
 
 @pytest.mark.parametrize("shared_prompt", [True, False])
-def test_forced_replies_equal_generation_based_extraction(chat_llama: LoadedModel, shared_prompt: bool) -> None:
+def test_forced_replies_equal_generation_based_extraction(
+    chat_llama: LoadedModel, shared_prompt: bool
+) -> None:
     """Forcing the very replies the model generated, after the prompts it generated them under, gives
     the generation-based vectors exactly."""
     config = ExtractionConfig(emotions=("joy", "anger"), max_new_tokens=6)
