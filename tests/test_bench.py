@@ -36,7 +36,10 @@ def test_teacher_forced_speed_compares_forcing_with_generating(tiny_engine: Emot
     )
     assert figures["teacher_forced_queries"] == 2
     assert figures["teacher_forced_s"] > 0 and figures["generation_extraction_s"] > 0
-    assert 0 < figures["teacher_forced_vs_generation"] < 10000
+    assert figures["teacher_forced_per_row_s"] > 0
+    for key in ("", "_cpu"):
+        assert 0 < figures[f"teacher_forced_vs_generation{key}"] < 10000
+    assert 0 < figures["teacher_forced_per_row_vs_generation"] < 10000
 
 
 def test_benchmark_reports_progress_per_timed_run(

@@ -2,15 +2,15 @@
 
 `import transformers` and the first `import transformers.models` each scan every model folder, read each
 file and parse its `__all__` to build the lazy-module tables (`define_import_structure`; the two calls are
-keyed differently in its `lru_cache`, so the scan runs twice). That is about 15 % of a warm start. The
-tables are a pure function of those files, so this module keeps them in the user cache, keyed by the
-transformers version and the name, size and mtime of every file the scan reads (stat only: ~50 ms).
+keyed differently in its `lru_cache`, so the scan runs twice). The tables are a pure function of those
+files, so this module keeps them in the user cache, keyed by the transformers version and the name, size
+and mtime of every file and folder the scan reads (stat only: ~50 ms against ~1 s of scanning).
 
-Guarded: the cache is used only for these two imports, only when transformers is not imported yet, and
-any problem (unreadable or stale cache, an unexpected structure, a transformers without the function)
-falls back to transformers' own scan. The wrapper is installed while `transformers.utils.import_utils`
-is imported and removed again once `transformers.models` is, so nothing of it stays visible.
-`EMOTIVE_AGENTS_IMPORT_CACHE=0` turns it off.
+Guarded: the cache answers only the calls made while `SCOPE` is imported, only when transformers is not
+imported yet, and any problem (an unreadable or stale cache, a structure it cannot encode, a transformers
+without the function) falls back to transformers' own scan. The wrapper is put in place right after
+`transformers.utils.import_utils` executes and the original is put back once `SCOPE` is imported, so
+nothing of it stays visible. `EMOTIVE_AGENTS_IMPORT_CACHE=0` turns it off.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ from emotive_agents.models.paths import default_cache_dir
 ENV_SWITCH = "EMOTIVE_AGENTS_IMPORT_CACHE"
 TARGET = "transformers.utils.import_utils"
 FORMAT = 1
+# Each asks for the tables once: the package, its `models` subpackage, and `processing_utils`, which
+# executes transformers' `__init__` a second time (`direct_transformers_import`). Any other caller after
+# the scope gets transformers' own scan (slower, never different).
+SCOPE = ("transformers", "transformers.models", "transformers.processing_utils")
 Structure = dict[frozenset[str], dict[str, set[str]]]
 
 
@@ -185,18 +189,20 @@ def cache_file(version: str) -> Path:
 
 
 def import_transformers() -> bool:
-    """Import `transformers` and `transformers.models`, their tables from the cache; True if it was used."""
+    """Import the modules of `SCOPE`, their tables from the cache; True if the cache was used."""
     if "transformers" in sys.modules or not enabled():
-        importlib.import_module("transformers.models")
+        for name in SCOPE:
+            importlib.import_module(name)
         return False
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         cache = StructureCache(cache_file(version("transformers")))
     except PackageNotFoundError:
-        importlib.import_module("transformers.models")
+        for name in SCOPE:
+            importlib.import_module(name)
         return False
     with _wrapped(cache):
-        importlib.import_module("transformers")
-        importlib.import_module("transformers.models")
+        for name in SCOPE:
+            importlib.import_module(name)
     return True
