@@ -176,7 +176,7 @@ def _wrapped(cache: StructureCache) -> Iterator[None]:
         yield
     finally:
         sys.meta_path.remove(finder)
-        module = sys.modules.get(TARGET)
+        module: Any = sys.modules.get(TARGET)
         if module is not None and finder.original is not None:
             module.define_import_structure = finder.original
             if module.__spec__ is not None and module.__spec__.loader is finder:
