@@ -81,8 +81,9 @@ def test_a_corrupt_cache_falls_back_to_the_scan(tmp_path: Path) -> None:
 
 
 _PROBE = """
-import json, sys
+import gc, json, sys
 import torch
+import emotive_agents.engine
 from emotive_agents.models.import_cache import import_transformers
 used = import_transformers()
 import transformers
@@ -94,6 +95,7 @@ with torch.no_grad():
 print(json.dumps({
     "used": used,
     "restored": hasattr(import_utils.define_import_structure, "cache_info"),
+    "gc": gc.isenabled(),
     "finders": [type(f).__name__ for f in sys.meta_path],
     "names": len(dir(transformers)) + len(dir(transformers.models)),
     "logits": logits.flatten().tolist(),
@@ -141,5 +143,6 @@ def test_a_fresh_process_with_the_cache_loads_the_same_model(
     assert (plain["used"], fast["used"]) == (False, True)
     assert cache.file.stat().st_mtime_ns == written  # read, not rewritten: every table came from it
     assert fast["restored"] and "_Wrapping" not in fast["finders"]
+    assert fast["gc"] and plain["gc"]  # the collector paused for the imports and the load is back on
     assert fast["names"] == plain["names"]
     assert fast["logits"] == plain["logits"]
