@@ -198,7 +198,7 @@ def import_transformers() -> bool:
 
     try:
         cache = StructureCache(cache_file(version("transformers")))
-    except PackageNotFoundError:
+    except (PackageNotFoundError, ImportError, OSError, RuntimeError):  # no version, no cache dir
         for name in SCOPE:
             importlib.import_module(name)
         return False

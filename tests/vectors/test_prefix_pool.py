@@ -92,3 +92,38 @@ def test_teacher_forced_extraction_is_unchanged_by_sharing(chat_llama: LoadedMod
         assert shared.emotions == plain.emotions
         assert torch.allclose(shared.vectors, plain.vectors, atol=1e-5)
         assert progress[-1] == ((len(corpus.rows) + batch_size - 1) // batch_size,) * 2
+
+
+FAMILIES = {  # a few of tests/models/test_families.py's registered families (sliding-window ones too)
+    "mistral": ("MistralConfig", "MistralForCausalLM", {"num_key_value_heads": 1}),
+    "qwen3": ("Qwen3Config", "Qwen3ForCausalLM", {"num_key_value_heads": 1, "head_dim": 8}),
+    "gemma2": ("Gemma2Config", "Gemma2ForCausalLM", {"num_key_value_heads": 1, "head_dim": 8}),
+    "gemma3_text": ("Gemma3TextConfig", "Gemma3ForCausalLM", {"num_key_value_heads": 1, "head_dim": 8}),
+    "phi3": ("Phi3Config", "Phi3ForCausalLM", {"num_key_value_heads": 1, "pad_token_id": 0}),
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_other_families_pool_alike(family: str) -> None:
+    import transformers
+
+    config_name, model_name, extra = FAMILIES[family]
+    config = getattr(transformers, config_name)(
+        vocab_size=64,
+        hidden_size=16,
+        intermediate_size=32,
+        num_attention_heads=2,
+        num_hidden_layers=3,
+        **extra,
+    )
+    torch.manual_seed(0)
+    model = getattr(transformers, model_name)(config).eval()
+    loaded = LoadedModel.from_hf(model, make_tokenizer(), name=family)
+    first, second = [5, 9, 11, 3, 7], [8, 2]
+    rows = [(first, [12, 13, 14]), (first, [20]), (second, [30, 31, 32, 33]), (first, [40, 41])]
+    layers = range(loaded.num_layers)
+    shared = SharedPromptPooler(loaded, HookPoint.BLOCK_CONTRIBUTION, layers).pool(rows)
+    alone = torch.cat(
+        [ActivationPooler(loaded, HookPoint.BLOCK_CONTRIBUTION, layers).pool([r]) for r in rows]
+    )
+    assert torch.allclose(shared, alone, atol=1e-5)
