@@ -45,29 +45,39 @@ MIXES = (
     {"sadness": -1.0},
     {"joy": 0.7, "sadness": 0.3},
 )
+# A user's start: import the engine, then load (transformers' model stack is imported by that load).
 _START_SCRIPT = (
     "import time, json; t0 = time.perf_counter()\n"
     "from emotive_agents.engine import EmotiveEngine\n"
-    "t1 = time.perf_counter()\n"
-    "import transformers.modeling_utils, transformers.models.auto.modeling_auto\n"
-    "t2 = time.perf_counter(); EmotiveEngine.load({model!r}); t3 = time.perf_counter()\n"
-    "EmotiveEngine.load({model!r}); t4 = time.perf_counter()\n"
-    "print(json.dumps({{'import_s': t1 - t0, 'transformers_s': t2 - t1, 'load_s': t3 - t1,"
-    " 'reload_s': t4 - t3}}))\n"
+    "t1 = time.perf_counter(); EmotiveEngine.load({model!r}); t2 = time.perf_counter()\n"
+    "EmotiveEngine.load({model!r}); t3 = time.perf_counter()\n"
+    "print(json.dumps({{'import_s': t1 - t0, 'load_s': t2 - t1, 'reload_s': t3 - t2}}))\n"
+)
+# How much of a first load is transformers' model stack: imported alone, as `load_model` imports it.
+_STACK_SCRIPT = (
+    "import time, json\n"
+    "import emotive_agents.engine\n"
+    "from emotive_agents._startup import paused_gc\n"
+    "from emotive_agents.models.import_cache import import_transformers\n"
+    "t0 = time.perf_counter()\n"
+    "with paused_gc():\n"
+    "    import_transformers()\n"
+    "    import transformers.modeling_utils, transformers.models.auto.modeling_auto\n"
+    "print(json.dumps({{'transformers_s': time.perf_counter() - t0}}))\n"
 )
 
 
-def _start_time(model: str, cache_dir: str | None) -> dict[str, float]:
-    """Import + load in a fresh interpreter (optionally with an empty cache, i.e. a cold start).
+def _start_time(model: str, cache_dir: str | None, script: str = _START_SCRIPT) -> dict[str, float]:
+    """Run `script` in a fresh interpreter (optionally with an empty cache, i.e. a cold start).
 
     `load_s` counts from the end of `import emotive_agents.engine`, so it includes transformers' model
-    stack (`transformers_s`, imported lazily on the first load) as a user's first load does.
+    stack, imported lazily on the first load as in a user's first load.
     """
     env = dict(os.environ)
     if cache_dir is not None:
         env["EMOTIVE_AGENTS_CACHE"] = cache_dir
     out = subprocess.run(
-        [sys.executable, "-c", _START_SCRIPT.format(model=model)],
+        [sys.executable, "-c", script.format(model=model)],
         env=env,
         capture_output=True,
         text=True,
@@ -77,10 +87,14 @@ def _start_time(model: str, cache_dir: str | None) -> dict[str, float]:
 
 
 def _warm_start(model: str, repeats: int) -> dict[str, float]:
-    """Median of `repeats` warm starts (each a fresh interpreter), by total; one start is too noisy."""
+    """Median of `repeats` warm starts (each a fresh interpreter), by total; one start is too noisy.
+
+    `transformers_s` comes from one more fresh start that imports the model stack alone.
+    """
     runs = [_start_time(model, None) for _ in range(max(1, repeats))]
     runs.sort(key=lambda run: run["import_s"] + run["load_s"])
-    return runs[len(runs) // 2]
+    stack = _start_time(model, None, script=_STACK_SCRIPT)
+    return {**runs[len(runs) // 2], "transformers_s": stack["transformers_s"]}
 
 
 def _tokens_per_second(engine: EmotiveEngine, requests: list[GenerationRequest]) -> float:
@@ -163,19 +177,30 @@ def teacher_forced_speed(
     emotions = ("anger", "disgust", "fear", "joy", "sadness")
     corpus = corpus.subset(corpus.queries[:queries])
     forced_config = TeacherForcedConfig(emotions=emotions, max_response_tokens=max_new_tokens)
-    start = time.perf_counter()
-    extract_from_replies(engine.loaded, corpus, forced_config)
-    forced = time.perf_counter() - start
+
     texts = [Query(text=q) for q in corpus.queries]
-    start = time.perf_counter()
     config = ExtractionConfig(emotions=emotions, max_new_tokens=max_new_tokens, batch_size=16)
-    extract_vectors(engine.loaded, texts, prompts or load_prompts(), config)
-    generated = time.perf_counter() - start
+    runs: dict[str, Callable[[], object]] = {
+        "forced": lambda: extract_from_replies(engine.loaded, corpus, forced_config),  # shared prompt
+        "per_row": lambda: extract_from_replies(  # one prompt + reply forward per row, as before
+            engine.loaded, corpus, forced_config.model_copy(update={"shared_prompt": False})
+        ),
+        "generated": lambda: extract_vectors(engine.loaded, texts, prompts or load_prompts(), config),
+    }
+    wall: dict[str, float] = {}
+    cpu: dict[str, float] = {}  # this process's CPU time: what a busy, shared machine distorts least
+    for name, run in runs.items():
+        start, start_cpu = time.perf_counter(), time.process_time()
+        run()
+        wall[name], cpu[name] = time.perf_counter() - start, time.process_time() - start_cpu
     return {
         "teacher_forced_queries": len(texts),
-        "teacher_forced_s": round(forced, 2),
-        "generation_extraction_s": round(generated, 2),
-        "teacher_forced_vs_generation": round(generated / forced, 3),
+        "teacher_forced_s": round(wall["forced"], 2),
+        "teacher_forced_per_row_s": round(wall["per_row"], 2),
+        "generation_extraction_s": round(wall["generated"], 2),
+        "teacher_forced_vs_generation": round(wall["generated"] / wall["forced"], 3),
+        "teacher_forced_per_row_vs_generation": round(wall["generated"] / wall["per_row"], 3),
+        "teacher_forced_vs_generation_cpu": round(cpu["generated"] / max(cpu["forced"], 1e-9), 3),
     }
 
 

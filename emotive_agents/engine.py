@@ -6,20 +6,23 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
+from emotive_agents._startup import paused_gc
 
-from emotive_agents.errors import VectorSetError
-from emotive_agents.generation.chat import MessagesLike
-from emotive_agents.generation.executor import Executor
-from emotive_agents.generation.generator import DEFAULT_MAX_BATCH, GenerationStream, Generator
-from emotive_agents.generation.types import GenerationRequest, GenerationResult
-from emotive_agents.mix import EmotionMix
-from emotive_agents.models.loading import DEFAULT_MODEL, LoadedModel, load_model
-from emotive_agents.steering.hooks import Steering, steer
-from emotive_agents.vectors.deltas import check_mix
-from emotive_agents.vectors.recipe import SteeringRecipe
-from emotive_agents.vectors.store import SHIPPED_DEFAULTS, check_compatible, load_vector_set
-from emotive_agents.vectors.vector_set import EmotionVectorSet
+with paused_gc():  # importing torch and this package's core, without cyclic GC passes (_startup.py)
+    import torch
+
+    from emotive_agents.errors import VectorSetError
+    from emotive_agents.generation.chat import MessagesLike
+    from emotive_agents.generation.executor import Executor
+    from emotive_agents.generation.generator import DEFAULT_MAX_BATCH, GenerationStream, Generator
+    from emotive_agents.generation.types import GenerationRequest, GenerationResult
+    from emotive_agents.mix import EmotionMix
+    from emotive_agents.models.loading import DEFAULT_MODEL, LoadedModel, load_model
+    from emotive_agents.steering.hooks import Steering, steer
+    from emotive_agents.vectors.deltas import check_mix
+    from emotive_agents.vectors.recipe import SteeringRecipe
+    from emotive_agents.vectors.store import SHIPPED_DEFAULTS, check_compatible, load_vector_set
+    from emotive_agents.vectors.vector_set import EmotionVectorSet
 
 MixLike = EmotionMix | Mapping[str, float] | None
 
@@ -59,12 +62,13 @@ class EmotiveEngine:
         **kwargs: Any,
     ) -> EmotiveEngine:
         """Load a model and a vector set (by default the model's shipped set, if there is one)."""
-        loaded = load_model(model, dtype=dtype, device=device)
-        vectors = vectors if vectors is not None else SHIPPED_DEFAULTS.get(model)
-        if vectors is None:
-            return cls(loaded, None, **kwargs)
-        vector_set = load_vector_set(vectors, model=loaded.fingerprint, strict=strict)
-        return cls(loaded, vector_set, strict=strict, **kwargs)
+        with paused_gc():  # transformers' model stack and the weights, without cyclic GC passes
+            loaded = load_model(model, dtype=dtype, device=device)
+            vectors = vectors if vectors is not None else SHIPPED_DEFAULTS.get(model)
+            if vectors is None:
+                return cls(loaded, None, **kwargs)
+            vector_set = load_vector_set(vectors, model=loaded.fingerprint, strict=strict)
+            return cls(loaded, vector_set, strict=strict, **kwargs)
 
     @property
     def executor(self) -> Executor:

@@ -36,7 +36,10 @@ def test_teacher_forced_speed_compares_forcing_with_generating(tiny_engine: Emot
     )
     assert figures["teacher_forced_queries"] == 2
     assert figures["teacher_forced_s"] > 0 and figures["generation_extraction_s"] > 0
-    assert 0 < figures["teacher_forced_vs_generation"] < 10000
+    assert figures["teacher_forced_per_row_s"] > 0
+    for key in ("", "_cpu"):
+        assert 0 < figures[f"teacher_forced_vs_generation{key}"] < 10000
+    assert 0 < figures["teacher_forced_per_row_vs_generation"] < 10000
 
 
 def test_benchmark_reports_progress_per_timed_run(
@@ -56,7 +59,7 @@ def test_benchmark_reports_progress_per_timed_run(
     monkeypatch.setattr(
         bench,
         "_start_time",
-        lambda model, cache: {"import_s": 1.0, "transformers_s": 0.5, "load_s": 1.0, "reload_s": 1.0},
+        lambda model, cache, **_: {"import_s": 1.0, "transformers_s": 0.5, "load_s": 1.0, "reload_s": 1.0},
     )
     monkeypatch.setattr(
         router_bench, "router_overhead", lambda **_: {"ratio": 0.1, "ratio_with_tracker": 0.2}
@@ -81,9 +84,12 @@ def test_benchmark_reports_progress_per_timed_run(
 def test_warm_start_is_the_median_start(monkeypatch: pytest.MonkeyPatch) -> None:
     totals = iter([5.0, 3.0, 4.0])
 
-    def start(model: str, cache: str | None) -> dict[str, float]:
+    def start(model: str, cache: str | None, script: str = bench._START_SCRIPT) -> dict[str, float]:
         assert cache is None  # warm: the user's cache
-        return {"import_s": 1.0, "transformers_s": 0.5, "load_s": next(totals), "reload_s": 0.2}
+        if script == bench._STACK_SCRIPT:
+            return {"transformers_s": 0.5}
+        return {"import_s": 1.0, "load_s": next(totals), "reload_s": 0.2}
 
     monkeypatch.setattr(bench, "_start_time", start)
-    assert bench._warm_start("tiny", 3)["load_s"] == 4.0
+    warm = bench._warm_start("tiny", 3)
+    assert (warm["load_s"], warm["transformers_s"]) == (4.0, 0.5)

@@ -14,9 +14,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from emotive_agents._startup import paused_gc
 from emotive_agents.errors import ModelLoadError
 from emotive_agents.models.cache import cache_problem, discard, write_manifest
 from emotive_agents.models.checkpoint import ModelFingerprint
+from emotive_agents.models.import_cache import import_transformers
 from emotive_agents.models.layers import LayerLayout, find_layers
 from emotive_agents.models.paths import (
     DEFAULT_MODEL,
@@ -100,6 +102,7 @@ def fingerprint_model(model: nn.Module, layout: LayerLayout, name: str) -> Model
 def _convert_gguf(gguf: Path, target: Path) -> None:
     """Dequantise the GGUF once (~18 s) into plain safetensors that load in well under a second."""
     try:
+        import_transformers()
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError as exc:  # pragma: no cover - transformers is a hard dependency
         raise ModelLoadError("transformers is required: pip install transformers") from exc
@@ -229,14 +232,16 @@ def load_model(
 
     `dtype` is float32, float16, bfloat16 or "auto" (`auto_dtype(device)`: float32 on CPU).
     """
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     path = resolve_model_path(name_or_path, cache_dir)
     torch_dtype = _resolve_dtype(dtype, device)
     hub = hub_access(path)
     try:
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, **hub)
-        tokenizer = AutoTokenizer.from_pretrained(path, **hub)
+        with paused_gc():  # millions of long-lived objects, next to no cyclic garbage (_startup.py)
+            import_transformers()  # its lazy-module tables from the user cache (models/import_cache.py)
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, **hub)
+            tokenizer = AutoTokenizer.from_pretrained(path, **hub)
     except (OSError, ValueError) as exc:
         if hub:  # offline, or the hub is unreachable: say so instead of quoting the hub client
             why = "HF_HUB_OFFLINE is set" if hub_offline() else f"{_hub_host()} cannot be reached"

@@ -5,7 +5,8 @@ Each reply of a corpus is forced after the neutral prompt of its query, so the v
 request, which is why generate-then-pool finds little anger). Activations are pooled over the reply
 tokens only, with the same hooks and hook points as generation-based extraction; per condition the
 mean is kept, and EV_e = mean(e) - mean(neutral) per layer. One forward pass per batch of replies
-makes it far faster than generating them.
+makes it far faster than generating them. With `shared_prompt` (the default) the replies of one query
+are batched together and their common prompt runs once per batch (`prefix_pool.SharedPromptPooler`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from emotive_agents.models.loading import LoadedModel
 from emotive_agents.vectors.corpus import NEUTRAL, Reply, ReplyCorpus
 from emotive_agents.vectors.extract import ActivationPooler, Component, apply_component, full_layer_vectors
 from emotive_agents.vectors.greedy import prompt_ids
+from emotive_agents.vectors.prefix_pool import SharedPromptPooler
 from emotive_agents.vectors.queries import EmotionPrompts, Placement
 from emotive_agents.vectors.recipe import HookPoint, PositionRule, SteeringRecipe
 from emotive_agents.vectors.vector_set import EmotionVectorSet
@@ -43,6 +45,9 @@ class TeacherForcedConfig(BaseModel):
     # prompt of its own condition, which reproduces generate-then-pool on the same replies.
     prompt: Literal["neutral", "condition"] = "neutral"
     placement: Placement = "system"
+    # Batch rows by prompt and run each distinct prompt once per batch (same means within float
+    # tolerance; False: one full forward per row, as before).
+    shared_prompt: bool = True
 
 
 def prompt_messages(
@@ -104,6 +109,31 @@ def condition_means(
     return means
 
 
+def shared_prompt_means(
+    loaded: LoadedModel,
+    pairs_by_condition: dict[str, list[tuple[list[int], list[int]]]],
+    hook_point: HookPoint,
+    layers: Sequence[int],
+    batch_size: int,
+    on_progress: Progress | None = None,
+) -> dict[str, torch.Tensor]:
+    """`condition_means`, with the rows of all conditions batched by prompt so each prompt runs once."""
+    pooler = SharedPromptPooler(loaded, hook_point, layers)
+    rows = [(condition, pair) for condition, pairs in pairs_by_condition.items() for pair in pairs]
+    # A prompt's rows are adjacent (similar prompts too); within it, similar reply lengths.
+    rows.sort(key=lambda row: (len(row[1][0]), row[1][0], len(row[1][1])))
+    sums = {c: torch.zeros(len(layers), loaded.hidden_size, dtype=torch.float64) for c in pairs_by_condition}
+    total = (len(rows) + batch_size - 1) // batch_size
+    for done, start in enumerate(range(0, len(rows), batch_size), start=1):
+        batch = rows[start : start + batch_size]
+        pooled = pooler.pool([pair for _, pair in batch]).double()
+        for (condition, _), row in zip(batch, pooled, strict=True):
+            sums[condition] += row
+        if on_progress is not None:
+            on_progress(done, total)
+    return {c: sums[c] / len(pairs) for c, pairs in pairs_by_condition.items()}
+
+
 def extract_from_replies(
     loaded: LoadedModel,
     corpus: ReplyCorpus,
@@ -129,7 +159,8 @@ def extract_from_replies(
         )
         for condition in (NEUTRAL, *emotions)
     }
-    means = condition_means(loaded, pairs, config.hook_point, layers, config.batch_size, on_progress)
+    pool = shared_prompt_means if config.shared_prompt else condition_means
+    means = pool(loaded, pairs, config.hook_point, layers, config.batch_size, on_progress)
     vectors = full_layer_vectors(loaded, layers, {e: means[e] - means[NEUTRAL] for e in emotions})
     recipe = SteeringRecipe(hook_point=config.hook_point, positions=config.positions, layers=config.layers)
     vector_set = EmotionVectorSet.from_vectors(

@@ -32,7 +32,10 @@ def _corpus(rows: list[tuple[str, str, str]]) -> ReplyCorpus:
     return ReplyCorpus(rows=tuple(Reply(query=q, emotion=e, response=r) for q, e, r in rows))
 
 
-def test_forced_replies_equal_generation_based_extraction(chat_llama: LoadedModel) -> None:
+@pytest.mark.parametrize("shared_prompt", [True, False])
+def test_forced_replies_equal_generation_based_extraction(
+    chat_llama: LoadedModel, shared_prompt: bool
+) -> None:
     """Forcing the very replies the model generated, after the prompts it generated them under, gives
     the generation-based vectors exactly."""
     config = ExtractionConfig(emotions=("joy", "anger"), max_new_tokens=6)
@@ -52,7 +55,9 @@ def test_forced_replies_equal_generation_based_extraction(chat_llama: LoadedMode
     forced = extract_from_replies(
         chat_llama,
         _corpus(rows),
-        TeacherForcedConfig(emotions=("joy", "anger"), prompt="condition", batch_size=2),
+        TeacherForcedConfig(
+            emotions=("joy", "anger"), prompt="condition", batch_size=2, shared_prompt=shared_prompt
+        ),
         prompts=PROMPTS,
     )
     assert forced.emotions == generated.emotions
@@ -70,7 +75,11 @@ def test_replies_follow_the_neutral_prompt_and_only_reply_tokens_are_pooled(chat
     assert forced_pairs(chat_llama, corpus.rows[1:], max_response_tokens=3)[0][1] == encode(tokenizer, "yay")
     progress: list[tuple[int, int]] = []
     vector_set = extract_from_replies(chat_llama, corpus, on_progress=lambda d, t: progress.append((d, t)))
-    assert progress[-1] == (2, 2)
+    assert progress == [(1, 1)]  # both replies follow one prompt: one shared batch
+    unshared = TeacherForcedConfig(shared_prompt=False)
+    progress.clear()
+    extract_from_replies(chat_llama, corpus, unshared, on_progress=lambda d, t: progress.append((d, t)))
+    assert progress[-1] == (2, 2)  # one batch per condition
     assert vector_set.emotions == ("joy", "base")
     assert vector_set["joy"].tensor.abs().sum() > 0
     assert vector_set.metadata.created["responses"] == {"neutral": 1, "joy": 1}
