@@ -271,8 +271,8 @@ def train(
 
         oof = None
         tune = {"positives": [], "negatives": [], "conversations": []}
-        for directory in tune_sets:  # several burned sets held out of training, pooled
-            for key, rows in load_risk_set(directory).items():
+        for tune_dir in tune_sets:  # several burned sets held out of training, pooled
+            for key, rows in load_risk_set(tune_dir).items():
                 tune[key] += rows
         final = {key: [{**r, "split": "train"} for r in rows] for key, rows in data.items()}
         conversations = data["conversations"] + tune["conversations"]
