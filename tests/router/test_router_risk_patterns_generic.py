@@ -101,4 +101,6 @@ def test_the_everyday_reading_of_each_structure_is_not_a_hit(text: str) -> None:
 def test_framing_lowers_a_generic_hit_without_a_present_anchor() -> None:
     story = "In the film he sits in the garage with the engine running until his wife finds him."
     assert not PATTERNS.detect(story).crisis
-    assert PATTERNS.detect("It's like that film, except I'm in the garage with the engine running now.").crisis
+    assert PATTERNS.detect(
+        "It's like that film, except I'm in the garage with the engine running now."
+    ).crisis
