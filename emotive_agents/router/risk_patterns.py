@@ -44,7 +44,7 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bsuicidal\s+(thoughts|urges|feelings)\s+(are|have\s+been|keep|won'?t|came|come|got)\b",
         r"\b(thinking|thought)\s+(about|of)\s+(overdosing|jumping|hanging\s+myself|cutting\s+my\s+wrists)\b",
         r"\bkill(ing)?\s+my\s*self\b",
-        r"\bend(ing)?\s+(my|it)\s+(own\s+)?(life|all)\b",
+        r"\bend(ing)?\s+(my|it)\s+(own\s+)?(life|all)\b(?!\s+(insurance|assurance|cover|policy|savings))",
         r"\bend\s+it\s+all\b",
         r"\btak(e|ing)\s+my\s+(own\s+)?life\b",
         r"\bcommit(ting)?\s+suicide\b",
@@ -187,7 +187,7 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "third_party": (
         r"\bkill(ing|ed)?\s+(him|her|them)\s*sel(f|ves)\b",
-        r"\bend(ing)?\s+(his|her|their)\s+(own\s+)?life\b",
+        r"\bend(ing)?\s+(his|her|their)\s+(own\s+)?life\b(?!\s+(insurance|assurance|cover|policy|savings))",
         r"\b(he|she|they)('s|'re|\s+is|\s+are)?\s+(\w+\s+){0,3}(wants?|wanted|going|gonna|plans?|planning)\s+to\s+"
         r"(die|end\s+(it|things|(his|her|their)\s+life)|be\s+dead|unalive|kill(?!\s+(me|you|us)\b)|jump)",
         r"\b(hurt(ing)?|cut(ting)?|burn(ing|s)?|harm(ing)?)\s+(him|her|them)\s*sel(f|ves)\b",
@@ -221,6 +221,9 @@ IDIOM_PATTERNS: tuple[str, ...] = (
     r"\b(bored|scared|frightened|worried|tickled|loved|stressed)\s+to\s+death\b",
     r"\bdie\s+(of|from)\s+(embarrassment|boredom|shame|laughter|laughing)\b",
     r"\b(going\s+to|gonna)\s+die\s+if\s+i\s+(don'?t|do\s+not|can'?t)\s+(get|have|eat|drink)\b",
+    # a health question about an illness, not a wish ("am I going to die from this mole?")
+    r"\b(am\s+i|will\s+i|could\s+i|would\s+i|is\s+it)\s+(going\s+to|gonna)\s+die\s+(from|of)\s+(this|a|my|the)\s+"
+    r"(mole|lump|cold|flu|cough|rash|fever|headache|bite|sting|infection|illness|disease|condition|virus|covid)\b",
     r"\bi'?m\s+dead\s*(lol|lmao|😂|💀)",
     r"\b(lol|lmao)\s+i'?m\s+dead\b",
     r"\bdrop[\s-]dead\s+gorgeous\b",

@@ -71,6 +71,10 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(yeet|launch|fling|chuck|hurl)(ing)?\s+myself\s+(off|from|out\s+of|in\s+front\s+of|into)\b",
         r"\b(jump|jumping|throw\s+myself|step)\s+(off|from)\s+(a|the|this|my)\s+(\w+\s+)?(multi-?\s?storey|"
         r"flyover|overpass|viaduct|pier|quarry|car\s+park\s+roof|top\s+floor)\b",
+        # a number of pills taken: "took like 30 of my nan's pills"
+        r"\b(took|taken|swallowed|downed)\s+(like\s+|about\s+|around\s+|maybe\s+|over\s+|nearly\s+|almost\s+)?"
+        r"(\d{2,}|twenty|thirty|forty|fifty|a\s+hundred)\s+(of\s+)?(my\s+|the\s+|these\s+|those\s+|his\s+|her\s+)?"
+        r"(\w+('s)?\s+){0,2}(pills|tablets|meds|capsules|paracetamol|painkillers)\b",
         # most of a packet already taken (not biscuits or wine)
         r"\b(already\s+)?(taken|took|swallowed)\s+(about\s+|nearly\s+|almost\s+|like\s+|over\s+|more\s+than\s+)?"
         r"(half|most|all|the\s+rest)\s+(of\s+)?(the|my|a|this)\s+(packet|pack|box|strip|blister\s+pack|tub|"

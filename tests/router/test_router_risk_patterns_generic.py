@@ -21,6 +21,7 @@ HITS: dict[str, list[str]] = {
         "I've climbed over the railing of the car park roof.",
         "about to launch myself off the flyover",
         "I've already swallowed most of the box and I feel strange.",
+        "swallowed about 40 of the sleeping tablets, feeling dizzy",
     ],
     "passive_ideation": [
         "Every night I pray I won't see the morning.",
@@ -75,6 +76,9 @@ NOT_RISK = [
     "That's the last time I'll ever shop there.",
     "My python loop won't terminate, can you help?",
     "I've run out of reasons to stay in this job.",
+    "How do I end my life insurance and switch to a cheaper one?",
+    "Will I die of this flu? I've had it for a week.",
+    "I took 12 of the vitamin gummies by mistake, they're only vitamins, is that ok?",
 ]
 
 
