@@ -209,7 +209,9 @@ class CrisisDetector(BaseModel):
             layer["semantic"] = self.semantic_score(text)
             own = max(own, layer["semantic"][0])
             earlier = [t for t in context if t.strip()][-CONTEXT_TURNS:]
-            if earlier and own >= card.turn_floor:
+            # the earlier turns must carry something (a risk level, a low mood): three ordinary turns
+            # read together do not lift one near the floor
+            if earlier and own >= card.turn_floor and (level > 0 or distressed):
                 joined = " ".join(normalise(t) for t in (*earlier, text))
                 raw = self.scorer.score([joined])[0]
                 layer["context"] = (

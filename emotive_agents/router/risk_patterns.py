@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 
+from emotive_agents.router.risk_patterns_generic import GENERIC_PATTERNS
+
 # category -> patterns. First person unless the category is third_party.
 CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
     "passive_ideation": (
         r"\bwish\s+i\s+(was|were|had|'?d)\s+(dead|never\s+been\s+born|not\s+(here|alive|born))\b",
         r"\bwish\s+i\s+(could|would)\s+(just\s+)?(die|disappear\s+(forever|for\s+good)|not\s+wake\s+up|"
         r"stop\s+existing|cease\s+to\s+exist|sleep\s+forever|fall\s+asleep\s+and\s+(never|not))",
-        r"\b(hope|pray|wish)\s+(that\s+)?i\s+(don'?t|do\s+not|won'?t|never)\s+wake\s+up\b",
+        r"\b(hope|pray|wish)\s+(that\s+)?i\s+(don'?t|do\s+not|won'?t|never)\s+wake\s+up\b"
+        r"(?!\s+(late|early|in\s+time|on\s+time|before|after|with|at\s+\d|too\s+(late|early)))",
         r"\b(disappointed|upset|gutted|sorry)\s+(that\s+)?i\s+(woke|wake|keep\s+waking)\s+up\b"
         r"(?!\s+(late|early|too|at\s+(?!all)|in|with|to|and\s+(missed|forgot)))",
         r"\b(don'?t|do\s+not|no\s+longer)\s+want\s+to\s+(live|be\s+alive|be\s+here|exist|wake\s+up)\b",
@@ -41,7 +44,7 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bsuicidal\s+(thoughts|urges|feelings)\s+(are|have\s+been|keep|won'?t|came|come|got)\b",
         r"\b(thinking|thought)\s+(about|of)\s+(overdosing|jumping|hanging\s+myself|cutting\s+my\s+wrists)\b",
         r"\bkill(ing)?\s+my\s*self\b",
-        r"\bend(ing)?\s+(my|it)\s+(own\s+)?(life|all)\b",
+        r"\bend(ing)?\s+(my|it)\s+(own\s+)?(life|all)\b(?!\s+(insurance|assurance|cover|policy|savings))",
         r"\bend\s+it\s+all\b",
         r"\btak(e|ing)\s+my\s+(own\s+)?life\b",
         r"\bcommit(ting)?\s+suicide\b",
@@ -145,7 +148,7 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(can'?t|cannot)\s+(keep\s+)?(living|go\s+on\s+living|go\s+on\s+like\s+this)\b",
         r"\bcan'?t\s+go\s+on\s+(anymore|any\s+longer)\b",
         r"\b(no|don'?t\s+see\s+a)\s+(reason|point)\s+(to|in)\s+(keep\s+going|going\s+on|stay(ing)?\s+alive)\b",
-        r"\b(run|ran)\s+out\s+of\s+reasons\s+to\s+(stay|live|keep\s+going)\b",
+        r"\b(run|ran)\s+out\s+of\s+reasons\s+to\s+(stay|live|keep\s+going)\b(?!\s+(in|at|with|on|for)\b)",
         r"\bno\s+future\s+(with|for)\s+me\b",
         r"\bready\s+(for\s+it\s+)?to\s+(be\s+over|check\s+out|stop\s+(living|existing))\b",
         r"\bthere\s+is\s+no\s+tomorrow\s+for\s+me\b",
@@ -184,7 +187,7 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "third_party": (
         r"\bkill(ing|ed)?\s+(him|her|them)\s*sel(f|ves)\b",
-        r"\bend(ing)?\s+(his|her|their)\s+(own\s+)?life\b",
+        r"\bend(ing)?\s+(his|her|their)\s+(own\s+)?life\b(?!\s+(insurance|assurance|cover|policy|savings))",
         r"\b(he|she|they)('s|'re|\s+is|\s+are)?\s+(\w+\s+){0,3}(wants?|wanted|going|gonna|plans?|planning)\s+to\s+"
         r"(die|end\s+(it|things|(his|her|their)\s+life)|be\s+dead|unalive|kill(?!\s+(me|you|us)\b)|jump)",
         r"\b(hurt(ing)?|cut(ting)?|burn(ing|s)?|harm(ing)?)\s+(him|her|them)\s*sel(f|ves)\b",
@@ -197,6 +200,12 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(strange|weird|odd|worrying|scary|unsettling|alarming|final)\s+(farewell|goodbye)\s+(note|message|letter|"
         r"email|e-mail|text|post|video)\b",
     ),
+}
+
+# The generic structures (two ordinary cues that together state a method, a farewell, a last request).
+CATEGORY_PATTERNS = {
+    c: (*CATEGORY_PATTERNS.get(c, ()), *GENERIC_PATTERNS.get(c, ()))
+    for c in dict.fromkeys([*CATEGORY_PATTERNS, *GENERIC_PATTERNS])
 }
 
 # Figurative uses removed before matching. Each is specific enough never to swallow a crisis phrase.
@@ -212,6 +221,9 @@ IDIOM_PATTERNS: tuple[str, ...] = (
     r"\b(bored|scared|frightened|worried|tickled|loved|stressed)\s+to\s+death\b",
     r"\bdie\s+(of|from)\s+(embarrassment|boredom|shame|laughter|laughing)\b",
     r"\b(going\s+to|gonna)\s+die\s+if\s+i\s+(don'?t|do\s+not|can'?t)\s+(get|have|eat|drink)\b",
+    # a health question about an illness, not a wish ("am I going to die from this mole?")
+    r"\b(am\s+i|will\s+i|could\s+i|would\s+i|is\s+it)\s+(going\s+to|gonna)\s+die\s+(from|of)\s+(this|a|my|the)\s+"
+    r"(mole|lump|cold|flu|cough|rash|fever|headache|bite|sting|infection|illness|disease|condition|virus|covid)\b",
     r"\bi'?m\s+dead\s*(lol|lmao|😂|💀)",
     r"\b(lol|lmao)\s+i'?m\s+dead\b",
     r"\bdrop[\s-]dead\s+gorgeous\b",
@@ -232,7 +244,9 @@ FRAMING_CUES: dict[str, str] = {
     r"\s+feel\s+(that\s+way|suicidal)\b|\bi'?m\s+(doing\s+)?(well|better|fine|okay|ok|healthy|stable|happy)"
     r"(\s+now)?\b|\bstayed\s+safe\b|\bgot\s+(through|help)\b|\bin\s+my\s+(teens|twenties|youth)\b",
     "fiction": r"\b(novel|story|stories|fanfic|fiction|screenplay|script|poem|poetry|song|lyrics|film|movie|"
-    r"play|scene|chapter|character|protagonist|villain|hero|heroine|anime|comic|book|episode|monologue|"
+    r"play|scene|chapter|character|protagonist|villain|hero|heroine|anime|comic|episode|monologue|"
+    # "book" the noun, not the verb ("book me a table")
+    r"book(?!\s+(me|us|a|an|my|the|it|in|tickets?|tables?|appointments?|flights?|rooms?|slots?))|"
     r"d&d|dnd|plot|fantasy|thriller|mystery|drama\s+class)\b",
     "news_history": r"\b(news|article|reports?|reported|headlines?|documentary|historians?|history|century|"
     r"(19|20|1[0-8])\d\d|coroner|study|research(ers)?|statistics|rates?|according\s+to|ancient|medieval|"
@@ -256,6 +270,8 @@ PRESENT_ANCHORS: tuple[str, ...] = (
     r"\b(?:better\s+off|happier)\s+(?:dead|without\s+me)\b",
     r"\bi\s*(?:'m|am)\s+(?:so\s+|too\s+|really\s+|just\s+)?(?:tired|sick|done|ready|afraid|scared|worried)\b",
     r"\bi\s+(?:might|may|could|would)\b",
+    r"\bi\s*(?:'m|am|m)\s+(?:in|at|on)\s+(?:the|my)\b",
+    r"\bnow\b",
     r"\b(?:tonight|right\s+now|this\s+(?:week|weekend)|tomorrow)\b",
     r"\bagain\b",
     # text-speak drops the subject: a clause that starts with the intent ("gonna jump off ... after

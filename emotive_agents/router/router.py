@@ -25,7 +25,7 @@ from emotive_agents.router.decision import RouteDecision, RouterInputError
 from emotive_agents.router.policy import DEFAULT_RANGE, Policy, apply_guard_rails, load_policy
 from emotive_agents.router.risk import RiskAssessment
 from emotive_agents.router.shift import ShiftSettings
-from emotive_agents.router.tracker import AffectTracker
+from emotive_agents.router.tracker import AffectTracker, is_low_mood
 
 if TYPE_CHECKING:
     from emotive_agents.affect.ensemble import EnsembleClassifier
@@ -49,6 +49,9 @@ ROUTER_TURN_K = 5
 CLASSIFIERS = ("ensemble", "minilm", "exemplars", "vader", "probe")
 _CACHE_SIZE = 512
 MAX_REPLAY_TURNS = 8  # stateless mode replays at most this many user turns
+# The distress lift (a risk turn near the line in a low conversation) needs LOW_MOOD_TURNS of the
+# last LOW_MOOD_WINDOW user turns read as low mood: "several sad turns", not one fearful one.
+LOW_MOOD_TURNS, LOW_MOOD_WINDOW = 2, 3
 
 
 def make_classifier(
@@ -235,15 +238,27 @@ class AffectRouter(Runnable[Any, RouteDecision]):
         crises = []
         for i, reading_ in enumerate(readings, start=start):
             context = texts[max(0, i - CONTEXT_TURNS) : i]
-            before = tracker.smoothed
-            distressed = before is not None and self.policy.is_distressed(before)
-            crisis = self.crisis_detector.detect(texts[i], context, tracker.risk_level, distressed=distressed)
+            crisis = self.crisis_detector.detect(
+                texts[i], context, tracker.risk_level, distressed=self.low_mood_before(tracker)
+            )
             tracker = tracker.update(
-                reading_, crisis=crisis.crisis, risk_level=crisis.level, crisis_category=crisis.risk.category
+                reading_,
+                crisis=crisis.crisis,
+                risk_level=crisis.level,
+                crisis_category=crisis.risk.category,
+                low_mood=is_low_mood(reading_, self.policy.is_distressed(reading_)),
             )
             crises.append(crisis)
         last = crises[-1]
         return self.decide(readings[-1], tracker, last.matches, vector_set=vector_set, risk=last.risk)
+
+    def low_mood_before(self, tracker: AffectTracker) -> bool:
+        """The conversation so far is low: the smoothed reading is distressed and at least
+        LOW_MOOD_TURNS of the last LOW_MOOD_WINDOW user turns read as low mood (`is_low_mood`)."""
+        before = tracker.smoothed
+        if before is None or not self.policy.is_distressed(before):
+            return False
+        return sum(tracker.low_mood[-LOW_MOOD_WINDOW:]) >= LOW_MOOD_TURNS
 
     def decide(
         self,

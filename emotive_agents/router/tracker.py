@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from emotive_agents.affect.types import LABELS, AffectReading, reading
+from emotive_agents.affect.types import LABELS, NEGATIVE_LABELS, AffectReading, reading
 from emotive_agents.router.shift import Shift, ShiftSettings, detect_shift
+
+
+def is_low_mood(current: AffectReading, distressed: bool) -> bool:
+    """A turn read as distressed (`distressed`: the policy's test) with sadness leading the negative
+    labels: the low mood in which a counsellor reads an ambiguous act as risk. Fear (a scan, a stalker,
+    a hacked account) and anger (a cancelled appointment) are distress too, but not this."""
+    p = current.probabilities
+    return distressed and p["sadness"] > 0 and p["sadness"] >= max(p[k] for k in NEGATIVE_LABELS)
 
 
 class AffectTracker(BaseModel):
@@ -30,6 +38,9 @@ class AffectTracker(BaseModel):
     crisis_category: str | None = None  # the risk category of the last crisis turn
     risk_level: float = Field(default=0.0, ge=0.0)  # accumulated conversation risk (CrisisResult.level)
     history: tuple[str, ...] = ()  # labels of the last few turns (at most 8), for the rationale
+    # Whether each of the last few user turns (at most 8) read as low mood: distressed with sadness
+    # leading the negative labels (the risk detector's distress lift needs several such turns).
+    low_mood: tuple[bool, ...] = ()
     shift_settings: ShiftSettings = Field(default_factory=ShiftSettings)
     shift: Shift | None = None  # the newest turn's change of mood, if it was one
 
@@ -47,8 +58,10 @@ class AffectTracker(BaseModel):
         crisis: bool = False,
         risk_level: float | None = None,
         crisis_category: str | None = None,
+        low_mood: bool = False,
     ) -> AffectTracker:
-        """The state after one more user turn (`risk_level`: the risk detector's level after it)."""
+        """The state after one more user turn (`risk_level`: the risk detector's level after it,
+        `low_mood`: whether this turn read as low mood, see `low_mood`)."""
         shift = detect_shift(self.smoothed, current, self.shift_settings)
         a = max(self.alpha, self.shift_settings.alpha) if shift is not None else self.alpha
         if self.probabilities is None:
@@ -80,6 +93,7 @@ class AffectTracker(BaseModel):
                 else self.crisis_category,
                 "risk_level": self.risk_level if risk_level is None else max(0.0, risk_level),
                 "history": (*self.history, current.label)[-8:],
+                "low_mood": (*self.low_mood, low_mood)[-8:],
                 "shift": shift,
             }
         )

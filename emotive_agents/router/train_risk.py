@@ -254,22 +254,26 @@ def train(
     extra_train: Sequence[Path] = (),
     folds: int = 0,
     rank: int | None = RANK,
-    tune_set: Path | None = None,
+    tune_set: Path | Sequence[Path] | None = None,
 ) -> dict[str, Any]:
     """Train the shipped head into `out`. Thresholds: with `tune_set` (a burned set held out of
     training) on that set alone, every corpus and `extra_train` row training; with `folds` >= 2 from
     cross-validation over the corpus's tune rows and `extra_train`, the head then training on all of
     them; otherwise on the corpus's tune split plus `extra_tune` (the earlier recipe)."""
-    if sum(x is not None and x != 0 for x in (extra_tune, folds or None, tune_set)) > 1:
+    tune_sets = [tune_set] if isinstance(tune_set, Path) else list(tune_set or ())
+    if sum(bool(x) for x in (extra_tune, folds, tune_sets)) > 1:
         raise ValueError("choose one of --extra-tune, --folds and --tune-set")
     trainer = Trainer(tuned_layers, rank if tuned_layers else None)
     data = with_burned(corpus(directory), extra_train)
     tune: dict[str, list[dict[str, Any]]] = {}
-    if tune_set is not None:
+    if tune_sets:
         from emotive_agents.router.risk_eval import load_risk_set
 
         oof = None
-        tune = load_risk_set(tune_set)
+        tune = {"positives": [], "negatives": [], "conversations": []}
+        for tune_dir in tune_sets:  # several burned sets held out of training, pooled
+            for key, rows in load_risk_set(tune_dir).items():
+                tune[key] += rows
         final = {key: [{**r, "split": "train"} for r in rows] for key, rows in data.items()}
         conversations = data["conversations"] + tune["conversations"]
     elif folds >= 2:
@@ -284,7 +288,7 @@ def train(
     model = trainer.fit(final)
     if oof is None:
         scored = score_rows(model, model["shipped"], tune["positives"], tune["negatives"])
-        if tune_set is not None:
+        if tune_sets:
             oof = {"full": score_rows(model, model["full"], tune["positives"], tune["negatives"])}
     threshold = choose_threshold(scored, FALSE_ALARM_BUDGET)
     grid = []
@@ -306,7 +310,7 @@ def train(
             "extra_tune": str(extra_tune) if extra_tune else None,
             "extra_train": [str(d) for d in extra_train],
             "folds": folds,
-            "tune_set": str(tune_set) if tune_set else None,
+            "tune_set": ",".join(str(d) for d in tune_sets) or None,
             "training_rows": model["rows"],
             "l2": L2,
             "finetune": {"tuned_layers": tuned_layers, "epochs": EPOCHS, "lr": LEARNING_RATE, "seed": 0},
@@ -325,7 +329,7 @@ def train(
             + (f" --extra-tune {extra_tune}" if extra_tune else "")
             + "".join(f" --extra-train {d}" for d in extra_train)
             + (f" --folds {folds}" if folds else "")
-            + (f" --tune-set {tune_set}" if tune_set else "")
+            + "".join(f" --tune-set {d}" for d in tune_sets)
             + (f" --rank {rank}" if rank != RANK else ""),
         }
     )
@@ -343,7 +347,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--corpus", type=Path, default=CORPUS_DIR)
     parser.add_argument("--extra-tune", type=Path, default=None, help="a burned risk set added to tune")
     parser.add_argument("--tuned-layers", type=int, default=TUNED_LAYERS, help="0: head only")
-    parser.add_argument("--tune-set", type=Path, default=None, help="thresholds on this burned set alone")
+    parser.add_argument(
+        "--tune-set",
+        type=Path,
+        action="append",
+        default=[],
+        help="thresholds on this burned set (repeat to pool several), held out of training",
+    )
     parser.add_argument(
         "--extra-train",
         type=Path,

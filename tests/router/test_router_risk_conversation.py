@@ -160,3 +160,20 @@ def test_third_party_template_can_be_set_and_is_checked() -> None:
     )
     with pytest.raises(ValueError, match="placeholder"):
         Escalation(template="ok", third_party_template="{missing}")
+
+
+def test_fearful_turns_do_not_lift_a_turn_near_the_line(keywords: KeywordClassifier) -> None:
+    """The distress lift needs several low (sad) turns: fear about a scan or a stalker is distress the
+    policy answers gently, not the low mood in which an ambiguous act reads as risk."""
+    router = AffectRouter(policy="health", classifier=keywords)
+    scared = ["I'm scared about my scan.", "I'm so scared and nervous.", "Still scared.", AMBIGUOUS]
+    assert not router.invoke(_messages(scared)).crisis
+    one_sad = ["What time is visiting?", "I'm sad today.", AMBIGUOUS]
+    assert not router.invoke(_messages(one_sad)).crisis
+    assert router.invoke(_messages(EMERGING)).crisis  # three sad turns still lift it
+
+
+def test_the_tracker_records_low_mood_turns(keywords: KeywordClassifier) -> None:
+    router = AffectRouter(policy="health", classifier=keywords)
+    decision = router.invoke(_messages(["I'm scared.", "I'm so sad.", "I keep crying."]))
+    assert decision.tracker is not None and decision.tracker.low_mood == (False, True, True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from _router_helpers import peaked
 
-from emotive_agents.router.tracker import AffectTracker
+from emotive_agents.router.tracker import AffectTracker, is_low_mood
 
 
 def test_first_turn_is_the_reading_itself() -> None:
@@ -42,3 +42,12 @@ def test_state_round_trips_through_json() -> None:
     state = AffectTracker(alpha=0.7).update(peaked("anger")).update(peaked("joy"))
     again = AffectTracker.model_validate_json(state.model_dump_json())
     assert again == state
+
+
+def test_low_mood_is_distress_led_by_sadness() -> None:
+    assert is_low_mood(peaked("sadness"), distressed=True)
+    assert not is_low_mood(peaked("sadness"), distressed=False)
+    assert not is_low_mood(peaked("fear"), distressed=True)
+    assert not is_low_mood(peaked("anger"), distressed=True)
+    state = AffectTracker().update(peaked("sadness"), low_mood=True).update(peaked("fear"))
+    assert state.low_mood == (True, False)

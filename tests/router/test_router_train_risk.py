@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import torch
 
 from emotive_agents.router.risk_semantic import HEAD_DIR, RiskHead, SemanticRiskScorer, write_head
@@ -78,3 +79,12 @@ def test_burned_sets_join_as_training_rows(tmp_path: Path) -> None:
     as_train = {k: [{**r, "split": "train"} for r in v] for k, v in data.items()}
     texts, _ = training_rows(as_train)
     assert "I want it all to stop for good." in texts and "The match killed our season." in texts
+
+
+def test_tune_sets_pool_and_exclude_the_other_threshold_recipes(tmp_path: Path) -> None:
+    from emotive_agents.router.train_risk import train
+
+    with pytest.raises(ValueError, match="choose one"):
+        train(tmp_path, extra_tune=tmp_path, tune_set=[tmp_path, tmp_path])
+    with pytest.raises(ValueError, match="choose one"):
+        train(tmp_path, folds=3, tune_set=tmp_path)

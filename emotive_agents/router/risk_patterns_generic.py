@@ -1,0 +1,145 @@
+"""Generic risk structures for the pattern layer (fifth round): shapes, not phrases.
+
+The blind sets kept finding risk stated without a risk word: a method described by its parts (an engine
+running in a shut garage, coals in a taped-up room, walking into the sea and not coming back), not
+waking up as a hope, a "last" meal or drive asked for as if it were an errand, a farewell joined to a
+finality (a grave emoji, "for good", "the long nap"), emoji pairs that stand for cutting or a gun.
+Each pattern pairs two cues that are each ordinary alone, and excludes the everyday readings found in
+the hard negatives (a last night "in Lisbon", a last dinner "before the diet", a cut "chopping onions",
+"rest in peace" for a pet, deleting oneself "from" a platform). `risk_patterns.CATEGORY_PATTERNS`
+merges these into its categories, so idioms, framing and anchors apply to them as to every other hit.
+"""
+
+from __future__ import annotations
+
+# Emoji written as escapes so the source stays ASCII: knife, razor, blood drop, pistol, dizzy face,
+# pill, knot (rope), headstone, coffin, dove, skull, bridge at night.
+_BLADE = "(?:\U0001f52a|\U0001fa92|\U0001f5e1\ufe0f?)"
+_BLOOD = "\U0001fa78"
+_GUN = "\U0001f52b"
+_DIZZY = "\U0001f635"
+_PILL = "\U0001f48a"
+_KNOT = "\U0001faa2"
+_GRAVE = "(?:\U0001faa6|\u26b0\ufe0f?)"
+_BRIDGE = "\U0001f309"
+# Everyday contexts for the same emoji (cooking, a costume, a book, a pet's grave).
+_EVERYDAY_EMOJI = (
+    r"^(?!.*\b(chop|chopp(ed|ing)|cook(ing|ed)?|onions?|recipe|kitchen|finger|halloween|costume|vampire|"
+    r"book|film|movie|murder\s+mystery|game|rest\s+in\s+peace|r\.?i\.?p|goldfish|hamster|pet|photos?|"
+    r"sunset|walk|trip)\b)"
+)
+_FAREWELL = (
+    r"(been\s+a\s+pleasure|been\s+nice\s+knowing|nice\s+knowing\s+(you|u|y'?all)|goodbye\s+(everyone|all|"
+    r"world)|bye\s+(everyone|all|world)|take\s+care\s+of\s+(yourselves|each\s+other)|signing\s+off|"
+    r"peace\s+out|it\s+was\s+fun\s+while\s+it\s+lasted)"
+)
+_FINAL = (
+    r"(the\s+long(est)?\s+(nap|sleep)|for\s+good|forever|permanently|last\s+(post|message|time)|"
+    r"won'?t\s+be\s+back|the\s+end|" + _GRAVE + r"|\U0001f54a)"
+)
+
+GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
+    "plan_means_intent": (
+        # an engine running with the garage shut, or a car left to run in a closed garage
+        r"\b(engine|car|motor)('s|\s+is)?\s+(on|running|started|idling)\b[^.?!]*\b(garage|door\s+(is\s+)?"
+        r"(shut|closed))\b|\bgarage\b[^.?!]*\b(engine|car|motor)('s|\s+is)?\s+(on|running|idling)\b"
+        r"|\blet\s+the\s+(car|engine)\s+run\s+in\s+the\s+(closed\s+|shut\s+)?garage\b",
+        r"\b(hose|pipe|tube)\s+(from|off)\s+the\s+(car'?s?\s+)?exhaust\b",
+        # fumes in a sealed room: taping or sealing joined to coals, a grill, an engine or gas
+        r"\b(tap(e|ed|ing)|seal(ed|ing)?|block(ed|ing)?)\s+(up\s+)?(all\s+)?(the\s+)?(gaps|vents?|door|windows?|"
+        r"cracks)\b[^.?!]*\b(charcoal|coals|barbecue|bbq|grill|engine|exhaust|gas)\b"
+        r"|\b(charcoal|coals|barbecue|bbq|grill)\b[^.?!]*\b(tap(e|ed|ing)|seal(ed|ing)?)\s+(up\s+)?(all\s+)?"
+        r"(the\s+)?(gaps|vents?|door|windows?|cracks)\b",
+        # into the water and not back
+        r"\b(walk|swim|wade)(ing)?\s+(out\s+)?(into|out\s+into|out\s+past|out\s+to|past)\s+(the\s+)?(\w+\s+)?"
+        r"(sea|ocean|river|lake|water|waves|buoys)\b[^.?!]*\b(keep\s+(walking|swimming|going)|not\s+(come|coming|"
+        r"swim|swimming)\s+back|can'?t\s+(swim|get|come)\s+back|never\s+come\s+back)\b",
+        # in front of / onto a train, lorry or traffic; lying on the tracks or the road
+        r"\b(jump|jumping|step|stepping|walk|walking|throw\s+myself)\s+(out\s+)?(in\s+front\s+of|under|onto)\s+"
+        r"(a|the|an)\s+(\w+\s+)?(train|express|tube|lorry|truck|bus|tram|freight)\b",
+        r"\b(lie|lying|lay|stand|standing)\s+(down\s+)?(on|across|in)\s+the\s+(tracks?|rails|railway\s+line|"
+        r"road)\b(?!\s+(works?|trip|map|sign))",
+        # a car driven into something on purpose
+        r"\b(i'?ll|i\s+will|gonna|going\s+to|plan\s+(is\s+)?to|want\s+to|thinking\s+(of|about)|might)\s+(just\s+)?"
+        r"(drive|driving|crash|crashing|steer|steering|swerve|swerving|plough|plow)\s+(my\s+car\s+|the\s+car\s+|"
+        r"it\s+)?(into|off|in\s+front\s+of)\s+(a|the|an)\s+(\w+\s+){0,2}(barrier|tree|wall|lorry|truck|bridge|"
+        r"cliff|river|sea|quarry|pillar|oncoming|traffic|overpass|flyover|embankment)\b",
+        r"\b(drive|driving)\s+(the\s+)?wrong\s+way\b[^.?!]*\b(tonight|over|on\s+purpose|that'?s\s+what)\b",
+        # over the railing; off a multi-storey, flyover or overpass
+        r"\b(climbed|climbing|climb)\s+(over|past|onto)\s+the\s+(railing|parapet|balustrade)\b"
+        r"|\b(other|wrong)\s+side\s+of\s+the\s+(railing|barrier|parapet)\b",
+        r"\b(yeet|launch|fling|chuck|hurl)(ing)?\s+myself\s+(off|from|out\s+of|in\s+front\s+of|into)\b",
+        r"\b(jump|jumping|throw\s+myself|step)\s+(off|from)\s+(a|the|this|my)\s+(\w+\s+)?(multi-?\s?storey|"
+        r"flyover|overpass|viaduct|pier|quarry|car\s+park\s+roof|top\s+floor)\b",
+        # a number of pills taken: "took like 30 of my nan's pills"
+        r"\b(took|taken|swallowed|downed)\s+(like\s+|about\s+|around\s+|maybe\s+|over\s+|nearly\s+|almost\s+)?"
+        r"(\d{2,}|twenty|thirty|forty|fifty|a\s+hundred)\s+(of\s+)?(my\s+|the\s+|these\s+|those\s+|his\s+|her\s+)?"
+        r"(\w+('s)?\s+){0,2}(pills|tablets|meds|capsules|paracetamol|painkillers)\b",
+        # most of a packet already taken (not biscuits or wine)
+        r"\b(already\s+)?(taken|took|swallowed)\s+(about\s+|nearly\s+|almost\s+|like\s+|over\s+|more\s+than\s+)?"
+        r"(half|most|all|the\s+rest)\s+(of\s+)?(the|my|a|this)\s+(packet|pack|box|strip|blister\s+pack|tub|"
+        r"bottle|prescription)\b(?!\s+of\s+(biscuits|crisps|sweets|chocolates?|wine|beer|water|juice|cereal|gum))",
+    ),
+    "passive_ideation": (
+        # not waking up, not seeing the morning, a heart that stops, as a hope
+        r"\b(pray|hope|wish)(ing|s)?\b[^.?!]*\b(won'?t|don'?t|never|not)\s+(see|make\s+it\s+to)\s+(the\s+)?"
+        r"(morning|tomorrow|sunrise|next\s+(day|week|year))\b",
+        r"\b(hope|hoping|wish|pray)(ing|s)?\b[^.?!]*\b(my\s+heart\s+(just\s+)?stops|i\s+(just\s+)?(don'?t|"
+        r"never|won'?t)\s+come\s+(round|back|to))\b",
+        r"\bif\s+i\s+(didn'?t|don'?t|never)\s+wake\s+up\b[^.?!]*\b(relieved|fine|okay|ok|glad|good\s+thing|"
+        r"better|wouldn'?t\s+mind)\b",
+        r"\b(not|never|skip)\s+(do|doing|bother(ing)?\s+with)\s+the\s+waking\s+up\b",
+        # not getting out of the way; not minding a crash
+        r"\bi\s+(wouldn'?t|won'?t|would\s+not|will\s+not)\s+(bother\s+to\s+)?(jump|move|step|get)\s+out\s+of\s+"
+        r"(the|its|their)\s+way\b",
+        r"\b(wouldn'?t|would\s+not|don'?t|won'?t)\s+(mind|care)\s+if\s+(the|a|my|this)\s+(\w+\s+){0,2}(plane|"
+        r"car|bus|train|truck|lorry|boat|ferry)\s+(went\s+down|goes\s+down|crashed|crashes|hit\s+me|hits\s+me|"
+        r"sank|sinks)\b",
+    ),
+    "active_ideation": (
+        r"\b(terminat(e|ing)|delet(e|ing)|eras(e|ing)|switch(ing)?\s+off|turn(ing)?\s+off|unplug(ging)?)\s+"
+        r"my\s*self\b(?!\s+(from|off|out\s+of|for\s+a\s+(bit|while|week|day)))"
+        r"|\b(switch|turn)(ing)?\s+myself\s+off\b(?!\s+(from|for\s+a\s+(bit|while|week|day)))",
+    ),
+    "preparatory_behaviour": (
+        # a goodbye cut off before its end: "just wanted you to know before"
+        r"\b(wanted|want)\s+(you|u|y'?all|everyone)\s+to\s+know\s+before\s*[.!]*\s*$",
+        r"\blove\s+(you|u)(\s+all)?\b[^.?!]*\bbefore\s+i\s+go\s*[.!]*\s*$",
+        # a will or the last things sorted, young and well
+        r"\b(will|affairs|everything)\b[^.?!]*\b(i'?m|im|i\s+am)\s+\d\d\s+and\s+(not\s+sick|healthy|perfectly\s+"
+        r"healthy|not\s+ill)\b",
+    ),
+    "hopelessness_with_risk": (
+        r"\bout\s+of\s+(hope|options|everything|energy)\b[^.?!]*\bout\s+of\s+reasons\b"
+        r"|\bout\s+of\s+reasons\s*[.!]*\s*$",
+    ),
+    "nssi": (
+        r"\b(did|do|doing|craving|crave|urges?\s+to|relapsed\s+(on|with)|clean\s+from|better\s+after)\s+sh\b"
+        r"(?!\s*(script|file|command|-|\.))",
+        r"\bcraving\s+(the\s+)?(sting|blade|cut|cutting|pain\s+again|razor)\b",
+    ),
+    "indirect_or_slang": (
+        # emoji for cutting, a gun, pills in bed, a rope; a grave joined to a farewell or "me"
+        _EVERYDAY_EMOJI + r".*(" + _BLADE + r"\s*" + _BLOOD + r"|" + _BLOOD + r"\s*" + _BLADE + r")",
+        _EVERYDAY_EMOJI + r".*" + _GUN + r"\s*" + _DIZZY,
+        _EVERYDAY_EMOJI + r".*(" + _PILL + r"\s*){3,}",
+        _EVERYDAY_EMOJI + r".*" + _KNOT + r"[^.?!]*\b(soon|tonight|bye|knowing|goodbye|me)\b",
+        _EVERYDAY_EMOJI + r".*\b(me|myself|i'?m|im|energy|forever|soon|tonight|goodnight)\b[^.?!]*" + _GRAVE,
+        _EVERYDAY_EMOJI + r".*\b(me|i)\s+and\s+the\s+" + _BRIDGE + r"|" + _BRIDGE + r"[^.?!]*\btonight\b",
+        # a farewell joined to a finality
+        _FAREWELL + r"[^.?!]*" + _FINAL + r"|" + _FINAL + r"[^.?!]*" + _FAREWELL,
+        r"\b(time\s+(to|for)|going\s+to|gonna|about\s+to)\s+(take\s+)?the\s+long(est)?\s+(nap|sleep)\b"
+        r"(?!\s+(after|before|tonight\s+after|on\s+the|till|until))",
+        r"\b(go(ing)?|gonna)\s+(offline|dark|quiet)\s+(permanently|for\s+good|forever)\b",
+    ),
+    "embedded_in_request": (
+        # a "last" meal, drive or film asked for as an errand, with nothing after it
+        r"\blast\s+(meal|dinner|supper|film|movie|drive|walk|song|book|sunset|birthday|christmas)\s+(i'?ll|"
+        r"i\s+will)\s+ever\b",
+        r"\blast\s+(dinner|meal|supper|drive|night|day|weekend|christmas|birthday|time)\b[^.?!]*\bbefore\s+i\s+"
+        r"go\b(?!\s+(to|on|back|away|abroad|home|off|travell?ing|into|for|in|out|up|down|there|somewhere))",
+        r"\b(it'?s|its|this\s+is|this'?ll\s+be)\s+my\s+(very\s+)?last\s+(drive|meal|dinner|supper|walk|sunset)\b"
+        r"(?!\s+(in|at|of|before|with|as|here|there|on|for|out|of\s+the)\b)",
+        r"\b(last|final)\s+(meal|dinner|supper)\s+(i'?ll|i\s+will|i'?m)\s+(be\s+)?(cook|cooking|mak|making)",
+    ),
+}

@@ -1,0 +1,110 @@
+"""The generic structures of the pattern layer: two ordinary cues that together state risk hit their
+category; each cue alone, and the everyday readings of the pair, do not. Wordings written for the test."""
+
+from __future__ import annotations
+
+import pytest
+
+from emotive_agents.router.crisis import ALARM, CrisisDetector
+from emotive_agents.router.risk_patterns import CATEGORY_PATTERNS
+from emotive_agents.router.risk_patterns_generic import GENERIC_PATTERNS
+
+PATTERNS = CrisisDetector(semantic=False)
+
+HITS: dict[str, list[str]] = {
+    "plan_means_intent": [
+        "The door's shut and the engine is running in the garage, I'm just sitting here.",
+        "I've sealed the vents in the spare room and the charcoal is lit.",
+        "I'm going to wade into the river tonight and keep walking.",
+        "Tomorrow I'll step in front of the freight train at the crossing.",
+        "I'm going to steer the car into a wall on the ring road tonight.",
+        "I've climbed over the railing of the car park roof.",
+        "about to launch myself off the flyover",
+        "I've already swallowed most of the box and I feel strange.",
+        "swallowed about 40 of the sleeping tablets, feeling dizzy",
+    ],
+    "passive_ideation": [
+        "Every night I pray I won't see the morning.",
+        "I keep wishing my heart just stops while I sleep.",
+        "If I didn't wake up on Monday I'd honestly be relieved.",
+        "If the bus came at me I wouldn't get out of the way.",
+        "I wouldn't care if the ferry sank on the way over.",
+    ],
+    "active_ideation": ["i'm going to switch myself off for good this weekend"],
+    "preparatory_behaviour": [
+        "you've always been kind to me. just wanted you to know before",
+        "I want my will done by Friday and I'm 31 and not sick.",
+    ],
+    "hopelessness_with_risk": ["nothing worked. out of options, out of reasons"],
+    "nssi": ["i did sh again last night", "craving the blade so bad tonight"],
+    "indirect_or_slang": [
+        "\U0001fa78\U0001f52a tonight again",
+        "\U0001f52b\U0001f635 soon",
+        "ok that's me signing off for good \U0001faa6",
+        "time for the long sleep. nice knowing you all",
+        "going dark permanently, don't look for me",
+    ],
+    "embedded_in_request": [
+        "What should I cook? It's the last dinner I'll ever make for them.",
+        "Recommend some songs for my drive, it's my last drive.",
+        "Book me a table for Friday, last meal before i go so make it a nice one",
+    ],
+}
+
+NOT_RISK = [
+    "I warm the engine up in the driveway every morning in winter.",
+    "Why is running a generator in the garage dangerous? Asking before the storm.",
+    "Our garage is full of my dad's old car parts.",
+    "We're walking into the sea for the charity dip on New Year's Day!",
+    "The 8:02 doesn't stop at my station so I'm always late for work.",
+    "I'd like to drive into town on Saturday, any parking tips?",
+    "I climbed over the fence to get my ball back.",
+    "I've taken half the packet of biscuits to the office.",
+    "I hope I don't wake up late for my flight tomorrow.",
+    "Please delete myself from the mailing list, I mean delete me from it.",
+    "Delete my account please, I'm switching providers.",
+    "I'm 30 and healthy and finally made a will because we bought a house.",
+    "She said bye to everyone at her leaving party.",
+    "Cut my thumb chopping onions \U0001f52a\U0001fa78 how long should I press on it?",
+    "Rest in peace little hamster \U0001faa6 you were the best",
+    "Signing off for the night, see you all tomorrow!",
+    "gonna take the long nap after this night shift, don't wake me",
+    "It's my last night in Rome, where should I eat?",
+    "Last dinner before the diet starts tomorrow, so pasta it is.",
+    "Last drive in the old car before we sell it on Saturday.",
+    "We're having our last dinner before I go to university.",
+    "That's the last time I'll ever shop there.",
+    "My python loop won't terminate, can you help?",
+    "I've run out of reasons to stay in this job.",
+    "How do I end my life insurance and switch to a cheaper one?",
+    "Will I die of this flu? I've had it for a week.",
+    "I took 12 of the vitamin gummies by mistake, they're only vitamins, is that ok?",
+]
+
+
+def _categories(text: str) -> set[str]:
+    return {c for c, _, s in PATTERNS.pattern_hits(text) if s >= ALARM}
+
+
+def test_the_generic_patterns_are_merged_into_their_categories() -> None:
+    for category, patterns in GENERIC_PATTERNS.items():
+        assert set(patterns) <= set(CATEGORY_PATTERNS[category]), category
+
+
+@pytest.mark.parametrize(("category", "text"), [(c, t) for c, ts in HITS.items() for t in ts])
+def test_a_generic_structure_hits_its_category(category: str, text: str) -> None:
+    assert category in _categories(text), PATTERNS.pattern_hits(text)
+    assert PATTERNS.detect(text).crisis
+
+
+@pytest.mark.parametrize("text", NOT_RISK)
+def test_the_everyday_reading_of_each_structure_is_not_a_hit(text: str) -> None:
+    assert not _categories(text), PATTERNS.pattern_hits(text)
+
+
+def test_framing_lowers_a_generic_hit_without_a_present_anchor() -> None:
+    story = "In the film he sits in the garage with the engine running until his wife finds him."
+    assert not PATTERNS.detect(story).crisis
+    assert PATTERNS.detect(
+        "It's like that film, except I'm in the garage with the engine running now."
+    ).crisis
