@@ -20,6 +20,7 @@ SCRIPTS = {
     "bots_shift_replies": "--to",
     "shift_grid": "--grid",
     "half_precision": "--out",
+    "risk_ordinary_turns": "--json",
 }
 
 
