@@ -28,6 +28,7 @@ p.add_argument("--baseline", action="store_true")
 p.add_argument("--train-only", action="store_true", help="train and save, no eval")
 p.add_argument("--dev", default="splits/dev.json", help="make-splits dev.json (never test.json)")
 p.add_argument("--work", default="/tmp/recipe-search", help="where sets and results go")
+p.add_argument("--responses", default=None, help="reply corpus JSONL (default: the shipped one)")
 a = p.parse_args()
 import os
 os.makedirs(f"{a.work}/sets", exist_ok=True); os.makedirs(f"{a.work}/res", exist_ok=True)
@@ -40,7 +41,7 @@ if a.load:
     train_s = None
 else:
     cfg = TrainConfig(emotions=emotions, **json.loads(a.cfg))
-    corpus = load_replies(DEFAULT_REPLIES)
+    corpus = load_replies(a.responses or DEFAULT_REPLIES)
     t1 = time.time()
     last = [time.time()]
     def tick(done, total):

@@ -340,3 +340,12 @@ def test_shipped_sets_load_by_name() -> None:
         trained2.emotions
     )
     assert trained2.vectors[:, :8].abs().max() == 0 and trained2.vectors[:, 20:].abs().max() == 0
+    trained3 = load_vector_set("smollm2-135m-trained3")  # issue 14, fourth pass: a per-emotion hybrid
+    assert trained3.metadata.created["method"] == "trained" and trained3.recipe.layers is None
+    sources = trained3.metadata.created["sources"]
+    trained_names = {e for e, s in sources.items() if s["method"] == "trained"}
+    assert trained_names == {"anger", "disgust", "fear", "sadness"}
+    for emotion in ("joy", "calm", "encouraging", "patient"):  # carried over from the paper set unchanged
+        assert torch.equal(trained3[emotion].tensor, paper[emotion].tensor)
+        assert trained3.metadata.scale(emotion) == paper.metadata.scale(emotion)
+    assert trained3.vectors[trained3.index("anger"), :8].abs().max() == 0  # trained band 8-19 only
