@@ -14,8 +14,7 @@ from collections.abc import Sequence
 
 import torch
 
-from emotive_agents.models.loading import LoadedModel
-from emotive_agents.vectors.recipe import HookPoint
+from emotive_agents.vectors.extract import ActivationPooler
 from emotive_agents.vectors.record import Recorder
 
 
@@ -24,13 +23,8 @@ def _positions(attention: torch.Tensor) -> torch.Tensor:
     return (attention.cumsum(dim=1) - 1).clamp(min=0)
 
 
-class SharedPromptPooler:
+class SharedPromptPooler(ActivationPooler):
     """[B, layers, d] reply-token means of (prompt ids, reply ids) rows, each distinct prompt run once."""
-
-    def __init__(self, loaded: LoadedModel, hook_point: HookPoint, layers: Sequence[int]) -> None:
-        self.loaded = loaded
-        self.hook_point = hook_point
-        self.layers = list(layers)
 
     @torch.inference_mode()
     def pool(self, sequences: Sequence[tuple[list[int], list[int]]]) -> torch.Tensor:
