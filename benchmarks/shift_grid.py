@@ -1,10 +1,11 @@
 """Choose the mood-shift detector's thresholds on the shift tune sets (lab code).
 
-    python -m benchmarks.shift_grid [FILES ...] [--grid thresholds|round4] [--out report.json]
+    python -m benchmarks.shift_grid [FILES ...] [--grid thresholds|round4|round5] [--out report.json]
 
 Default files: the project tune conversations and the two burned blind shift sets
 (`benchmarks/heldout/shift`, `benchmarks/heldout2/shift`), all tune data; `--grid round4` adds the
-third (`benchmarks/heldout3/shift`, used) and the strong-valence settings of the fourth round. Every
+third (`benchmarks/heldout3/shift`, used) and the strong-valence settings of the fourth round; `--grid
+round5` adds the fifth (`benchmarks/heldout5/shift`, used) and the fifth round's options. Every
 grid point of `ShiftSettings` is scored with `route-eval-shift`'s rules; the reader's readings and the risk
 detector's results are computed once (neither depends on the shift settings). A point is eligible
 only when every control stays gentle and every steady conversation reports no shift; among those, the
@@ -31,6 +32,7 @@ FILES = (
     Path("benchmarks/heldout2/shift/conversations.jsonl"),
 )
 FILES_ROUND4 = (*FILES, Path("benchmarks/heldout3/shift/conversations.jsonl"))
+FILES_ROUND5 = (*FILES_ROUND4, Path("benchmarks/heldout5/shift/conversations.jsonl"))
 GRID: dict[str, tuple[Any, ...]] = {
     "min_mass": (0.16, 0.18, 0.20, 0.22, 0.24),
     "min_gain": (0.05, 0.08, 0.10, 0.12),
@@ -47,7 +49,16 @@ GRID_ROUND4: dict[str, tuple[Any, ...]] = {
     "strong_valence_change": (0.3, 0.4, 0.5, 0.6, 2.0),
     "strong_min_gain": (0.03, 0.05, 0.07),
 }
-GRIDS = {"thresholds": GRID, "round4": GRID_ROUND4}
+# The fifth round (issue 18, docs/router.md): the strongest label with a smaller rise, and a smoothed
+# label that blocks its family only when established; the fourth round's thresholds stay. Tune data:
+# the project set and all four used blind shift sets.
+GRID_ROUND5: dict[str, tuple[Any, ...]] = {
+    "top_min_gain": (None, 0.0, 0.02, 0.04),
+    "prefer_top": (False, True),
+    "established_mass": (0.0, 0.25, 0.3, 0.35),
+    "valence_tolerance": (2.0, 0.1, 0.2, 0.3, 0.4),
+}
+GRIDS = {"thresholds": GRID, "round4": GRID_ROUND4, "round5": GRID_ROUND5}
 
 
 class MemoDetector(CrisisDetector):
@@ -116,9 +127,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         for n in ("health", "support", "tutor")
     }
     grid = GRIDS[args.grid]
-    files = args.files or list(FILES if args.grid == "thresholds" else FILES_ROUND4)
+    files = args.files or list(
+        {"thresholds": FILES, "round4": FILES_ROUND4, "round5": FILES_ROUND5}[args.grid]
+    )
     names = list(grid)
-    middle = {n: grid[n][len(grid[n]) // 2] for n in names}
+    # Ties go to the grid's middle; in the fifth round's grid, whose first values are "off", to the
+    # point that changes least.
+    pick = 0 if args.grid == "round5" else None
+    middle = {n: grid[n][len(grid[n]) // 2 if pick is None else pick] for n in names}
     results = []
     for values in itertools.product(*(grid[n] for n in names)):
         s = ShiftSettings(**dict(zip(names, values, strict=True)))

@@ -5,11 +5,14 @@ real change ("I passed my check-up, everything is fine!" after three worried tur
 detected when an *emotion* of this turn (neutral and surprise excluded: a plain or curious question
 carries no new mood to follow) has enough probability, is the one that rose most against the smoothed
 state, belongs to another family than the smoothed label, and is confident: either its probability is
-high, or the valence moved strongly in its direction. The shift decides its own turn; the smoothed
+high, or the valence moved strongly in its direction. Since the fifth round the strongest emotion of
+the turn, when it leads confidently, needs only to hold its ground (the reader's baseline already puts
+anger or fear near 0.25 in calm turns), no emotion the valence moved against counts, and a smoothed
+label blocks its own family only when it is established. The shift decides its own turn; the smoothed
 state is updated as usual, so the memory of distress that keeps a later neutral question gentle is
 not cut short. The thresholds were chosen on a grid
 (`benchmarks/shift_grid.py`) over the project-written tune conversations `data/router/shift_tune.jsonl`
-and the two burned blind shift sets (docs/router.md).
+and the used blind shift sets (docs/router.md, "Mood shifts").
 """
 
 from __future__ import annotations
@@ -44,6 +47,20 @@ class ShiftSettings(BaseModel):
     # 2.0 turns it off (valence moves by 2 at most).
     strong_valence_change: float = Field(default=0.5, ge=0.0, le=2.0)
     strong_min_gain: float = Field(default=0.05, ge=0.0, le=1.0)  # the rise then needed
+    # This turn's *strongest* label, when it is a shift target of another family than the smoothed label
+    # and confident (`confident_mass`), needs only this rise: in calm practical conversations the
+    # reader's baseline already puts anger (or fear) at 0.2-0.25, so a turn that becomes angry lifts it
+    # little although it now leads. None turns it off. `prefer_top`: the strongest label then wins over
+    # the one that rose most. Fifth round (docs/router.md).
+    top_min_gain: float | None = Field(default=0.0, ge=0.0, le=1.0)
+    prefer_top: bool = True
+    # No emotion is a new mood when the valence moved against it by more than this ("stress fracture,
+    # no running" read as joy, with the valence falling 0.4, is no relief). 2.0: never refused.
+    valence_tolerance: float = Field(default=0.2, ge=0.0, le=2.0)
+    # The smoothed label's family blocks a shift only when the smoothed state holds it at this mass or
+    # more: a distressed state whose label is joy by a hair (joy 0.23, fear 0.23) is no joyful mood to
+    # stay in. 0.0: the family always blocks (before the fifth round).
+    established_mass: float = Field(default=0.3, ge=0.0, le=1.0)
     # Weight of the shift turn in the smoothed state, if above the tracker's alpha (0.5). Default 0.5:
     # no extra weight (0.75 made a misread joyful turn cut a grieving user's distress memory short).
     alpha: float = Field(default=0.5, gt=0.0, le=1.0)
@@ -91,16 +108,39 @@ def detect_shift(
         negative = VALENCE_SIGN.get(label, 0.0) < 0
         return negative and g >= s.strong_min_gain and toward(label) >= s.strong_valence_change
 
+    def other_family(label: str) -> bool:
+        return _family(label) != _family(source) or before[source] < s.established_mass
+
+    def confident(label: str) -> bool:
+        return p[label] >= s.confident_mass or toward(label) >= s.min_valence_change
+
+    def leading(label: str) -> bool:  # the strongest label, confident, needing only the smaller rise
+        return (
+            s.top_min_gain is not None
+            and p[label] == max(p.values())
+            and p[label] >= s.confident_mass
+            and gain(label) >= s.top_min_gain
+            and other_family(label)
+        )
+
     # The new mood: of the emotions strong enough this turn, the one that rose most (two emotions can
-    # nearly tie: "fear 0.32, joy 0.31" after worried turns is relief, not more fear).
-    candidates = [label for label in SHIFT_TARGETS if p[label] >= s.min_mass]
+    # nearly tie: "fear 0.32, joy 0.31" after worried turns is relief, not more fear), or the strongest
+    # one when it leads confidently (`prefer_top`, fifth round).
+    candidates = [
+        label for label in SHIFT_TARGETS if p[label] >= s.min_mass and toward(label) >= -s.valence_tolerance
+    ]
     if not candidates:
         return None
+    top = max(candidates, key=p.__getitem__)
     to = max(candidates, key=gain)
-    if _family(to) == _family(source) or not risen(to):
-        return None
-    if p[to] < s.confident_mass and toward(to) < s.min_valence_change:
-        return None
+    if s.prefer_top and leading(top):
+        to = top
+    elif not (other_family(to) and risen(to) and confident(to)):
+        if not leading(top):
+            return None
+        to = top
+    if _family(to) == _family(source):  # an unestablished smoothed label: name the mood it leaves
+        source = max((k for k in before if _family(k) != _family(to)), key=before.__getitem__)
     return Shift.model_validate(
         {"from": source, "to": to, "strength": min(1.0, max(0.0, gain(to))), "valence_change": dv}
     )
