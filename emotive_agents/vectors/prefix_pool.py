@@ -42,12 +42,12 @@ def _common_prefix(prompts: Sequence[tuple[int, ...]]) -> int:
 
 
 @dataclass(frozen=True)
-class _Group:
+class PromptGroup:
     prompts: list[tuple[int, ...]]  # distinct prompts, cached together
     batches: list[list[tuple[int, int]]]  # reply batches of (row index, prompt index in the group)
 
 
-def plan(sequences: Sequence[Row], batch_size: int) -> list[_Group]:
+def plan(sequences: Sequence[Row], batch_size: int) -> list[PromptGroup]:
     """Groups of up to `batch_size` distinct prompts (shared prefixes adjacent), each with its rows
     in batches of up to `batch_size`, sorted by reply length so a batch carries little padding."""
     by_prompt: dict[tuple[int, ...], list[int]] = {}
@@ -60,7 +60,7 @@ def plan(sequences: Sequence[Row], batch_size: int) -> list[_Group]:
         rows = [(row, k) for k, prompt in enumerate(chunk) for row in by_prompt[prompt]]
         rows.sort(key=lambda item: len(sequences[item[0]][1]))
         batches = [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
-        groups.append(_Group(prompts=chunk, batches=batches))
+        groups.append(PromptGroup(prompts=chunk, batches=batches))
     return groups
 
 

@@ -5,8 +5,8 @@ Each reply of a corpus is forced after the neutral prompt of its query, so the v
 request, which is why generate-then-pool finds little anger). Activations are pooled over the reply
 tokens only, with the same hooks and hook points as generation-based extraction; per condition the
 mean is kept, and EV_e = mean(e) - mean(neutral) per layer. One forward pass per batch of replies
-makes it far faster than generating them. With `shared_prompt` (the default) the replies of one query
-are batched together and their common prompt runs once per batch (`prefix_pool.SharedPromptPooler`).
+makes it far faster than generating them. With `shared_prompt` (the default) each prompt token runs
+once per group of prompts, the replies after it in length-sorted batches (`prefix_pool.SharedPromptPooler`).
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ class TeacherForcedConfig(BaseModel):
     # prompt of its own condition, which reproduces generate-then-pool on the same replies.
     prompt: Literal["neutral", "condition"] = "neutral"
     placement: Placement = "system"
-    # Batch rows by prompt and run each distinct prompt once per batch (same means within float
-    # tolerance; False: one full forward per row, as before).
+    # Pool over a shared prompt KV cache: each prompt token runs once per group of prompts (same means
+    # within float tolerance; False: one full forward per row, as before).
     shared_prompt: bool = True
 
 
@@ -123,7 +123,7 @@ def shared_prompt_means(
     batch_size: int,
     on_progress: Progress | None = None,
 ) -> dict[str, torch.Tensor]:
-    """`condition_means`, with the rows of all conditions batched by prompt so each prompt runs once."""
+    """`condition_means`, with the rows of all conditions pooled over a shared prompt KV cache (`plan`)."""
     pooler = SharedPromptPooler(loaded, hook_point, layers)
     rows = [(condition, pair) for condition, pairs in pairs_by_condition.items() for pair in pairs]
     sequences = [pair for _, pair in rows]
