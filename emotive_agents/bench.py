@@ -159,11 +159,15 @@ def teacher_forced_speed(
     *,
     corpus: ReplyCorpus | None = None,
     prompts: EmotionPrompts | None = None,
+    repeats: int = 1,
+    step: Callable[[], None] = lambda: None,
 ) -> dict[str, float]:
     """Five-emotion extraction over `queries` queries: generate-then-pool vs forcing corpus replies.
 
     Both sides are batched (16 rows) and pool at most `max_new_tokens` reply tokens per row, so the
-    ratio is what skipping generation buys. Returns {} when there is no reply corpus to force.
+    ratio is what skipping generation buys. The three runs alternate for `repeats` rounds (median
+    per side, wall and this process's CPU time), so drift on a busy machine hits all alike. Returns
+    {} when there is no reply corpus to force.
     """
     from emotive_agents.vectors.corpus import DEFAULT_REPLIES, load_replies
     from emotive_agents.vectors.extract import ExtractionConfig, extract_vectors
@@ -180,19 +184,28 @@ def teacher_forced_speed(
 
     texts = [Query(text=q) for q in corpus.queries]
     config = ExtractionConfig(emotions=emotions, max_new_tokens=max_new_tokens, batch_size=16)
+    prompt_set = prompts or load_prompts()
     runs: dict[str, Callable[[], object]] = {
         "forced": lambda: extract_from_replies(engine.loaded, corpus, forced_config),  # shared prompt
         "per_row": lambda: extract_from_replies(  # one prompt + reply forward per row, as before
             engine.loaded, corpus, forced_config.model_copy(update={"shared_prompt": False})
         ),
-        "generated": lambda: extract_vectors(engine.loaded, texts, prompts or load_prompts(), config),
+        "generated": lambda: extract_vectors(engine.loaded, texts, prompt_set, config),
     }
-    wall: dict[str, float] = {}
-    cpu: dict[str, float] = {}  # this process's CPU time: what a busy, shared machine distorts least
-    for name, run in runs.items():
-        start, start_cpu = time.perf_counter(), time.process_time()
-        run()
-        wall[name], cpu[name] = time.perf_counter() - start, time.process_time() - start_cpu
+    cpu: dict[str, list[float]] = {name: [] for name in runs}  # what a busy machine distorts least
+
+    def timed(name: str) -> Callable[[], float]:
+        def run() -> float:
+            start, start_cpu = time.perf_counter(), time.process_time()
+            runs[name]()
+            cpu[name].append(time.process_time() - start_cpu)
+            return time.perf_counter() - start
+
+        return run
+
+    medians = _interleaved_medians([timed(name) for name in runs], max(1, repeats), step)
+    wall = dict(zip(runs, medians, strict=True))
+    cpu_s = {name: statistics.median(samples) for name, samples in cpu.items()}
     return {
         "teacher_forced_queries": len(texts),
         "teacher_forced_s": round(wall["forced"], 2),
@@ -200,7 +213,7 @@ def teacher_forced_speed(
         "generation_extraction_s": round(wall["generated"], 2),
         "teacher_forced_vs_generation": round(wall["generated"] / wall["forced"], 3),
         "teacher_forced_per_row_vs_generation": round(wall["generated"] / wall["per_row"], 3),
-        "teacher_forced_vs_generation_cpu": round(cpu["generated"] / max(cpu["forced"], 1e-9), 3),
+        "teacher_forced_vs_generation_cpu": round(cpu_s["generated"] / max(cpu_s["forced"], 1e-9), 3),
     }
 
 
@@ -222,7 +235,9 @@ def run_benchmark(
     engine = EmotiveEngine.load(model)
     if engine.vector_set is None:
         raise RuntimeError(f"model {model!r} has no shipped vector set to benchmark with")
-    step = stepper(on_progress, 1 + 5 * repeats + 2 + 2 + (2 if extraction else 0) + 2 + 1 + half_precision)
+    forced_rounds = max(1, repeats - 1)  # each round generates 96 replies: the slowest part of a bench
+    extraction_steps = 2 + 3 * forced_rounds if extraction else 0
+    step = stepper(on_progress, 1 + 5 * repeats + 2 + 2 + extraction_steps + 2 + 1 + half_precision)
 
     def batch(mixes: list[dict[str, float] | None], size: int) -> list[GenerationRequest]:
         return [
@@ -263,7 +278,12 @@ def run_benchmark(
     warm = _warm_start(model, repeats)
     step()
     extraction_figures = (
-        {**extraction_speed(engine, step=step), **teacher_forced_speed(engine)} if extraction else {}
+        {
+            **extraction_speed(engine, step=step),
+            **teacher_forced_speed(engine, repeats=forced_rounds, step=step),
+        }
+        if extraction
+        else {}
     )
     from emotive_agents.router.bench import router_overhead
 

@@ -42,6 +42,36 @@ def test_teacher_forced_speed_compares_forcing_with_generating(tiny_engine: Emot
     assert 0 < figures["teacher_forced_per_row_vs_generation"] < 10000
 
 
+def test_teacher_forced_speed_alternates_the_three_runs(
+    tiny_engine: EmotiveEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each round runs forced, per-row and generated once, in that order; one step per run."""
+    import emotive_agents.vectors.extract as extract
+    import emotive_agents.vectors.teacher_forced as teacher_forced
+    from emotive_agents.bench import teacher_forced_speed
+    from emotive_agents.vectors.corpus import Reply, ReplyCorpus
+
+    order: list[str] = []
+    monkeypatch.setattr(
+        teacher_forced,
+        "extract_from_replies",
+        lambda loaded, corpus, config: order.append("forced" if config.shared_prompt else "per_row"),
+    )
+    monkeypatch.setattr(extract, "extract_vectors", lambda *a, **k: order.append("generated"))
+    rows = tuple(Reply(query="hi", emotion=e, response=f"{e} hi") for e in ("neutral", "joy"))
+    steps: list[None] = []
+    figures = teacher_forced_speed(
+        tiny_engine,
+        corpus=ReplyCorpus(rows=rows),
+        prompts=EmotionPrompts(neutral="plain", emotions={"joy": "be joyful"}),
+        repeats=3,
+        step=lambda: steps.append(None),
+    )
+    assert order == ["forced", "per_row", "generated"] * 3
+    assert len(steps) == 9
+    assert figures["teacher_forced_queries"] == 1
+
+
 def test_benchmark_reports_progress_per_timed_run(
     tiny_engine: EmotiveEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

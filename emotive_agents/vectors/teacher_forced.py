@@ -5,8 +5,8 @@ Each reply of a corpus is forced after the neutral prompt of its query, so the v
 request, which is why generate-then-pool finds little anger). Activations are pooled over the reply
 tokens only, with the same hooks and hook points as generation-based extraction; per condition the
 mean is kept, and EV_e = mean(e) - mean(neutral) per layer. One forward pass per batch of replies
-makes it far faster than generating them. With `shared_prompt` (the default) the replies of one query
-are batched together and their common prompt runs once per batch (`prefix_pool.SharedPromptPooler`).
+makes it far faster than generating them. With `shared_prompt` (the default) each prompt token runs
+once per group of prompts, the replies after it in length-sorted batches (`prefix_pool.SharedPromptPooler`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from emotive_agents.models.loading import LoadedModel
 from emotive_agents.vectors.corpus import NEUTRAL, Reply, ReplyCorpus
 from emotive_agents.vectors.extract import ActivationPooler, Component, apply_component, full_layer_vectors
 from emotive_agents.vectors.greedy import prompt_ids
-from emotive_agents.vectors.prefix_pool import SharedPromptPooler
+from emotive_agents.vectors.prefix_pool import SharedPromptPooler, plan
 from emotive_agents.vectors.queries import EmotionPrompts, Placement
 from emotive_agents.vectors.recipe import HookPoint, PositionRule, SteeringRecipe
 from emotive_agents.vectors.vector_set import EmotionVectorSet
@@ -45,8 +45,8 @@ class TeacherForcedConfig(BaseModel):
     # prompt of its own condition, which reproduces generate-then-pool on the same replies.
     prompt: Literal["neutral", "condition"] = "neutral"
     placement: Placement = "system"
-    # Batch rows by prompt and run each distinct prompt once per batch (same means within float
-    # tolerance; False: one full forward per row, as before).
+    # Pool over a shared prompt KV cache: each prompt token runs once per group of prompts (same means
+    # within float tolerance; False: one full forward per row, as before).
     shared_prompt: bool = True
 
 
@@ -70,16 +70,22 @@ def forced_pairs(
 ) -> list[tuple[list[int], list[int]]]:
     """(prompt ids, reply ids) per reply: the chat-templated prompt, then the reply's own tokens."""
     tokenizer = loaded.tokenizer
-    pairs = []
+    keyed: list[tuple[tuple[str, str | None], list[int]]] = []
+    longest: dict[tuple[str, str | None], int] = {}  # a query's prompt is shared by its replies
     for reply in replies:
         response: list[int] = tokenizer(reply.response, add_special_tokens=False)["input_ids"]
         response = response[:max_response_tokens] if max_response_tokens else response
         if not response:
             raise VectorSetError(f"the reply to {reply.query[:60]!r} ({reply.emotion}) has no tokens")
-        emotion = None if prompt == "neutral" or reply.emotion == NEUTRAL else reply.emotion
-        messages = tuple(prompt_messages(reply.query, emotion, prompts, placement))
-        pairs.append((prompt_ids(loaded, messages, reserve=len(response)), response))
-    return pairs
+        key = (reply.query, None if prompt == "neutral" or reply.emotion == NEUTRAL else reply.emotion)
+        keyed.append((key, response))
+        longest[key] = max(longest.get(key, 0), len(response))
+    # Each distinct prompt is rendered and tokenised once, checked to leave room for its longest reply.
+    rendered = {
+        key: prompt_ids(loaded, tuple(prompt_messages(*key, prompts, placement)), reserve=reserve)
+        for key, reserve in longest.items()
+    }
+    return [(rendered[key], response) for key, response in keyed]
 
 
 def condition_means(
@@ -117,18 +123,15 @@ def shared_prompt_means(
     batch_size: int,
     on_progress: Progress | None = None,
 ) -> dict[str, torch.Tensor]:
-    """`condition_means`, with the rows of all conditions batched by prompt so each prompt runs once."""
+    """`condition_means`, with the rows of all conditions pooled over a shared prompt KV cache (`plan`)."""
     pooler = SharedPromptPooler(loaded, hook_point, layers)
     rows = [(condition, pair) for condition, pairs in pairs_by_condition.items() for pair in pairs]
-    # A prompt's rows are adjacent (similar prompts too); within it, similar reply lengths.
-    rows.sort(key=lambda row: (len(row[1][0]), row[1][0], len(row[1][1])))
+    sequences = [pair for _, pair in rows]
     sums = {c: torch.zeros(len(layers), loaded.hidden_size, dtype=torch.float64) for c in pairs_by_condition}
-    total = (len(rows) + batch_size - 1) // batch_size
-    for done, start in enumerate(range(0, len(rows), batch_size), start=1):
-        batch = rows[start : start + batch_size]
-        pooled = pooler.pool([pair for _, pair in batch]).double()
-        for (condition, _), row in zip(batch, pooled, strict=True):
-            sums[condition] += row
+    total = sum(len(group.batches) for group in plan(sequences, batch_size))
+    for done, (indices, pooled) in enumerate(pooler.pool_batches(sequences, batch_size), start=1):
+        for index, row in zip(indices, pooled.double(), strict=True):
+            sums[rows[index][0]] += row
         if on_progress is not None:
             on_progress(done, total)
     return {c: sums[c] / len(pairs) for c, pairs in pairs_by_condition.items()}
@@ -148,17 +151,18 @@ def extract_from_replies(
     if config.prompt == "condition" and prompts is None:
         raise VectorSetError("prompt='condition' needs the prompt set the replies were asked with")
     layers = config.layers if config.layers is not None else tuple(range(loaded.num_layers))
-    pairs = {
-        condition: forced_pairs(
-            loaded,
-            corpus.replies(condition),
-            prompts=prompts,
-            prompt=config.prompt,
-            placement=config.placement,
-            max_response_tokens=config.max_response_tokens,
-        )
-        for condition in (NEUTRAL, *emotions)
-    }
+    replies = {condition: corpus.replies(condition) for condition in (NEUTRAL, *emotions)}
+    flat = forced_pairs(  # one call, so a query's prompt is rendered once for all its conditions
+        loaded,
+        [reply for rows in replies.values() for reply in rows],
+        prompts=prompts,
+        prompt=config.prompt,
+        placement=config.placement,
+        max_response_tokens=config.max_response_tokens,
+    )
+    pairs, start = {}, 0
+    for condition, rows in replies.items():
+        pairs[condition], start = flat[start : start + len(rows)], start + len(rows)
     pool = shared_prompt_means if config.shared_prompt else condition_means
     means = pool(loaded, pairs, config.hook_point, layers, config.batch_size, on_progress)
     vectors = full_layer_vectors(loaded, layers, {e: means[e] - means[NEUTRAL] for e in emotions})

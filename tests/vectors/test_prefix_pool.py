@@ -9,7 +9,7 @@ from _tiny import SIMPLE_TEMPLATE, build_tiny_gpt2, build_tiny_llama, encode, ma
 from emotive_agents.models.loading import LoadedModel
 from emotive_agents.vectors.corpus import Reply, ReplyCorpus
 from emotive_agents.vectors.extract import ActivationPooler
-from emotive_agents.vectors.prefix_pool import SharedPromptPooler
+from emotive_agents.vectors.prefix_pool import SharedPromptPooler, plan
 from emotive_agents.vectors.recipe import HookPoint
 from emotive_agents.vectors.teacher_forced import TeacherForcedConfig, extract_from_replies
 
@@ -45,7 +45,7 @@ def test_shared_prompts_pool_like_full_forwards(chat_llama: LoadedModel, hook: H
     assert torch.allclose(shared, alone, atol=1e-5)
 
 
-def test_each_distinct_prompt_runs_once(chat_llama: LoadedModel) -> None:
+def test_each_prompt_token_runs_once(chat_llama: LoadedModel) -> None:
     rows = _rows(chat_llama)
     widths: list[int] = []
     handle = chat_llama.model.get_input_embeddings().register_forward_hook(
@@ -55,9 +55,47 @@ def test_each_distinct_prompt_runs_once(chat_llama: LoadedModel) -> None:
         SharedPromptPooler(chat_llama, HookPoint.RESIDUAL, [0]).pool(rows)
     finally:
         handle.remove()
+    first, second = rows[0][0], rows[-1][0]
+    shared = next(n for n in range(len(second)) if first[n] != second[n])  # both start "<|user|>"
+    assert shared > 0
     prompt_width = max(len(p) for p, _ in rows)
     reply_width = max(len(r) for _, r in rows)
-    assert widths == [2 * prompt_width, len(rows) * reply_width]  # 2 prompts once, then the replies alone
+    # The shared prefix once, each of the 2 prompts' rest once (left-padded), then the replies alone.
+    assert widths == [shared, 2 * (prompt_width - shared), len(rows) * reply_width]
+
+
+def test_batches_group_prompts_and_sort_replies_by_length(chat_llama: LoadedModel) -> None:
+    rows = _rows(chat_llama)
+    groups = plan(rows, 3)
+    assert len(groups) == 1 and len(groups[0].prompts) == 2  # 2 distinct prompts fit one group of 3
+    batches = groups[0].batches
+    assert [len(b) for b in batches] == [3, 3]
+    lengths = [len(rows[row][1]) for batch in batches for row, _ in batch]
+    assert lengths == sorted(lengths)
+    assert sorted(row for batch in batches for row, _ in batch) == list(range(len(rows)))
+    for batch in batches:
+        assert all(groups[0].prompts[k] == tuple(rows[row][0]) for row, k in batch)
+    pooler = SharedPromptPooler(chat_llama, HookPoint.BLOCK_CONTRIBUTION, range(chat_llama.num_layers))
+    full = ActivationPooler(chat_llama, HookPoint.BLOCK_CONTRIBUTION, range(chat_llama.num_layers)).pool(rows)
+    seen = []
+    for batch_size in (1, 2, 4):
+        for indices, pooled in pooler.pool_batches(rows, batch_size):
+            assert torch.allclose(pooled, full[indices], atol=1e-5)
+            seen.extend(indices)
+    assert sorted(seen) == sorted(list(range(len(rows))) * 3)
+
+
+def test_prompts_that_are_prefixes_of_others(chat_llama: LoadedModel) -> None:
+    """A prompt that is the shared prefix itself has no rest: its row is all padding in that pass."""
+    tok = chat_llama.tokenizer
+    short = encode(tok, "<|user|>hi")
+    rows = [(short, encode(tok, "hello")), (short + encode(tok, " there"), encode(tok, "hey!"))]
+    layers = range(chat_llama.num_layers)
+    shared = SharedPromptPooler(chat_llama, HookPoint.BLOCK_CONTRIBUTION, layers).pool(rows)
+    alone = torch.cat(
+        [ActivationPooler(chat_llama, HookPoint.BLOCK_CONTRIBUTION, layers).pool([r]) for r in rows]
+    )
+    assert torch.allclose(shared, alone, atol=1e-5)
 
 
 def test_absolute_positions_do_not_depend_on_padding() -> None:
@@ -91,7 +129,9 @@ def test_teacher_forced_extraction_is_unchanged_by_sharing(chat_llama: LoadedMod
         plain = extract_from_replies(chat_llama, corpus, config.model_copy(update={"shared_prompt": False}))
         assert shared.emotions == plain.emotions
         assert torch.allclose(shared.vectors, plain.vectors, atol=1e-5)
-        assert progress[-1] == ((len(corpus.rows) + batch_size - 1) // batch_size,) * 2
+        done, total = progress[-1]
+        assert done == total >= (len(corpus.rows) + batch_size - 1) // batch_size  # reply batches
+        progress.clear()
 
 
 FAMILIES = {  # a few of tests/models/test_families.py's registered families (sliding-window ones too)
