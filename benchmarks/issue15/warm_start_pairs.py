@@ -2,8 +2,8 @@
 
 Both switches (`EMOTIVE_AGENTS_IMPORT_CACHE`, `EMOTIVE_AGENTS_GC_PAUSE`) are set together, or one of
 them with `--only`. `--against plain` instead pairs our start (switches on) with plain transformers
-loading the same converted checkpoint (`import torch`, `from_pretrained` of model and tokenizer): the
-floor that no change inside emotive-agents can go below. `cpu` is the child's user + system time,
+loading the same converted checkpoint (`import torch`, `from_pretrained` of model and tokenizer): what
+transformers itself costs for this model. `cpu` is the child's user + system time,
 which other jobs on a shared machine distort least. Run from the repository root with the package importable:
 
     OMP_NUM_THREADS=1 PYTHONPATH=$PWD python benchmarks/issue15/warm_start_pairs.py --pairs 6
