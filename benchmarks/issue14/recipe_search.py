@@ -4,7 +4,7 @@ Usage: first `--baseline --load vectors/smollm2-135m-paper` (the unsteered run, 
 then `--name NAME --emotions anger --cfg '{TrainConfig fields as JSON}' --alphas 1,1.5 --limit 10`.
 One thread: on an oversubscribed 2-core machine two torch threads per process were ~10x slower.
 """
-import argparse, json, time, sys, math, statistics
+import argparse, json, os, time, sys, math, statistics
 import torch
 from emotive_agents.models.loading import load_model
 from emotive_agents.training.trainer import TrainConfig, train_vectors
@@ -14,6 +14,7 @@ from emotive_agents.vectors.store import save_vector_set, load_vector_set
 from emotive_agents.engine import EmotiveEngine
 from emotive_agents.evaluation.harness import EvalConfig, run_eval
 from emotive_agents.evaluation.judge import EmotionJudge
+from emotive_agents.evaluation.style_judge import StyleJudge
 from emotive_agents.models.embeddings import default_embedder
 
 p = argparse.ArgumentParser()
@@ -29,7 +30,20 @@ p.add_argument("--train-only", action="store_true", help="train and save, no eva
 p.add_argument("--dev", default="splits/dev.json", help="make-splits dev.json (never test.json)")
 p.add_argument("--work", default="/tmp/recipe-search", help="where sets and results go")
 p.add_argument("--responses", default=None, help="reply corpus JSONL (default: the shipped one)")
+p.add_argument("--first-n", type=int, default=None, help="steer only the first N reply tokens (first_n.py)")
+p.add_argument("--tail", type=float, default=0.0, help="with --first-n: scale of the delta after token N")
+p.add_argument("--train-first-n", type=int, default=None, help="train with the vector on the first N reply tokens only")
 a = p.parse_args()
+if a.train_first_n is not None:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import first_n
+
+    first_n.install_training(a.train_first_n)
+if a.first_n is not None:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import first_n
+
+    first_n.install(a.first_n, a.tail)
 import os
 os.makedirs(f"{a.work}/sets", exist_ok=True); os.makedirs(f"{a.work}/res", exist_ok=True)
 torch.set_num_threads(1)
@@ -61,15 +75,16 @@ alphas = tuple(float(x) for x in a.alphas.split(","))
 config = EvalConfig(alphas=alphas if not a.baseline else (0.0,), emotions=emotions, limit=a.limit,
                     max_new_tokens=a.tokens, prompting_baseline=False, steering=not a.baseline, unsteered=a.baseline)
 t2 = time.time()
-rep = run_eval(engine, queries, EmotionJudge(), default_embedder(), config, vectors_name=a.name)
+rep = run_eval(engine, queries, EmotionJudge(), default_embedder(), config, vectors_name=a.name,
+               style_scorer=StyleJudge())
 eval_s = time.time() - t2
-out = {"name": a.name, "cfg": a.cfg, "train_s": train_s, "eval_s": eval_s, "results": [m.model_dump() for m in rep.results],
+out = {"name": a.name, "cfg": a.cfg, "train_first_n": a.train_first_n, "first_n": a.first_n, "tail": a.tail, "train_s": train_s, "eval_s": eval_s, "results": [m.model_dump() for m in rep.results],
        "samples": [s.model_dump() for s in rep.samples]}
 json.dump(out, open(f"{a.work}/res/{a.name}.json", "w"), indent=1, default=str)
 base = json.load(open(f"{a.work}/res/base.json"))["results"][0] if not a.baseline else None
 for m in rep.results:
     c = m.condition
-    line = f"{c.method:10s} {str(c.emotion):8s} a={c.alpha:<4} top1={m.target_top1} d2={m.distinct_2:.3f} ppl={m.perplexity:.2f} topic={m.topic_similarity:.3f}"
+    line = f"{c.method:10s} {str(c.emotion):8s} a={c.alpha:<4} top1={m.target_top1} tp={(m.target_probability or 0):.2f} judge={m.target_judge} d2={m.distinct_2:.3f} ppl={m.perplexity:.2f} topic={m.topic_similarity:.3f}"
     if base:
         line += f" | d2x={m.distinct_2/base['distinct_2']:.2f} pplx={m.perplexity/base['perplexity']:.2f} topx={m.topic_similarity/base['topic_similarity']:.2f}"
     print(line, flush=True)

@@ -349,3 +349,20 @@ def test_shipped_sets_load_by_name() -> None:
         assert torch.equal(trained3[emotion].tensor, paper[emotion].tensor)
         assert trained3.metadata.scale(emotion) == paper.metadata.scale(emotion)
     assert trained3.vectors[trained3.index("anger"), :8].abs().max() == 0  # trained band 8-19 only
+    trained4 = load_vector_set("smollm2-135m-trained4")  # issue 14, fifth pass: trained3 plus trained styles
+    sources4 = trained4.metadata.created["sources"]
+    assert trained4.metadata.created["method"] == "trained"
+    assert {e for e, s in sources4.items() if s["method"] == "trained"} == {
+        "anger",
+        "disgust",
+        "fear",
+        "sadness",
+        "calm",
+        "encouraging",
+        "patient",
+    }
+    for emotion in ("anger", "disgust", "fear", "joy", "sadness"):  # the emotions are trained3's unchanged
+        assert torch.equal(trained4[emotion].tensor, trained3[emotion].tensor)
+        assert trained4.metadata.scale(emotion) == trained3.metadata.scale(emotion)
+    for style in ("calm", "encouraging", "patient"):
+        assert trained4.vectors[trained4.index(style), :8].abs().max() == 0  # trained band 8-19 only
