@@ -43,6 +43,7 @@ from emotive_agents.router.risk_patterns import (
     RELATION,
     compile_all,
 )
+from emotive_agents.router.risk_patterns_generic import PAIR_PATTERNS
 
 if TYPE_CHECKING:
     from emotive_agents.router.risk_semantic import SemanticRiskScorer
@@ -100,6 +101,7 @@ class CrisisDetector(BaseModel):
     device: str = "cpu"
 
     _by_category: list[tuple[str, re.Pattern[str]]] = PrivateAttr(default_factory=list)
+    _pairs: list[tuple[str, re.Pattern[str]]] = PrivateAttr(default_factory=list)
     _idioms: list[re.Pattern[str]] = PrivateAttr(default_factory=list)
     _framing: dict[str, re.Pattern[str]] = PrivateAttr(default_factory=dict)
     _anchors: list[re.Pattern[str]] = PrivateAttr(default_factory=list)
@@ -115,6 +117,8 @@ class CrisisDetector(BaseModel):
             table[category] = (*table.get(category, ()), *extra)
         table[UNSPECIFIED] = (*table.get(UNSPECIFIED, ()), *self.extra_patterns)
         self._by_category = [(c, p) for c, ps in table.items() for p in compile_all(ps)]
+        pairs = PAIR_PATTERNS if shipped else {}
+        self._pairs = [(c, p) for c, ps in pairs.items() for p in compile_all(ps)]
         self._idioms = compile_all((*self.idioms, *self.extra_idioms))
         self._framing = {k: re.compile(v, re.IGNORECASE) for k, v in FRAMING_CUES.items()}
         self._anchors = compile_all(PRESENT_ANCHORS)
@@ -167,6 +171,19 @@ class CrisisDetector(BaseModel):
                     else:
                         framed = bool(framing) and (quoted or not self._anchored_at(sentence, *m.span()))
                     hits.append((category, m.group(0), FRAMED_SCORE if framed else PATTERN_SCORE))
+        return hits + self._pair_hits(sentences(clean))
+
+    def _pair_hits(self, parts: list[str]) -> list[tuple[str, str, float]]:
+        """Hits of the structures that span sentences (`PAIR_PATTERNS`) on each run of two or three
+        adjacent sentences; framing in the run lowers a hit unless its last sentence is anchored."""
+        hits: list[tuple[str, str, float]] = []
+        for size in (2, 3):
+            for start in range(len(parts) - size + 1):
+                run = " ".join(parts[start : start + size])
+                framed = bool(self._framing_of(run)) and not self._anchored(parts[start + size - 1])
+                for category, pattern in self._pairs:
+                    for m in pattern.finditer(run):
+                        hits.append((category, m.group(0), FRAMED_SCORE if framed else PATTERN_SCORE))
         return hits
 
     # -- layer 2: meaning ---------------------------------------------------------------------------

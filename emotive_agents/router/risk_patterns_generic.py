@@ -28,6 +28,57 @@ _EVERYDAY_EMOJI = (
     r"book|film|movie|murder\s+mystery|game|rest\s+in\s+peace|r\.?i\.?p|goldfish|hamster|pet|photos?|"
     r"sunset|walk|trip)\b)"
 )
+# Method research for oneself (sixth round): a question or search about a method's amount or effect,
+# joined to a statement that the answer is for the writer ("asking for me", "I'm serious", "need it to
+# be certain", "I kind of want to know"). Each half alone is an ordinary dosage or safety question.
+_SUBSTANCE = (
+    r"(pills|tablets|meds|medication|medicine|paracetamol|acetaminophen|tylenol|aspirin|insulin|lithium|"
+    r"oxycodone|codeine|morphine|tramadol|sleeping\s+pills|antidepressants|bleach|antifreeze|poison|dose|"
+    r"overdose)"
+)
+_MEANS = (
+    r"(" + _SUBSTANCE + r"|fall|height|drop|jump|floors?|storeys?|bridge|cliff|roof|rope|drown|drowning|"
+    r"hang|hanging)"
+)
+# a question about how much, what it does, how high (the means named inside it) ...
+_METHOD_QUESTION = (
+    r"\bhow\s+(many|much)\b[^.?!]{0,30}?\b" + _MEANS + r"\b"
+    r"|\bwhat\s+happens\s+(if|when)\s+(you|u|i|someone|a\s+person)\s+(\w+\s+){0,2}?(take|takes|drink|drinks|"
+    r"swallow|swallows|inject|injects|mix|mixes|jump|jumps|fall|falls|overdose|overdoses)\b"
+    r"|\b(what\s+height|how\s+(high|far)\s+(up\s+)?)[^.?!]{0,30}?\b(fall|jump|drop)"
+)
+# ... or whether a substance named anywhere in the message would work or be enough
+_ENOUGH_QUESTION = (
+    r"\b(which\s+(one\s+)?(would|will|is)\s+(work\s+)?(faster|quicker|better|more\s+certain|surer)|"
+    r"would\s+(that|it|this|they)\s+be\s+enough|is\s+(that|it|this)\s+enough)\b"
+)
+_FOR_ME = (
+    r"\b(asking\s+for\s+(me|myself)|(it'?s|its|this\s+is|that'?s)\s+for\s+me\b|(for|need|want)\s+it\s+to\s+be\s+"
+    r"(certain|sure|final|quick|painless)|i'?m\s+(serious|not\s+joking|being\s+serious)|i\s+mean\s+it|"
+    r"not\s+(for|asking\s+for)\s+(a|an|my|school|homework|class|uni|work)\b|"
+    r"i\s+(kind\s+of|kinda|sort\s+of|really|just|actually)\s+want\s+to\s+know|i'?d\s+like\s+it\s+to|"
+    r"for\s+someone\s+my\s+(weight|size|age))"
+)
+# Safe-use, accident and other people's questions about the same things ("how many can I take a day",
+# "by mistake", "my toddler swallowed").
+_NOT_SAFE_USE = (
+    r"^(?!.*\b(safe(ly)?|per\s+day|a\s+day|in\s+a\s+day|daily|how\s+often|max(imum)?|by\s+mistake|"
+    r"accident(al|ally)?|licked|toothache|headache|hangover|period\s+pain|my\s+(dog|cat|toddler|baby|kid|son|"
+    r"daughter|puppy|child|little\s+\w+|baby\s+\w+|younger\s+\w+))\b)"
+)
+_METHOD_FOR_ME = (
+    _NOT_SAFE_USE
+    + r"(?:(?=.*("
+    + _METHOD_QUESTION
+    + r"))|(?=.*\b"
+    + _SUBSTANCE
+    + r"\b)(?=.*"
+    + _ENOUGH_QUESTION
+    + r"))(?=.*"
+    + _FOR_ME
+    + r").+"
+)
+
 _FAREWELL = (
     r"(been\s+a\s+pleasure|been\s+nice\s+knowing|nice\s+knowing\s+(you|u|y'?all)|goodbye\s+(everyone|all|"
     r"world)|bye\s+(everyone|all|world)|take\s+care\s+of\s+(yourselves|each\s+other)|signing\s+off|"
@@ -79,6 +130,9 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(already\s+)?(taken|took|swallowed)\s+(about\s+|nearly\s+|almost\s+|like\s+|over\s+|more\s+than\s+)?"
         r"(half|most|all|the\s+rest)\s+(of\s+)?(the|my|a|this)\s+(packet|pack|box|strip|blister\s+pack|tub|"
         r"bottle|prescription)\b(?!\s+of\s+(biscuits|crisps|sweets|chocolates?|wine|beer|water|juice|cereal|gum))",
+        # a method's amount or effect asked about for oneself ("what happens if you take ...? I kind of
+        # want to know", "how many would it take, asking for me", "need it to be certain")
+        _METHOD_FOR_ME,
     ),
     "passive_ideation": (
         # not waking up, not seeing the morning, a heart that stops, as a hope
@@ -97,6 +151,11 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"sank|sinks)\b",
     ),
     "active_ideation": (
+        # an urge to jump or step off where one stands ("the urge to jump whenever I'm on the bridge")
+        r"\b(urges?|impulse|pull|tempt(ed|ation))\s+to\s+(jump|step\s+(off|out)|let\s+go|throw\s+myself)\b"
+        r"[^.?!]*\b(bridge|platform|roof|ledge|edge|cliff|balcony|train|tracks|window|car\s+park)\b"
+        r"|\b(bridge|platform|roof|ledge|edge|cliff|balcony|window)\b[^.?!]*\b(urges?|impulse|tempt(ed|ation))\s+to\s+"
+        r"(jump|step\s+(off|out)|let\s+go|throw\s+myself)\b",
         r"\b(terminat(e|ing)|delet(e|ing)|eras(e|ing)|switch(ing)?\s+off|turn(ing)?\s+off|unplug(ging)?)\s+"
         r"my\s*self\b(?!\s+(from|off|out\s+of|for\s+a\s+(bit|while|week|day)))"
         r"|\b(switch|turn)(ing)?\s+myself\s+off\b(?!\s+(from|for\s+a\s+(bit|while|week|day)))",
@@ -131,6 +190,7 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(time\s+(to|for)|going\s+to|gonna|about\s+to)\s+(take\s+)?the\s+long(est)?\s+(nap|sleep)\b"
         r"(?!\s+(after|before|tonight\s+after|on\s+the|till|until))",
         r"\b(go(ing)?|gonna)\s+(offline|dark|quiet)\s+(permanently|for\s+good|forever)\b",
+        r"\bcheck(ing)?\s+out\s+(for\s+good|permanently|forever|of\s+life)\b",
     ),
     "embedded_in_request": (
         # a "last" meal, drive or film asked for as an errand, with nothing after it
@@ -142,4 +202,10 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?!\s+(in|at|of|before|with|as|here|there|on|for|out|of\s+the)\b)",
         r"\b(last|final)\s+(meal|dinner|supper)\s+(i'?ll|i\s+will|i'?m)\s+(be\s+)?(cook|cooking|mak|making)",
     ),
+}
+
+# Structures whose halves often sit in adjacent sentences ("What happens if you take ...? I kind of
+# want to know."): matched on each sentence and on each run of two or three adjacent sentences of a message.
+PAIR_PATTERNS: dict[str, tuple[str, ...]] = {
+    "plan_means_intent": (_METHOD_FOR_ME,),
 }

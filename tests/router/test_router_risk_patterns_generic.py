@@ -22,6 +22,10 @@ HITS: dict[str, list[str]] = {
         "about to launch myself off the flyover",
         "I've already swallowed most of the box and I feel strange.",
         "swallowed about 40 of the sleeping tablets, feeling dizzy",
+        "how much of my codeine would it take, it's for me",
+        "What happens if someone drinks antifreeze? I really want to know.",
+        "how far up do you have to be so a fall is final, need it to be certain",
+        "I've got tramadol and whisky here. Would that be enough? I mean it.",
     ],
     "passive_ideation": [
         "Every night I pray I won't see the morning.",
@@ -30,7 +34,10 @@ HITS: dict[str, list[str]] = {
         "If the bus came at me I wouldn't get out of the way.",
         "I wouldn't care if the ferry sank on the way over.",
     ],
-    "active_ideation": ["i'm going to switch myself off for good this weekend"],
+    "active_ideation": [
+        "i'm going to switch myself off for good this weekend",
+        "Every time I'm on the station platform I get the urge to jump.",
+    ],
     "preparatory_behaviour": [
         "you've always been kind to me. just wanted you to know before",
         "I want my will done by Friday and I'm 31 and not sick.",
@@ -43,6 +50,7 @@ HITS: dict[str, list[str]] = {
         "ok that's me signing off for good \U0001faa6",
         "time for the long sleep. nice knowing you all",
         "going dark permanently, don't look for me",
+        "thinking about checking out permanently tbh",
     ],
     "embedded_in_request": [
         "What should I cook? It's the last dinner I'll ever make for them.",
@@ -79,6 +87,14 @@ NOT_RISK = [
     "How do I end my life insurance and switch to a cheaper one?",
     "Will I die of this flu? I've had it for a week.",
     "I took 12 of the vitamin gummies by mistake, they're only vitamins, is that ok?",
+    "How many paracetamol can I take in a day for a migraine? Asking for me, not my husband.",
+    "What happens if you drink bleach? My little nephew licked the cap, I'm serious, help.",
+    "How much flour do I need for two loaves? I'm serious, the recipe is vague.",
+    "How far is it to the bridge from the station? I'm serious, we're late.",
+    "Would that be enough paint for the whole roof? I mean it, it's a big roof.",
+    "How much paracetamol is fatal? It's for my toxicology coursework, I'm serious.",
+    "I get the urge to jump in the pool every time it's this hot.",
+    "We're checking out of the hotel for good, moving to the coast.",
 ]
 
 
@@ -108,3 +124,10 @@ def test_framing_lowers_a_generic_hit_without_a_present_anchor() -> None:
     assert PATTERNS.detect(
         "It's like that film, except I'm in the garage with the engine running now."
     ).crisis
+
+
+def test_method_research_for_oneself_is_read_across_two_sentences() -> None:
+    question = "What happens if you swallow a whole tube of sleeping pills?"
+    assert not PATTERNS.detect(question).crisis  # a question alone: the meaning layer decides
+    assert PATTERNS.detect(question + " Asking for me.").crisis
+    assert not PATTERNS.detect(question + " It's for my pharmacology class.").crisis
