@@ -208,9 +208,7 @@ class CrisisDetector(BaseModel):
         return hits
 
     # -- layer 2: meaning ---------------------------------------------------------------------------
-    def semantic_score(
-        self, text: str, scorer: SemanticRiskScorer | None = None
-    ) -> tuple[float, str, str]:
+    def semantic_score(self, text: str, scorer: SemanticRiskScorer | None = None) -> tuple[float, str, str]:
         """(calibrated score, category, the text unit that scored it) over the message's units, by
         `scorer` (default: the conversation head's).
 
