@@ -7,7 +7,10 @@
    in the hit's sentence lowers it below the alarm line unless the hit's clause has a present-tense
    first-person anchor ("I want", "I'm going to", "tonight", "again") or the hit is quoted.
 2. **Meaning** (`risk_semantic`): MiniLM embeddings + a trained head, on the message, each sentence and
-   each pair of sentences, catching the wordings no pattern knows.
+   each pair of sentences, catching the wordings no pattern knows. Two heads: the **flag head**
+   (`data/router/risk_flag_head`, trained with ordinary turns as negatives) decides whether a turn is
+   flagged on its own; the **conversation head** (`data/router/risk_head`) keeps its moderate band
+   (0.3-0.5) for the conversation layers, which the flag head flattens (docs/router.md, "Round 6b").
 3. **Conversation**: the last user turns read together, and a risk level that accumulates over turns,
    so "I've written the letters" after several hopeless turns escalates at that turn.
 
@@ -98,6 +101,7 @@ class CrisisDetector(BaseModel):
     extra_patterns: tuple[str, ...] = Field(default=())  # added, category "unspecified"
     extra_idioms: tuple[str, ...] = Field(default=())
     semantic: bool = True
+    flag_head: bool = True  # False: the conversation head flags single turns too (before round 6b)
     device: str = "cpu"
 
     _by_category: list[tuple[str, re.Pattern[str]]] = PrivateAttr(default_factory=list)
@@ -107,6 +111,7 @@ class CrisisDetector(BaseModel):
     _anchors: list[re.Pattern[str]] = PrivateAttr(default_factory=list)
     _relation: re.Pattern[str] = PrivateAttr(default=re.compile(RELATION, re.IGNORECASE))
     _scorer: SemanticRiskScorer | None = PrivateAttr(default=None)
+    _flag_scorer: SemanticRiskScorer | None = PrivateAttr(default=None)
 
     def model_post_init(self, context: object, /) -> None:
         shipped = self.patterns == CRISIS_PATTERNS
@@ -128,13 +133,29 @@ class CrisisDetector(BaseModel):
         self._scorer = scorer
         return self
 
+    def use_flag_scorer(self, scorer: SemanticRiskScorer) -> CrisisDetector:
+        """Flag single turns with this scorer (the flag head); returns self."""
+        self._flag_scorer = scorer
+        return self
+
     @property
     def scorer(self) -> SemanticRiskScorer:
+        """The conversation head's scorer (and the flag scorer when `flag_head` is False)."""
         if self._scorer is None:
             from emotive_agents.router.risk_semantic import SemanticRiskScorer
 
             self._scorer = SemanticRiskScorer(device=self.device)
         return self._scorer
+
+    @property
+    def flag_scorer(self) -> SemanticRiskScorer:
+        if not self.flag_head:
+            return self.scorer
+        if self._flag_scorer is None:
+            from emotive_agents.router.risk_semantic import FLAG_HEAD_DIR, RiskHead, SemanticRiskScorer
+
+            self._flag_scorer = SemanticRiskScorer(device=self.device, head=RiskHead(FLAG_HEAD_DIR))
+        return self._flag_scorer
 
     # -- layer 1: patterns --------------------------------------------------------------------------
     def _framing_of(self, text: str) -> list[str]:
@@ -187,16 +208,18 @@ class CrisisDetector(BaseModel):
         return hits
 
     # -- layer 2: meaning ---------------------------------------------------------------------------
-    def semantic_score(self, text: str) -> tuple[float, str, str]:
-        """(calibrated score, category, the text unit that scored it) over the message's units.
+    def semantic_score(self, text: str, scorer: SemanticRiskScorer | None = None) -> tuple[float, str, str]:
+        """(calibrated score, category, the text unit that scored it) over the message's units, by
+        `scorer` (default: the conversation head's).
 
         In a message framed as past, fiction, news or a game, a sentence lifted out of it only counts
         when it has a present anchor of its own; the whole message always counts.
         """
+        scorer = scorer or self.scorer
         clean = normalise(text)
         parts = units(clean)
-        scores = self.scorer.score(parts)
-        threshold = self.scorer.card.threshold
+        scores = scorer.score(parts)
+        threshold = scorer.card.threshold
         framed = bool(self._framing_of(clean))
         best = (0.0, NO_RISK, clean)
         for i, (unit, s) in enumerate(zip(parts, scores, strict=True)):
@@ -220,11 +243,17 @@ class CrisisDetector(BaseModel):
             category, phrase, score = max(hits, key=lambda h: h[2])
             layer["patterns"] = (score, category, phrase)
         own = layer.get("patterns", (0.0, NO_RISK, ""))[0]
+        flag = own  # the highest score that flags this turn on its own
         card = None
+        mood = (0.0, NO_RISK, "")
         if self.semantic:
             card = self.scorer.card
-            layer["semantic"] = self.semantic_score(text)
-            own = max(own, layer["semantic"][0])
+            mood = self.semantic_score(text)
+            layer["semantic"] = self.semantic_score(text, self.flag_scorer) if self.flag_head else mood
+            if self.flag_head:  # reported, never fires: an unflagged turn's score is the higher reading
+                layer["conversation_head"] = (min(mood[0], ALARM - 1e-6), mood[1], mood[2])
+            flag = max(own, layer["semantic"][0])
+            own = max(own, mood[0])  # what the conversation layers read
             earlier = [t for t in context if t.strip()][-CONTEXT_TURNS:]
             # the earlier turns must carry something (a risk level, a low mood): three ordinary turns
             # read together do not lift one near the floor
@@ -236,10 +265,10 @@ class CrisisDetector(BaseModel):
                     raw.category,
                     f"the last {len(earlier) + 1} user turns read together",
                 )
-        if distressed and DISTRESSED_FLOOR <= own < ALARM:
+        if distressed and own >= DISTRESSED_FLOOR and flag < ALARM:
             layer["distress"] = (
                 ALARM + 0.01,
-                layer.get("semantic", (0.0, NO_RISK, ""))[1],
+                mood[1],
                 f"a risk signal ({own:.2f}) in a conversation read as distressed",
             )
         new_level = level
@@ -249,7 +278,7 @@ class CrisisDetector(BaseModel):
             if new_level >= card.accumulate_threshold and own >= card.accumulate_floor:
                 layer["accumulation"] = (
                     ALARM + 0.01,
-                    layer.get("semantic", (0.0, NO_RISK, ""))[1],
+                    mood[1],
                     f"risk accumulated over turns (level {new_level:.2f})",
                 )
         return self._result(text, hits, layer, new_level)

@@ -96,7 +96,9 @@ def breakdown(rows: Sequence[Scored], threshold: float) -> dict[str, Any]:
 def detector_for(head_dir: Path, embedder: Any) -> Any:
     from emotive_agents.router.crisis import CrisisDetector
 
-    return CrisisDetector().use_scorer(SemanticRiskScorer(embedder=embedder, head=RiskHead(head_dir)))
+    return CrisisDetector(flag_head=False).use_scorer(
+        SemanticRiskScorer(embedder=embedder, head=RiskHead(head_dir))
+    )
 
 
 BASE_CARD: dict[str, Any] = {

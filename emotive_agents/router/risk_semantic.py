@@ -24,6 +24,7 @@ from emotive_agents.errors import ModelLoadError
 from emotive_agents.models.embeddings import TextEmbedder
 
 HEAD_DIR = Path(__file__).resolve().parent.parent / "data" / "router" / "risk_head"
+FLAG_HEAD_DIR = HEAD_DIR.parent / "risk_flag_head"  # flags single turns (crisis.py, round 6b)
 HEAD_FILE = "head.safetensors"
 CARD_FILE = "card.json"
 _CACHE_SIZE = 4096
