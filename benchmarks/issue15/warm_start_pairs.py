@@ -18,6 +18,7 @@ import resource
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 
 from emotive_agents.bench import _start_time
 from emotive_agents.models.loading import DEFAULT_MODEL, resolve_model_path
@@ -48,16 +49,17 @@ def _plain_start(path: str) -> dict[str, float]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def _against_plain(model: str, pairs: int) -> None:
-    path = resolve_model_path(model) if model == DEFAULT_MODEL else model
-    _start_time(model, None)
-    runs: dict[str, list[dict[str, float]]] = {"plain": [], "ours": []}
+def _paired(
+    modes: tuple[str, str], start: Callable[[str], dict[str, float]], pairs: int, keys: tuple[str, ...]
+) -> None:
+    """`pairs` rounds of one fresh start per mode, the order alternating; prints runs, medians and
+    the second mode's medians over the first's for `keys`."""
+    runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
     print("load before", os.getloadavg(), flush=True)
     for i in range(pairs):
-        for mode in ("plain", "ours") if i % 2 == 0 else ("ours", "plain"):
+        for mode in modes if i % 2 == 0 else modes[::-1]:
             cpu = _child_cpu()
-            run = _plain_start(path) if mode == "plain" else _start_time(model, None)
-            run.pop("reload_s", None)
+            run = start(mode)
             run["cpu"] = _child_cpu() - cpu
             run["total"] = run["import_s"] + run["load_s"]
             runs[mode].append(run)
@@ -65,7 +67,8 @@ def _against_plain(model: str, pairs: int) -> None:
     print("load after", os.getloadavg(), flush=True)
     medians = {m: {k: round(statistics.median(r[k] for r in rs), 2) for k in rs[0]} for m, rs in runs.items()}
     print(json.dumps(medians))
-    print(json.dumps({k: round(medians["ours"][k] / medians["plain"][k], 3) for k in ("total", "cpu")}))
+    first, second = modes
+    print(json.dumps({k: round(medians[second][k] / medians[first][k], 3) for k in keys}))
 
 
 def main() -> None:
@@ -75,27 +78,23 @@ def main() -> None:
     parser.add_argument("--only", choices=SWITCHES, help="toggle this switch only (the other stays on)")
     parser.add_argument("--against", choices=("switches", "plain"), default="switches")
     args = parser.parse_args()
+    _start_time(args.model, None)  # fills the import cache
     if args.against == "plain":
-        _against_plain(args.model, args.pairs)
+        path = resolve_model_path(args.model) if args.model == DEFAULT_MODEL else args.model
+
+        def start(mode: str) -> dict[str, float]:
+            return _plain_start(path) if mode == "plain" else _start_time(args.model, None)
+
+        _paired(("plain", "ours"), start, args.pairs, ("total", "cpu"))
         return
     toggled = (args.only,) if args.only else SWITCHES
-    _start_time(args.model, None)  # fills the import cache
-    runs: dict[str, list[dict[str, float]]] = {"off": [], "on": []}
-    print("load before", os.getloadavg(), flush=True)
-    for i in range(args.pairs):
-        for mode in ("off", "on") if i % 2 == 0 else ("on", "off"):
-            for name in SWITCHES:
-                os.environ[name] = "0" if mode == "off" and name in toggled else "1"
-            cpu = _child_cpu()
-            run = _start_time(args.model, None)
-            run["cpu"] = _child_cpu() - cpu
-            run["total"] = run["import_s"] + run["load_s"]
-            runs[mode].append(run)
-            print(mode, {k: round(v, 2) for k, v in run.items()}, flush=True)
-    print("load after", os.getloadavg(), flush=True)
-    medians = {m: {k: round(statistics.median(r[k] for r in rs), 2) for k in rs[0]} for m, rs in runs.items()}
-    print(json.dumps(medians))
-    print(json.dumps({k: round(medians["on"][k] / medians["off"][k], 3) for k in ("total", "load_s", "cpu")}))
+
+    def switched(mode: str) -> dict[str, float]:
+        for name in SWITCHES:
+            os.environ[name] = "0" if mode == "off" and name in toggled else "1"
+        return _start_time(args.model, None)
+
+    _paired(("off", "on"), switched, args.pairs, ("total", "load_s", "cpu"))
 
 
 if __name__ == "__main__":
