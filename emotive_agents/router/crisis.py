@@ -149,6 +149,7 @@ class CrisisDetector(BaseModel):
 
     @property
     def flag_scorer(self) -> SemanticRiskScorer:
+        """The flag head's scorer (loaded on first use), or `scorer` when `flag_head` is False."""
         if not self.flag_head:
             return self.scorer
         if self._flag_scorer is None:
