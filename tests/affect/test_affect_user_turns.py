@@ -91,15 +91,11 @@ def test_the_shipped_bank_matches_the_corpus_and_the_minilm_embedder() -> None:
 
 
 def test_burned_blind_rows_are_train_rows_that_name_their_source() -> None:
-    """The burned blind reader sets are training data now (docs/router.md, "Third round" and "Round 7"):
-    their rows are labelled as in the set they came from, train only, and no project row repeats one."""
+    """The two burned blind reader sets are training data now (docs/router.md, "Third round"): their
+    rows are labelled as in the set they came from, train only, and no project row repeats one."""
     root = Path(__file__).resolve().parents[2]
     rows = load_user_turns()
-    sources = {
-        "heldout1-reader": "benchmarks/heldout",
-        "heldout2-reader": "benchmarks/heldout2",
-        **{f"heldout{n}-reader": f"benchmarks/heldout{n}" for n in (3, 6, 7)},
-    }
+    sources = {"heldout1-reader": "benchmarks/heldout", "heldout2-reader": "benchmarks/heldout2"}
     assert {r.source for r in rows} == {"project", *sources}
     for source, folder in sources.items():
         blind = {}
