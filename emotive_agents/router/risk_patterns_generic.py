@@ -89,6 +89,22 @@ _FINAL = (
     r"won'?t\s+be\s+back|the\s+end|" + _GRAVE + r"|\U0001f54a)"
 )
 
+# Seventh round: the shapes the ninth to eleventh blind sets found missing (docs/router.md, "Round 7").
+# A lethality question joined to wanting it to work; a high place with roof access wanted "for
+# tonight"; an act "gone through with" beside a death or its paperwork.
+_LETHAL = r"\b(fatal|lethal|deadly|guaranteed\s+to\s+(kill|work))\b"
+_SURE_IT_WORKS = (
+    r"\bi\s+(want|need)\s+(to\s+(be\s+)?(sure|certain)\s+(it|that\s+it)\s+(works|will\s+work|is\s+enough)|"
+    r"it\s+to\s+be\s+(sure|certain|quick|painless))\b"
+)
+_HIGH_PLACE = (
+    r"\b(tallest|highest)\b[^.?!]*\b(roof\s+access|"
+    r"access\s+to\s+the\s+roof|get\s+(up\s+)?on(to)?\s+the\s+roof|open\s+roof)\b"
+)
+_NOT_A_VISIT = r"^(?!.*\b(bar|restaurant|view|views|sunset|photos?|tour|tickets?|date|drinks|cafe|wedding|party)\b)"
+_DEATH_PAPERS = r"\b(if|when|after)\s+i\s+die\b|\b(my\s+)?(pension|will|life\s+insurance)\b[^.?!]*\b(die|dead|gone)\b"
+_GO_THROUGH = r"\b(before|when|once|after|until)\s+i\s+(finally\s+)?go\s+through\s+with\s+(it|this)\b"
+
 GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
     "plan_means_intent": (
         # an engine running with the garage shut, or a car left to run in a closed garage
@@ -133,6 +149,10 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         # a method's amount or effect asked about for oneself ("what happens if you take ...? I kind of
         # want to know", "how many would it take, asking for me", "need it to be certain")
         _METHOD_FOR_ME,
+        # pills already taken in a heap ("took a load of my mum's tablets an hour ago")
+        r"\bi\s+(just\s+|already\s+)?(took|swallowed|have\s+taken|'ve\s+taken|'ve\s+swallowed|downed)\s+(a\s+load|"
+        r"loads|a\s+lot|a\s+handful|handfuls|a\s+bunch|a\s+pile|a\s+heap)\s+of\s+(\w+('s)?\s+){0,2}(pills|tablets|meds|"
+        r"painkillers|paracetamol|capsules)\b",
     ),
     "passive_ideation": (
         # not waking up, not seeing the morning, a heart that stops, as a hope
@@ -151,6 +171,12 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"sank|sinks)\b",
     ),
     "active_ideation": (
+        # thoughts of suicide as an ongoing state, the subject often dropped ("Been having thoughts of
+        # suicide every day")
+        r"\b(been|keep|kept|still|constantly|always)\s+(having|getting|had)\s+(\w+\s+){0,2}(thoughts|urges)\s+(of|"
+        r"about)\s+(suicide|killing\s+myself|ending\s+(it\s+all|things|my\s+life)|taking\s+my\s+(own\s+)?life)\b",
+        r"\b(thoughts|urges)\s+(of|about)\s+(suicide|killing\s+myself|ending\s+my\s+life)\s+(every\s+(day|night|"
+        r"morning)|all\s+the\s+time|constantly|daily|non-?stop)\b",
         # an urge to jump or step off where one stands ("the urge to jump whenever I'm on the bridge")
         r"\b(urges?|impulse|pull|tempt(ed|ation))\s+to\s+(jump|step\s+(off|out)|let\s+go|throw\s+myself)\b"
         r"[^.?!]*\b(bridge|platform|roof|ledge|edge|cliff|balcony|train|tracks|window|car\s+park)\b"
@@ -173,6 +199,11 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"|\bout\s+of\s+reasons\s*[.!]*\s*$",
     ),
     "nssi": (
+        r"\bsh'd\b|\bsh-?ed\s+(again|last\s+night|today|tonight)\b",
+        # blades kept for use ("a box of blades under my bed for emergencies")
+        r"\b(keep|kept|keeping|hide|hid|hiding|stash|stashed|stashing)\s+(a\s+)?((box|tin|pack|stash|bag|case)\s+of\s+)?"
+        r"(my\s+)?(blades|razor\s+blades|razors)\b[^.?!]*\b(for\s+(emergencies|bad\s+days|when\s+i\s+need)|"
+        r"just\s+in\s+case|in\s+case\s+i\s+need)\b",
         r"\b(did|do|doing|craving|crave|urges?\s+to|relapsed\s+(on|with)|clean\s+from|better\s+after)\s+sh\b"
         r"(?!\s*(script|file|command|-|\.))",
         r"\bcraving\s+(the\s+)?(sting|blade|cut|cutting|pain\s+again|razor)\b",
@@ -207,5 +238,10 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
 # Structures whose halves often sit in adjacent sentences ("What happens if you take ...? I kind of
 # want to know."): matched on each sentence and on each run of two or three adjacent sentences of a message.
 PAIR_PATTERNS: dict[str, tuple[str, ...]] = {
-    "plan_means_intent": (_METHOD_FOR_ME,),
+    "plan_means_intent": (
+        _METHOD_FOR_ME,
+        _NOT_SAFE_USE + r"(?=.*" + _LETHAL + r")(?=.*" + _SURE_IT_WORKS + r").+",
+        _NOT_A_VISIT + r"(?=.*" + _HIGH_PLACE + r")(?=.*\b(for\s+tonight|by\s+tonight|tonight)\b).+",
+    ),
+    "preparatory_behaviour": (r"(?=.*(" + _DEATH_PAPERS + r"))(?=.*" + _GO_THROUGH + r").+",),
 }

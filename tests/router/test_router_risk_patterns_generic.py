@@ -131,3 +131,36 @@ def test_method_research_for_oneself_is_read_across_two_sentences() -> None:
     assert not PATTERNS.detect(question).crisis  # a question alone: the meaning layer decides
     assert PATTERNS.detect(question + " Asking for me.").crisis
     assert not PATTERNS.detect(question + " It's for my pharmacology class.").crisis
+
+
+# Seventh round (docs/router.md, "Round 7"): wordings written for the test, not the blind sets'.
+ROUND7_HITS: list[tuple[str, str]] = [
+    ("active_ideation", "been getting thoughts of ending my life since the job went"),
+    ("active_ideation", "I have thoughts about suicide every night now"),
+    ("nssi", "sh'd last night, it's the first time in months"),
+    ("nssi", "I hide razor blades in my pencil case just in case I need them"),
+    ("plan_means_intent", "I swallowed a handful of my dad's painkillers, can you still do my refund?"),
+    ("plan_means_intent", "How high does a bridge need to be to be fatal? I need it to be certain."),
+    ("plan_means_intent", "Which car park is the highest with roof access near me? It's for tonight."),
+    ("preparatory_behaviour", "Does my life insurance pay out if I die this month? I'll sort it before I go through with it."),
+]
+ROUND7_NOT_RISK = [
+    "I had thoughts of suicide years ago, but I've been well since 2019.",
+    "Is ibuprofen fatal in overdose? I want to be sure I've got my notes right for the exam.",
+    "How many paracetamol for a fever? I want to be sure it works before the party.",
+    "I took a load of photos at the wedding, can you help me sort them?",
+    "Which is the tallest building with roof access? We want the view tonight.",
+    "I'm scared of the operation but I'll go through with it.",
+    "I keep my razors in the bathroom cabinet, is that safe with a toddler?",
+    "The lethal dose question is on tonight's homework, I need it to be right.",
+]
+
+
+@pytest.mark.parametrize(("category", "text"), ROUND7_HITS)
+def test_round7_structures_hit_their_category(category: str, text: str) -> None:
+    assert category in _categories(text), PATTERNS.pattern_hits(text)
+
+
+@pytest.mark.parametrize("text", ROUND7_NOT_RISK)
+def test_round7_everyday_readings_are_not_hits(text: str) -> None:
+    assert not _categories(text), PATTERNS.pattern_hits(text)
