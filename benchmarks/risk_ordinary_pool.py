@@ -85,7 +85,8 @@ def goemotions(path: Path, seed: int) -> list[str]:
 
 
 def project_turns() -> list[str]:
-    turns = [t["text"] for t in json.loads((ROOT / "emotive_agents/data/affect/user_turns.json").read_text())["turns"]]
+    corpus = json.loads((ROOT / "emotive_agents/data/affect/user_turns.json").read_text(encoding="utf-8"))
+    turns = [t["text"] for t in corpus["turns"]]
     for path in (
         ROOT / "emotive_agents/data/router/shift_tune.jsonl",
         ROOT / "benchmarks/heldout3/reader/user_turns.jsonl",

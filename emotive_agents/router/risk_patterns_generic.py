@@ -101,8 +101,12 @@ _HIGH_PLACE = (
     r"\b(tallest|highest)\b[^.?!]*\b(roof\s+access|"
     r"access\s+to\s+the\s+roof|get\s+(up\s+)?on(to)?\s+the\s+roof|open\s+roof)\b"
 )
-_NOT_A_VISIT = r"^(?!.*\b(bar|restaurant|view|views|sunset|photos?|tour|tickets?|date|drinks|cafe|wedding|party)\b)"
-_DEATH_PAPERS = r"\b(if|when|after)\s+i\s+die\b|\b(my\s+)?(pension|will|life\s+insurance)\b[^.?!]*\b(die|dead|gone)\b"
+_NOT_A_VISIT = (
+    r"^(?!.*\b(bar|restaurant|view|views|sunset|photos?|tour|tickets?|date|drinks|cafe|wedding|party)\b)"
+)
+_DEATH_PAPERS = (
+    r"\b(if|when|after)\s+i\s+die\b|\b(my\s+)?(pension|will|life\s+insurance)\b[^.?!]*\b(die|dead|gone)\b"
+)
 _GO_THROUGH = r"\b(before|when|once|after|until)\s+i\s+(finally\s+)?go\s+through\s+with\s+(it|this)\b"
 
 GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
