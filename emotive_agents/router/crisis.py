@@ -180,6 +180,7 @@ class CrisisDetector(BaseModel):
         clean = normalise(text)
         related = bool(self._relation.search(clean))
         hits: list[tuple[str, str, float]] = []
+        framed_message = bool(self._framing_of(clean))
         for sentence in sentences(clean):
             framing = self._framing_of(sentence)  # framing counts in the hit's own sentence only
             idiom_spans = [m.span() for idiom in self._idioms for m in idiom.finditer(sentence)]
@@ -188,8 +189,10 @@ class CrisisDetector(BaseModel):
                     if any(a <= m.start() and m.end() <= b for a, b in idiom_spans):
                         continue
                     quoted = any(a < m.start() and m.end() <= b for a, b in _quoted(sentence))
-                    if category == "third_party":
-                        framed = bool(framing) and (not related or "past_resolved" in framing)
+                    if category == "third_party":  # no relation named: framing anywhere in the message
+                        framed = (bool(framing) and (not related or "past_resolved" in framing)) or (
+                            framed_message and not related
+                        )
                     else:
                         framed = bool(framing) and (quoted or not self._anchored_at(sentence, *m.span()))
                     hits.append((category, m.group(0), FRAMED_SCORE if framed else PATTERN_SCORE))

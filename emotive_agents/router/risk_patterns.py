@@ -221,6 +221,15 @@ IDIOM_PATTERNS: tuple[str, ...] = (
     r"\b(bored|scared|frightened|worried|tickled|loved|stressed)\s+to\s+death\b",
     r"\bdie\s+(of|from)\s+(embarrassment|boredom|shame|laughter|laughing)\b",
     r"\b(going\s+to|gonna)\s+die\s+if\s+i\s+(don'?t|do\s+not|can'?t)\s+(get|have|eat|drink)\b",
+    # seventh round: an idiom's whole phrase, so the hit inside it ("going to die", "ending it all") goes
+    r"\b(going\s+to|gonna|will|'ll|could|might)\s+(literally\s+|actually\s+)?die\s+(of|from)\s+(embarrassment|"
+    r"boredom|shame|laughter|laughing|cringe)\b",
+    r"\bend(ing|ed)?\s+it\s+all\s+with\s+(you|your|this|the|my)\s+(\w+\s+)?(service|company|bank|provider|gym|"
+    r"subscription|app|account|contract|network|airline|broadband|insurer)\b",
+    r"\bjump(ing)?\s+off\s+(the\s+|a\s+)?(\w+\s+){0,2}(tower|cliff|building|bridge|ledge|roof|platform)\s+(in|on)\s+"
+    r"(the\s+)?(map|game|level|server|lobby)\b",
+    r"\b(i'?d|i\s+would)\s+(literally\s+)?rather\s+(jump\s+off\s+a\s+(cliff|bridge|building|roof)|die|be\s+dead)\s+"
+    r"than\s+(do|file|fill|pay|sit|watch|wear|listen|attend|read|write|eat|work\s+on|deal\s+with)\b",
     # a health question about an illness, not a wish ("am I going to die from this mole?")
     r"\b(am\s+i|will\s+i|could\s+i|would\s+i|is\s+it)\s+(going\s+to|gonna)\s+die\s+(from|of)\s+(this|a|my|the)\s+"
     r"(mole|lump|cold|flu|cough|rash|fever|headache|bite|sting|infection|illness|disease|condition|virus|covid)\b",
@@ -252,6 +261,7 @@ FRAMING_CUES: dict[str, str] = {
     r"(19|20|1[0-8])\d\d|coroner|study|research(ers)?|statistics|rates?|according\s+to|ancient|medieval|"
     r"roman|victorian|feudal)\b",
     "coursework_info": r"\b(exam|homework|class|course|essay|assignment|study\s+guide|lecture|pharmacology|"
+    r"studying|revising|revision|literature|english\s+lit|shakespeare|"
     r"toxicology|nursing|paramedic|biology|chemistry|biochem|forensic|flashcards|debate|presentation)\b",
     "game_sport": r"\b(game|boss|respawn|minecraft|fortnite|call\s+of\s+duty|sims|"
     r"league|skydive|bungee|chess|cyclist|descent|striker|goalkeeper|referee)\b",

@@ -107,6 +107,11 @@ _NOT_A_VISIT = (
 _DEATH_PAPERS = (
     r"\b(if|when|after)\s+i\s+die\b|\b(my\s+)?(pension|will|life\s+insurance)\b[^.?!]*\b(die|dead|gone)\b"
 )
+_JOIN_THE_DEAD = (
+    r"(?=.*\b(just\s+)?(want|wanna|need|long)\s+to\s+(go\s+(and\s+)?see|be\s+with|join)\s+(my\s+)?(\w+\s+)?again\b)"
+    r"(?=.*\b(passed(\s+away)?|died|is\s+dead|was\s+killed)\b)"
+    r"(?!.*\b(grave|graveside|cemetery|memorial|headstone|plaque|photos?|videos?)\b).+"
+)
 _GO_THROUGH = r"\b(before|when|once|after|until)\s+i\s+(finally\s+)?go\s+through\s+with\s+(it|this)\b"
 
 GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
@@ -153,12 +158,18 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         # a method's amount or effect asked about for oneself ("what happens if you take ...? I kind of
         # want to know", "how many would it take, asking for me", "need it to be certain")
         _METHOD_FOR_ME,
+        # the top of a car park or building without barriers
+        r"\b(highest|top|tallest)\s+(floor|level|storey|deck)\b[^.?!]*\b(no|without|doesn'?t\s+have|don'?t\s+have|"
+        r"hasn'?t\s+got|with\s+no)\s+(any\s+)?(barriers?|railings?|fences?|fencing|netting|nets?)\b",
         # pills already taken in a heap ("took a load of my mum's tablets an hour ago")
         r"\bi\s+(just\s+|already\s+)?(took|swallowed|have\s+taken|'ve\s+taken|'ve\s+swallowed|downed)\s+(a\s+load|"
         r"loads|a\s+lot|a\s+handful|handfuls|a\s+bunch|a\s+pile|a\s+heap)\s+of\s+(\w+('s)?\s+){0,2}(pills|tablets|meds|"
         r"painkillers|paracetamol|capsules)\b",
     ),
     "passive_ideation": (
+        # a fatal diagnosis as a relief
+        r"\b(terminal|fatal|incurable)\s+(diagnosis|illness|cancer|disease)\b[^.?!]*\b(i'?d|i\s+would|i'?ll|i\s+will)\s+"
+        r"(\w+\s+){0,2}(relieved|glad|grateful|welcome\s+it|not\s+mind)\b",
         # not waking up, not seeing the morning, a heart that stops, as a hope
         r"\b(pray|hope|wish)(ing|s)?\b[^.?!]*\b(won'?t|don'?t|never|not)\s+(see|make\s+it\s+to)\s+(the\s+)?"
         r"(morning|tomorrow|sunrise|next\s+(day|week|year))\b",
@@ -199,6 +210,8 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"healthy|not\s+ill)\b",
     ),
     "hopelessness_with_risk": (
+        r"\b(don'?t|do\s+not|never)\s+deserve\s+to\s+(live|be\s+alive|exist|breathe)\b"
+        r"|\b(don'?t|do\s+not)\s+deserve\s+to\s+be\s+here\s+(anymore|any\s+more|at\s+all)\b",
         r"\bout\s+of\s+(hope|options|everything|energy)\b[^.?!]*\bout\s+of\s+reasons\b"
         r"|\bout\s+of\s+reasons\s*[.!]*\s*$",
     ),
@@ -248,4 +261,5 @@ PAIR_PATTERNS: dict[str, tuple[str, ...]] = {
         _NOT_A_VISIT + r"(?=.*" + _HIGH_PLACE + r")(?=.*\b(for\s+tonight|by\s+tonight|tonight)\b).+",
     ),
     "preparatory_behaviour": (r"(?=.*(" + _DEATH_PAPERS + r"))(?=.*" + _GO_THROUGH + r").+",),
+    "indirect_or_slang": (_JOIN_THE_DEAD,),
 }
