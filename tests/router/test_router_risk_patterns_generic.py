@@ -167,3 +167,36 @@ def test_round7_structures_hit_their_category(category: str, text: str) -> None:
 @pytest.mark.parametrize("text", ROUND7_NOT_RISK)
 def test_round7_everyday_readings_are_not_hits(text: str) -> None:
     assert not _categories(text), PATTERNS.pattern_hits(text)
+
+
+# Eighth round: wordings written for the test.
+ROUND8_HITS: list[tuple[str, str]] = [
+    ("hopelessness_with_risk", "honestly i don't deserve to live after what i did"),
+    ("hopelessness_with_risk", "I'm a failure and I don't deserve to be here any more"),
+    ("plan_means_intent", "which multi-storey has a top level with no railings"),
+    ("passive_ideation", "If the scan shows a terminal illness I'd honestly be relieved."),
+]
+ROUND8_NOT_RISK = [
+    "This queue is killing me, I'm going to die of boredom in here.",
+    "I'm ending it all with your bank, please close my account today.",
+    "lol I keep trying to jump off the highest cliff in the map to get the achievement",
+    "I'd rather die than file another expense report, but here I am.",
+    "My mum got a terminal diagnosis and I'm relieved she's not in pain any more.",
+    "I feel like I don't deserve to be here, everyone on my course is so clever.",
+]
+
+
+@pytest.mark.parametrize(("category", "text"), ROUND8_HITS)
+def test_round8_structures_hit_their_category(category: str, text: str) -> None:
+    assert category in _categories(text), PATTERNS.pattern_hits(text)
+
+
+@pytest.mark.parametrize("text", ROUND8_NOT_RISK)
+def test_round8_idioms_and_everyday_readings_are_not_hits(text: str) -> None:
+    assert not _categories(text), PATTERNS.pattern_hits(text)
+
+
+def test_a_third_person_hit_is_framed_by_a_cue_elsewhere_in_the_message() -> None:
+    essay = "We're studying Macbeth in English. Why does Lady Macbeth kill herself?"
+    assert not PATTERNS.detect(essay).crisis
+    assert PATTERNS.detect("We're studying together. My friend says she wants to kill herself.").crisis
