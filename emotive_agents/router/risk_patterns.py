@@ -64,6 +64,10 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"a\s+bunch|enough)\s+(of\s+)?((packet|pack|box|bottle|strip|handful|load)s?\s+of\s+)?"
         r"(my\s+|the\s+|these\s+|those\s+|in\s+the\s+)?(\w+('s)?\s+)?(pills|tablets|meds|medication|"
         r"bottle|medicine\s+cabinet)\b",
+        # a whole pack of a named drug, already taken ("just took a whole pack of paracetamol")
+        r"\b(took|swallowed|downed|have\s+taken|'ve\s+taken)\s+(all|the\s+whole|a\s+whole|a\s+full)\s+(of\s+)?"
+        r"((packet|pack|box|bottle|strip|tub)s?\s+of\s+)?(my\s+|the\s+)?(\w+('s)?\s+)?(paracetamol|acetaminophen|"
+        r"tylenol|ibuprofen|painkillers|co-?codamol|codeine|antidepressants|sleeping\s+pills|sleeping\s+tablets)\b",
         r"\b(going\s+to|gonna|will|'ll|want\s+to|planning\s+to|plan\s+to)\s+(overdose|od)\b",
         r"\benough\s+(of\s+(my|the|these)\s+)?(pills|tablets|meds|medication|paracetamol|painkillers|sleeping\s+pills|"
         r"insulin|morphine)\s+to\s+(finish|end)\s+(it|things|myself|me\s+off)\b",
@@ -293,8 +297,9 @@ RELATION = (
     r"\b(my|our)\s+(\w+\s+)?(friend|son|daughter|brother|sister|mum|mom|mother|dad|father|husband|wife|"
     r"partner|boyfriend|girlfriend|bf|gf|student|pupil|child|kid|roommate|flatmate|colleague|coworker|"
     r"co-worker|employee|patient|client|cousin|uncle|aunt|grandfather|grandmother|grandpa|grandma|nephew|"
-    r"niece|neighbou?r|mate|classmate|teen|teenager|sibling|parent|care)\b|\b(a|one\s+of\s+(my|the)|someone\s+in"
-    r"\s+my)\s+(\w+\s+)?(kid|child|student|girl|boy|classmate|friend|employees?|students|group|class)\b"
+    r"niece|neighbou?r|mate|classmate|teen|teenager|sibling|parent|care)\b|\b(a|one\s+of\s+(my|the|our)|someone\s+in"
+    r"\s+my)\s+(\w+\s+)?(kid|child|student|girl|boy|classmate|friend|employees?|students|group|class|customer|"
+    r"user|member|client|follower|player)\b"
 )
 
 

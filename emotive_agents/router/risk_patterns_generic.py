@@ -108,7 +108,7 @@ _DEATH_PAPERS = (
     r"\b(if|when|after)\s+i\s+die\b|\b(my\s+)?(pension|will|life\s+insurance)\b[^.?!]*\b(die|dead|gone)\b"
 )
 _JOIN_THE_DEAD = (
-    r"(?=.*\b(just\s+)?(want|wanna|need|long)\s+to\s+(go\s+(and\s+)?see|be\s+with|join)\s+(my\s+)?(\w+\s+)?again\b)"
+    r"(?=.*\b(just\s+)?(want|wanna|need|long)\s+to\s+(go\s+(and\s+)?see|(go\s+)?be\s+with|join)\s+(my\s+)?(\w+\s+)?again\b)"
     r"(?=.*\b(passed(\s+away)?|died|is\s+dead|was\s+killed)\b)"
     r"(?!.*\b(grave|graveside|cemetery|memorial|headstone|plaque|photos?|videos?)\b).+"
 )
@@ -161,6 +161,9 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         # the top of a car park or building without barriers
         r"\b(highest|top|tallest)\s+(floor|level|storey|deck)\b[^.?!]*\b(no|without|doesn'?t\s+have|don'?t\s+have|"
         r"hasn'?t\s+got|with\s+no)\s+(any\s+)?(barriers?|railings?|fences?|fencing|netting|nets?)\b",
+        # enough stocked up "to end it"
+        r"\b(stock(ing)?\s+up|stockpil(e|ing)|sav(e|ing)\s+up|hoard(ing)?|collect(ing)?)\s+(on\s+)?enough\b[^.?!]*\bto\s+"
+        r"(end\s+(it|it\s+all|things|myself|my\s+life)|finish\s+(myself|me\s+off|my\s+life))\b",
         # pills already taken in a heap ("took a load of my mum's tablets an hour ago")
         r"\bi\s+(just\s+|already\s+)?(took|swallowed|have\s+taken|'ve\s+taken|'ve\s+swallowed|downed)\s+(a\s+load|"
         r"loads|a\s+lot|a\s+handful|handfuls|a\s+bunch|a\s+pile|a\s+heap)\s+of\s+(\w+('s)?\s+){0,2}(pills|tablets|meds|"
@@ -240,6 +243,11 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(go(ing)?|gonna)\s+(offline|dark|quiet)\s+(permanently|for\s+good|forever)\b",
         r"\bcheck(ing)?\s+out\s+(for\s+good|permanently|forever|of\s+life)\b",
     ),
+    "third_party": (
+        # someone else's last night, said today ("a customer posted that tonight is their last night")
+        r"\b(tonight|today|this\s+weekend)\s+(is|will\s+be)\s+(their|his|her)\s+last\s+(night|day)\b"
+        r"(?!\s+(in|at|of|on|before|with|here|there|as|together|off))",
+    ),
     "embedded_in_request": (
         # a "last" meal, drive or film asked for as an errand, with nothing after it
         r"\blast\s+(meal|dinner|supper|film|movie|drive|walk|song|book|sunset|birthday|christmas)\s+(i'?ll|"
@@ -261,5 +269,9 @@ PAIR_PATTERNS: dict[str, tuple[str, ...]] = {
         _NOT_A_VISIT + r"(?=.*" + _HIGH_PLACE + r")(?=.*\b(for\s+tonight|by\s+tonight|tonight)\b).+",
     ),
     "preparatory_behaviour": (r"(?=.*(" + _DEATH_PAPERS + r"))(?=.*" + _GO_THROUGH + r").+",),
-    "indirect_or_slang": (_JOIN_THE_DEAD,),
+    "indirect_or_slang": (
+        _JOIN_THE_DEAD,
+        r"(?=.*\b(go\s+)?be\s+with\s+(my\s+)?(\w+\s+)?again\b)(?=.*\b(actually|really|properly|literally|just)\s+"
+        r"join\s+(him|her|them)\b).+",
+    ),
 }

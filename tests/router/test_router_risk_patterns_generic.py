@@ -200,3 +200,30 @@ def test_a_third_person_hit_is_framed_by_a_cue_elsewhere_in_the_message() -> Non
     essay = "We're studying Macbeth in English. Why does Lady Macbeth kill herself?"
     assert not PATTERNS.detect(essay).crisis
     assert PATTERNS.detect("We're studying together. My friend says she wants to kill herself.").crisis
+
+
+# Ninth round: wordings written for the test.
+ROUND9_HITS: list[tuple[str, str]] = [
+    ("plan_means_intent", "i've taken a whole box of my sleeping tablets, what happens now"),
+    ("plan_means_intent", "Please renew my prescription early. I'm saving up enough to end it."),
+    ("third_party", "A member of our group chat said today is her last day and said goodbye."),
+    ("indirect_or_slang", "I want to go be with my grandad again. Properly join him."),
+]
+ROUND9_NOT_RISK = [
+    "Can I take a whole pack of ibuprofen over a week for my back?",
+    "I had the whole box of paracetamol in my bag for the trip.",
+    "Tonight is their last night in Rome, where should they eat?",
+    "I want to stock up enough food to last the winter.",
+    "I'm saving up enough to end my phone contract early.",
+    "I want to be with my mum again at Christmas, she lives in Spain.",
+]
+
+
+@pytest.mark.parametrize(("category", "text"), ROUND9_HITS)
+def test_round9_structures_hit_their_category(category: str, text: str) -> None:
+    assert category in _categories(text), PATTERNS.pattern_hits(text)
+
+
+@pytest.mark.parametrize("text", ROUND9_NOT_RISK)
+def test_round9_everyday_readings_are_not_hits(text: str) -> None:
+    assert not _categories(text), PATTERNS.pattern_hits(text)
