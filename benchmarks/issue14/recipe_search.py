@@ -32,6 +32,7 @@ p.add_argument("--work", default="/tmp/recipe-search", help="where sets and resu
 p.add_argument("--responses", default=None, help="reply corpus JSONL (default: the shipped one)")
 p.add_argument("--first-n", type=int, default=None, help="steer only the first N reply tokens (first_n.py)")
 p.add_argument("--tail", type=float, default=0.0, help="with --first-n: scale of the delta after token N")
+p.add_argument("--samples", type=int, default=2, help="replies kept per condition in the result JSON")
 p.add_argument("--train-first-n", type=int, default=None, help="train with the vector on the first N reply tokens only")
 a = p.parse_args()
 if a.train_first_n is not None:
@@ -76,7 +77,7 @@ config = EvalConfig(alphas=alphas if not a.baseline else (0.0,), emotions=emotio
                     max_new_tokens=a.tokens, prompting_baseline=False, steering=not a.baseline, unsteered=a.baseline)
 t2 = time.time()
 rep = run_eval(engine, queries, EmotionJudge(), default_embedder(), config, vectors_name=a.name,
-               style_scorer=StyleJudge())
+               style_scorer=StyleJudge(), samples_per_condition=a.samples)
 eval_s = time.time() - t2
 out = {"name": a.name, "cfg": a.cfg, "train_first_n": a.train_first_n, "first_n": a.first_n, "tail": a.tail, "train_s": train_s, "eval_s": eval_s, "results": [m.model_dump() for m in rep.results],
        "samples": [s.model_dump() for s in rep.samples]}

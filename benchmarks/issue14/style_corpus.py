@@ -9,7 +9,9 @@ left over by make-splits), so the training sees the kind of question the evaluat
 seeing an evaluation query. The neutral row of each query is the own answer alone (for contrast terms).
 
 usage: style_corpus.py OUT.jsonl --dev DEV.json --test TEST.json [--per-block 8] [--own-tokens 64]
-       [--styles calm,encouraging,patient] [--seed 6]
+       [--styles calm,encouraging,patient] [--seed 6] [--cache ANSWERS.json] [--drop-apology]
+--drop-apology leaves the own answer's apology sentences and chatbot refusals out of every row (the
+neutral one too), so the target tone replaces the sympathy the model opens emotional questions with.
 Writes JSONL {query, emotion, response, domain}; prints how many queries of each kind.
 """
 
@@ -17,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -134,6 +137,14 @@ def merged(parts: list[str], min_words: int = 4) -> list[str]:
     return out
 
 
+APOLOGY = re.compile(r"^(?:I'm|I am|I’m) (?:so |deeply |truly )?(?:sorry|saddened)|as a (?:chatbot|customer service AI)", re.I)
+
+
+def without_apology(parts: list[str]) -> list[str]:
+    """The own answer's sentences less its apologies and chatbot refusals (read as sadness, not calm)."""
+    return [s for s in parts if not APOLOGY.search(s)]
+
+
 def usable(parts: list[str], min_distinct: float) -> bool:
     """An own answer fit to carry markers: prose (no list or newline), not a loop, not a fragment."""
     text = " ".join(parts)
@@ -170,6 +181,7 @@ def main() -> None:
     p.add_argument("--styles", default="calm,encouraging,patient")
     p.add_argument("--seed", type=int, default=6)
     p.add_argument("--min-distinct", type=float, default=0.8, help="drop own answers that loop (distinct-2)")
+    p.add_argument("--drop-apology", action="store_true", help="leave out apology sentences (calm variant)")
     p.add_argument("--cache", default=None, help="JSON file of own answers (written on first run)")
     a = p.parse_args()
     queries = training_queries(a.dev, a.test, a.per_block, a.seed)
@@ -181,7 +193,8 @@ def main() -> None:
             json.dump(cache, open(a.cache, "w"), indent=1, ensure_ascii=False)
     rows, dropped = [], 0
     for q, domain in queries:
-        parts = merged(sentences(cache[q]))[: a.sentences]
+        parts = merged(sentences(cache[q]))
+        parts = (without_apology(parts) if a.drop_apology else parts)[: a.sentences]
         if not usable(parts, a.min_distinct):
             dropped += 1
             continue
