@@ -7,6 +7,7 @@ With --rule, also the largest alpha of each (run, style) inside all three fluenc
 
 import json
 import sys
+from pathlib import Path
 
 LIMITS = {"d2": (0.9, ">="), "ppl": (1.5, "<="), "topic": (0.85, ">=")}
 
@@ -26,12 +27,12 @@ def ok(name: str, value: float) -> bool:
 
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    base = json.load(open(args[0]))["results"][0]
+    base = json.loads(Path(args[0]).read_text())["results"][0]
     best: dict[tuple[str, str], tuple[float, float]] = {}
     print("| run | style | α | top-1 | target prob | distinct-2 × | perplexity × | topic × |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for path in args[1:]:
-        run = json.load(open(path))
+        run = json.loads(Path(path).read_text())
         for m in run["results"]:
             c = m["condition"]
             if c["method"] != "steering":
@@ -39,7 +40,11 @@ def main() -> None:
             r = ratios(m, base)
             cells = [f"{r[k]:.2f}" + ("" if ok(k, r[k]) else " ✗") for k in ("d2", "ppl", "topic")]
             tp = m.get("target_probability") or 0.0
-            print(f"| {run['name']} | {c['emotion']} | {c['alpha']:g} | {m['target_top1']:.2f} | {tp:.2f} | " + " | ".join(cells) + " |")
+            print(
+                f"| {run['name']} | {c['emotion']} | {c['alpha']:g} | {m['target_top1']:.2f} | {tp:.2f} | "
+                + " | ".join(cells)
+                + " |"
+            )
             if all(ok(k, r[k]) for k in r):
                 key = (run["name"], c["emotion"])
                 if key not in best or c["alpha"] > best[key][0]:

@@ -8,6 +8,7 @@ the style judge, and does the same for the samples stored in each recipe_search 
 import json
 import sys
 from collections import Counter
+from pathlib import Path
 
 import torch
 
@@ -30,17 +31,23 @@ judge = StyleJudge()
 
 def read(replies: list[str]) -> dict:
     labels = [r.label for r in judge.score(replies)]
-    return {"n": len(labels), "labels": dict(Counter(labels)), "replies": [[t, lab] for t, lab in zip(replies, labels)]}
+    return {
+        "n": len(labels),
+        "labels": dict(Counter(labels)),
+        "replies": [[t, lab] for t, lab in zip(replies, labels, strict=True)],
+    }
 
 
 result = {"unsteered": read(texts)}
 for path in runs:
-    run = json.load(open(path))
+    run = json.loads(Path(path).read_text())
     by_alpha: dict[str, list[str]] = {}
     for s in run["samples"]:
-        by_alpha.setdefault(f"{run['name']} {s['condition']['emotion']} {s['condition']['alpha']}", []).append(s["response"])
+        by_alpha.setdefault(
+            f"{run['name']} {s['condition']['emotion']} {s['condition']['alpha']}", []
+        ).append(s["response"])
     for key, replies in by_alpha.items():
         result[key] = read(replies)
-json.dump(result, open(out, "w"), indent=1)
+Path(out).write_text(json.dumps(result, indent=1))
 for key, r in result.items():
     print(key, r["n"], r["labels"])

@@ -16,17 +16,19 @@ Writes JSONL {query, emotion, response, domain}; prints how many queries of each
 """
 
 import argparse
+import itertools
 import json
 import os
 import random
 import re
 import sys
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from template_corpus import own_answers, sentences  # noqa: E402
+from template_corpus import own_answers, sentences
 
-from emotive_agents.vectors.corpus import DEFAULT_REPLIES, NEUTRAL, load_replies  # noqa: E402
-from emotive_agents.vectors.queries import EMOTION_QUERY_PLUS_BLOCKS, label_blocks, load_queries  # noqa: E402
+from emotive_agents.vectors.corpus import DEFAULT_REPLIES, NEUTRAL, load_replies
+from emotive_agents.vectors.queries import EMOTION_QUERY_PLUS_BLOCKS, label_blocks, load_queries
 
 EQ = "/work/shared/data/emotionquery/EmotionQuery+.json"
 
@@ -137,7 +139,9 @@ def merged(parts: list[str], min_words: int = 4) -> list[str]:
     return out
 
 
-APOLOGY = re.compile(r"^(?:I'm|I am|I’m) (?:so |deeply |truly )?(?:sorry|saddened)|as a (?:chatbot|customer service AI)", re.I)
+APOLOGY = re.compile(
+    r"^(?:I'm|I am|I’m) (?:so |deeply |truly )?(?:sorry|saddened)|as a (?:chatbot|customer service AI)", re.I
+)
 
 
 def without_apology(parts: list[str]) -> list[str]:
@@ -149,16 +153,18 @@ def usable(parts: list[str], min_distinct: float) -> bool:
     """An own answer fit to carry markers: prose (no list or newline), not a loop, not a fragment."""
     text = " ".join(parts)
     words = text.split()
-    pairs = list(zip(words, words[1:], strict=False))
+    pairs = list(itertools.pairwise(words))
     distinct = len(set(pairs)) / max(1, len(pairs))
-    return bool(parts) and "\n" not in text and "**" not in text and len(words) >= 8 and distinct >= min_distinct
+    return (
+        bool(parts) and "\n" not in text and "**" not in text and len(words) >= 8 and distinct >= min_distinct
+    )
 
 
 def training_queries(dev: str, test: str, per_block: int, seed: int) -> list[tuple[str, str | None]]:
     """(query, domain): the corpus queries, then EmotionQuery+ queries (domain None) outside both splits."""
     corpus = load_replies(DEFAULT_REPLIES)
     out = [(r.query, r.domain) for r in corpus.replies(NEUTRAL)]
-    used = {q["text"] for f in (dev, test) for q in json.load(open(f))["queries"]}
+    used = {q["text"] for f in (dev, test) for q in json.loads(Path(f).read_text())["queries"]}
     labelled = label_blocks(list(load_queries(EQ)), EMOTION_QUERY_PLUS_BLOCKS)
     start = 0
     for name, size in EMOTION_QUERY_PLUS_BLOCKS:
@@ -185,12 +191,12 @@ def main() -> None:
     p.add_argument("--cache", default=None, help="JSON file of own answers (written on first run)")
     a = p.parse_args()
     queries = training_queries(a.dev, a.test, a.per_block, a.seed)
-    cache = json.load(open(a.cache)) if a.cache and os.path.exists(a.cache) else {}
+    cache = json.loads(Path(a.cache).read_text()) if a.cache and os.path.exists(a.cache) else {}
     todo = [q for q, _ in queries if q not in cache]
     if todo:
         cache.update(own_answers(todo, a.own_tokens))
         if a.cache:
-            json.dump(cache, open(a.cache, "w"), indent=1, ensure_ascii=False)
+            Path(a.cache).write_text(json.dumps(cache, indent=1, ensure_ascii=False))
     rows, dropped = [], 0
     for q, domain in queries:
         parts = merged(sentences(cache[q]))
@@ -201,13 +207,18 @@ def main() -> None:
         rows.append({"query": q, "emotion": NEUTRAL, "response": " ".join(parts), "domain": domain})
         for style in a.styles.split(","):
             rng = random.Random(f"{a.seed}:{style}:{q}")
-            rows.append({"query": q, "emotion": style, "response": styled(parts, style, rng), "domain": domain})
+            rows.append(
+                {"query": q, "emotion": style, "response": styled(parts, style, rng), "domain": domain}
+            )
     with open(a.out, "w") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     kept = {r["query"]: r["domain"] for r in rows}
     eq = sum(d is None for d in kept.values())
-    print(f"wrote {len(rows)} rows ({len(kept) - eq} corpus + {eq} EmotionQuery+ queries; {dropped} dropped) to {a.out}")
+    print(
+        f"wrote {len(rows)} rows ({len(kept) - eq} corpus + {eq} EmotionQuery+ queries; "
+        f"{dropped} dropped) to {a.out}"
+    )
 
 
 if __name__ == "__main__":
