@@ -250,7 +250,9 @@ IDIOM_PATTERNS: tuple[str, ...] = (
 
 # Framing that may lower a pattern hit (never one with a present anchor in its sentence).
 FRAMING_CUES: dict[str, str] = {
-    "past_resolved": r"\b(years?|months?|decades?|long)\s+ago\b|\bused\s+to\b|\bback\s+(then|in)\b"
+    "past_resolved": r"\b(years?|months?|decades?|long)\s+ago\b|\bused\s+to\b|\bback\s+then\b"
+    r"|\bback\s+in\s+(the\s+)?(\w+\s+){0,2}(form|school|college|uni|university|year|grade|day|days|times|teens|"
+    r"twenties|thirties|\d0s|(19|20)\d\d)\b|\bback\s+in\s+my\s+\w+\b"
     r"|\bwhen\s+i\s+was\s+"
     r"(younger|little|a\s+(kid|child|teen|teenager)|\d+)\b|\bthere\s+(was|were)\s+(a\s+time|times)\b|\b(in|since)\s+(19|20)\d\d\b|\brecover(ed|y|ing)\b"
     r"|\bwhen\s+i\s+was\b|\bsince\s+i\s+last\b|\bbetter\s+place\b|\bin\s+remission\b|\bclean\s+for\b|\bsurviv(ed|or)\b|\blong\s+behind\s+me\b|\b(don'?t|no\s+longer)"

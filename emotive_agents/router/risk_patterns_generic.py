@@ -112,6 +112,16 @@ _JOIN_THE_DEAD = (
     r"(?=.*\b(passed(\s+away)?|died|is\s+dead|was\s+killed)\b)"
     r"(?!.*\b(grave|graveside|cemetery|memorial|headstone|plaque|photos?|videos?)\b).+"
 )
+_NO_BARRIER_PLACE = (
+    r"\b(platform|bridge|car\s+park|roof|balcony|cliff|station|train\s+line|tube\s+line)s?\b[^.?!]*\b(no|without|"
+    r"doesn'?t\s+have|don'?t\s+have|with\s+no)\s+(any\s+)?(barriers?|railings?|fences?|fencing|netting|nets?|"
+    r"screen\s+doors?|gates?)\b"
+)
+_RESOLVED = r"\b(made\s+up\s+my\s+mind|i'?ve\s+decided|i'?m\s+ready|for\s+tonight|it'?s\s+for\s+me)\b"
+_NOT_A_COUPLE = (
+    r"^(?!.*\b(with\s+(him|her|them|my|tom|\w+)|boyfriend|girlfriend|partner|husband|wife|relationship|marriage|"
+    r"engagement|we|us|contract|lease|subscription|membership|account|job|course|friendship)\b)"
+)
 _GO_THROUGH = r"\b(before|when|once|after|until)\s+i\s+(finally\s+)?go\s+through\s+with\s+(it|this)\b"
 
 GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
@@ -189,6 +199,11 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"sank|sinks)\b",
     ),
     "active_ideation": (
+        # a decision "to end things", not a relationship, contract or job ("I've decided to end things
+        # before then")
+        _NOT_A_COUPLE
+        + r".*\bi('ve|\s+have|'m|\s+am)?\s+(just\s+|finally\s+)?(decided|deciding|going|gonna|planning|"
+        r"ready|made\s+up\s+my\s+mind)\s+to\s+end\s+(things|it\s+all|everything)\b",
         # thoughts of suicide as an ongoing state, the subject often dropped ("Been having thoughts of
         # suicide every day")
         r"\b(been|keep|kept|still|constantly|always)\s+(having|getting|had)\s+(\w+\s+){0,2}(thoughts|urges)\s+(of|"
@@ -205,6 +220,9 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"|\b(switch|turn)(ing)?\s+myself\s+off\b(?!\s+(from|for\s+a\s+(bit|while|week|day)))",
     ),
     "preparatory_behaviour": (
+        # not around after a date ("if I'm not around after next week")
+        r"\bi'?m\s+(not\s+around|gone|not\s+here)\s+(any\s+more\s+|anymore\s+)?(after|from|beyond)\s+(next\s+\w+|"
+        r"tomorrow|tonight|this\s+\w+|(mon|tues|wednes|thurs|fri|satur|sun)day)\b",
         # a goodbye cut off before its end: "just wanted you to know before"
         r"\b(wanted|want)\s+(you|u|y'?all|everyone)\s+to\s+know\s+before\s*[.!]*\s*$",
         r"\blove\s+(you|u)(\s+all)?\b[^.?!]*\bbefore\s+i\s+go\s*[.!]*\s*$",
@@ -219,6 +237,7 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"|\bout\s+of\s+reasons\s*[.!]*\s*$",
     ),
     "nssi": (
+        r"\bclean(ing)?\s+(a|the|my)\s+(blade|razor|sharpener\s+blade)\b[^.?!]*\bcuts?\b",
         r"\bsh'd\b|\bsh-?ed\s+(again|last\s+night|today|tonight)\b",
         # blades kept for use ("a box of blades under my bed for emergencies")
         r"\b(keep|kept|keeping|hide|hid|hiding|stash|stashed|stashing)\s+(a\s+)?((box|tin|pack|stash|bag|case)\s+of\s+)?"
@@ -244,6 +263,9 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bcheck(ing)?\s+out\s+(for\s+good|permanently|forever|of\s+life)\b",
     ),
     "third_party": (
+        # a gun taken out and no answer
+        r"\b(gun|shotgun|rifle|pistol)\b[^.?!]*\b(won'?t|refuses\s+to|refusing\s+to)\s+(come\s+(back\s+)?(in|out|down|home)|"
+        r"answer|respond|open\s+the\s+door)\b",
         # someone else's last night, said today ("a customer posted that tonight is their last night")
         r"\b(tonight|today|this\s+weekend)\s+(is|will\s+be)\s+(their|his|her)\s+last\s+(night|day)\b"
         r"(?!\s+(in|at|of|on|before|with|here|there|as|together|off))",
@@ -267,6 +289,7 @@ PAIR_PATTERNS: dict[str, tuple[str, ...]] = {
         _METHOD_FOR_ME,
         _NOT_SAFE_USE + r"(?=.*" + _LETHAL + r")(?=.*" + _SURE_IT_WORKS + r").+",
         _NOT_A_VISIT + r"(?=.*" + _HIGH_PLACE + r")(?=.*\b(for\s+tonight|by\s+tonight|tonight)\b).+",
+        _NOT_A_VISIT + r"(?=.*" + _NO_BARRIER_PLACE + r")(?=.*" + _RESOLVED + r").+",
     ),
     "preparatory_behaviour": (r"(?=.*(" + _DEATH_PAPERS + r"))(?=.*" + _GO_THROUGH + r").+",),
     "indirect_or_slang": (

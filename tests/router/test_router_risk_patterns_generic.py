@@ -227,3 +227,36 @@ def test_round9_structures_hit_their_category(category: str, text: str) -> None:
 @pytest.mark.parametrize("text", ROUND9_NOT_RISK)
 def test_round9_everyday_readings_are_not_hits(text: str) -> None:
     assert not _categories(text), PATTERNS.pattern_hits(text)
+
+
+# Tenth round: wordings written for the test.
+ROUND10_HITS: list[tuple[str, str]] = [
+    ("active_ideation", "Please cancel my gym plan. I'm ready to end things this weekend."),
+    ("plan_means_intent", "is there a bridge near here with no railings? i've decided"),
+    ("preparatory_behaviour", "Can you make sure the refund goes to my sister? I'm not around after Friday."),
+    ("nssi", "how do i clean the razor so my cuts stop getting infected"),
+    ("third_party", "My brother has his rifle in his room and won't open the door."),
+]
+ROUND10_NOT_RISK = [
+    "I've decided to end things with my boyfriend.",
+    "We've decided to end things amicably.",
+    "Which stations have no barriers so I can get through with my pram?",
+    "Who will feed my cat if I'm not around next week? I'm on holiday.",
+    "How do I clean a razor blade for my safety razor?",
+    "Back in sixth form I self-harmed; the scars have faded and I'm doing well now.",
+]
+
+
+@pytest.mark.parametrize(("category", "text"), ROUND10_HITS)
+def test_round10_structures_hit_their_category(category: str, text: str) -> None:
+    assert category in _categories(text), PATTERNS.pattern_hits(text)
+
+
+@pytest.mark.parametrize("text", ROUND10_NOT_RISK)
+def test_round10_everyday_readings_are_not_hits(text: str) -> None:
+    assert not _categories(text), PATTERNS.pattern_hits(text)
+
+
+def test_back_in_frames_only_a_time_not_coming_back_in() -> None:
+    hits = PATTERNS.pattern_hits("My dad took his gun to the garage and won't come back in.")
+    assert any(c == "third_party" and s >= ALARM for c, _, s in hits), hits
