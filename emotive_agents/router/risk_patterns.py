@@ -84,7 +84,7 @@ CATEGORY_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(picked|chosen|set)\s+a\s+date\b.*\b(end|die|do\s+it|it'?s)\b",
         r"\b(lethal|fatal)\s+dose\b.*\b(for\s+(me|tonight|myself)|to\s+kill\s+me|would\s+kill\s+me)\b",
         r"\b(dose|much|many)\b.*\bwould\s+kill\s+me\b",
-        r"\b(lethal|fatal|deadly)\b.*\b(i\s+have|i'?ve\s+got)\s+enough\b",
+        r"\b(lethal|fatal|deadly)\b.*\b(i\s+have|i'?ve\s+got)\s+(enough|plenty|more\s+than\s+enough|loads)\b",
         r"\b(use|using|used)\s+(it|them|that|this|the\s+\w+|a\s+\w+|his\s+\w+|her\s+\w+)\s+on\s+myself\b",
         r"\b(going\s+to|gonna|i'?ll|i\s+will|i\s+decide\s+to|decide\s+to)\s+(swallow|take|down)\s+(them|it|these|those)\s+all\b",
         r"\b(swallow|take|taking|swallowing)\s+(them|it|these|those)\s+all\s+(at\s+once|tonight|together)\b",

@@ -122,6 +122,10 @@ _NOT_A_COUPLE = (
     r"^(?!.*\b(with\s+(him|her|them|my|tom|\w+)|boyfriend|girlfriend|partner|husband|wife|relationship|marriage|"
     r"engagement|we|us|contract|lease|subscription|membership|account|job|course|friendship)\b)"
 )
+_JOIN_SOON = (
+    r"(?=.*\b(going|gonna|ready|about|want|wanna)\s+to\s+(go\s+)?(join|be\s+with)\s+(him|her|them)\s+(soon|tonight|now|"
+    r"there|again|at\s+last)\b)(?=.*\b(passed(\s+away)?|died|is\s+dead|was\s+killed|lost\s+(him|her|them))\b).+"
+)
 _GO_THROUGH = r"\b(before|when|once|after|until)\s+i\s+(finally\s+)?go\s+through\s+with\s+(it|this)\b"
 
 GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
@@ -180,6 +184,9 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"painkillers|paracetamol|capsules)\b",
     ),
     "passive_ideation": (
+        # praying not to wake up ("pray every night that I won't wake up in the morning")
+        r"\b(pray|hope|wish)(ing|s)?\b[^.?!]*\b(won'?t|don'?t|never|not)\s+wake\s+up\b(?!\s+(late|early|too|at|in\s+time|"
+        r"with|before|after|on\s+time|the\s+|everyone|my|when|if|until|till))",
         # a fatal diagnosis as a relief
         r"\b(terminal|fatal|incurable)\s+(diagnosis|illness|cancer|disease)\b[^.?!]*\b(i'?d|i\s+would|i'?ll|i\s+will)\s+"
         r"(\w+\s+){0,2}(relieved|glad|grateful|welcome\s+it|not\s+mind)\b",
@@ -220,6 +227,8 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"|\b(switch|turn)(ing)?\s+myself\s+off\b(?!\s+(from|for\s+a\s+(bit|while|week|day)))",
     ),
     "preparatory_behaviour": (
+        # rehearsing the means ("practised tying the knot last night, just to see if I could")
+        r"\b(practi[sc]ed|practi[sc]ing|tested|testing|rehears(ed|ing))\s+(tying|making)\s+(a|the)\s+(noose|knot|rope)\b",
         # not around after a date ("if I'm not around after next week")
         r"\bi'?m\s+(not\s+around|gone|not\s+here)\s+(any\s+more\s+|anymore\s+)?(after|from|beyond)\s+(next\s+\w+|"
         r"tomorrow|tonight|this\s+\w+|(mon|tues|wednes|thurs|fri|satur|sun)day)\b",
@@ -290,10 +299,15 @@ PAIR_PATTERNS: dict[str, tuple[str, ...]] = {
         _NOT_SAFE_USE + r"(?=.*" + _LETHAL + r")(?=.*" + _SURE_IT_WORKS + r").+",
         _NOT_A_VISIT + r"(?=.*" + _HIGH_PLACE + r")(?=.*\b(for\s+tonight|by\s+tonight|tonight)\b).+",
         _NOT_A_VISIT + r"(?=.*" + _NO_BARRIER_PLACE + r")(?=.*" + _RESOLVED + r").+",
+        # a lethal amount asked about, enough at hand, and a resolve ("I have plenty at home, and I'm done")
+        _NOT_SAFE_USE + r"(?=.*\b(lethal|fatal|deadly|overdose)\b)"
+        r"(?=.*\bi\s+(have|'ve\s+got|got)\s+(enough|plenty|loads|more\s+than\s+enough)\b)"
+        r"(?=.*(" + _RESOLVED + r"|\bi'?m\s+done\b(?!\s+with)|\bi\s+mean\s+it\b)).+",
     ),
     "preparatory_behaviour": (r"(?=.*(" + _DEATH_PAPERS + r"))(?=.*" + _GO_THROUGH + r").+",),
     "indirect_or_slang": (
         _JOIN_THE_DEAD,
+        _JOIN_SOON,
         r"(?=.*\b(go\s+)?be\s+with\s+(my\s+)?(\w+\s+)?again\b)(?=.*\b(actually|really|properly|literally|just)\s+"
         r"join\s+(him|her|them)\b).+",
     ),

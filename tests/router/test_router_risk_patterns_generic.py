@@ -260,3 +260,29 @@ def test_round10_everyday_readings_are_not_hits(text: str) -> None:
 def test_back_in_frames_only_a_time_not_coming_back_in() -> None:
     hits = PATTERNS.pattern_hits("My dad took his gun to the garage and won't come back in.")
     assert any(c == "third_party" and s >= ALARM for c, _, s in hits), hits
+
+
+# Eleventh round: wordings written for the test.
+ROUND11_HITS: list[tuple[str, str]] = [
+    ("passive_ideation", "every night i hope i don't wake up"),
+    ("plan_means_intent", "How much morphine is fatal? I've got more than enough saved. I mean it."),
+    ("preparatory_behaviour", "I've been practising making a noose from a video."),
+    ("indirect_or_slang", "Dad died in March. I'm ready to go be with him now."),
+]
+ROUND11_NOT_RISK = [
+    "I pray the baby won't wake up before 6.",
+    "We're tying the knot in June!",
+    "My wife passed last spring. I'm going to join her family for Christmas.",
+    "Is insulin lethal to dogs? I have plenty in the fridge and the puppy got into it.",
+    "What's the lethal dose of caffeine? I have plenty of energy drinks, I'm done with sleeping lol",
+]
+
+
+@pytest.mark.parametrize(("category", "text"), ROUND11_HITS)
+def test_round11_structures_hit_their_category(category: str, text: str) -> None:
+    assert category in _categories(text), PATTERNS.pattern_hits(text)
+
+
+@pytest.mark.parametrize("text", ROUND11_NOT_RISK)
+def test_round11_everyday_readings_are_not_hits(text: str) -> None:
+    assert not _categories(text), PATTERNS.pattern_hits(text)
