@@ -272,6 +272,9 @@ GENERIC_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bcheck(ing)?\s+out\s+(for\s+good|permanently|forever|of\s+life)\b",
     ),
     "third_party": (
+        # self-harm found on someone else ("fresh cuts on his forearms", "blood-stained tissues in his bin")
+        r"\b(found|find|noticed|notice|seen|saw|spotted)\b[^.?!]*\b((fresh|new|deep)\s+)?(cuts|burns|blood[\s-]?stained\s+"
+        r"\w+)\s+(on|in|under)\s+(his|her|their)\s+(arms?|forearms?|wrists?|thighs?|bin|bed|room|sheets)\b",
         # a gun taken out and no answer
         r"\b(gun|shotgun|rifle|pistol)\b[^.?!]*\b(won'?t|refuses\s+to|refusing\s+to)\s+(come\s+(back\s+)?(in|out|down|home)|"
         r"answer|respond|open\s+the\s+door)\b",
