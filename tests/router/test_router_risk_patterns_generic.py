@@ -159,16 +159,6 @@ ROUND7_NOT_RISK = [
 ]
 
 
-@pytest.mark.parametrize(("category", "text"), ROUND7_HITS)
-def test_round7_structures_hit_their_category(category: str, text: str) -> None:
-    assert category in _categories(text), PATTERNS.pattern_hits(text)
-
-
-@pytest.mark.parametrize("text", ROUND7_NOT_RISK)
-def test_round7_everyday_readings_are_not_hits(text: str) -> None:
-    assert not _categories(text), PATTERNS.pattern_hits(text)
-
-
 # Eighth round: wordings written for the test.
 ROUND8_HITS: list[tuple[str, str]] = [
     ("hopelessness_with_risk", "honestly i don't deserve to live after what i did"),
@@ -184,16 +174,6 @@ ROUND8_NOT_RISK = [
     "My mum got a terminal diagnosis and I'm relieved she's not in pain any more.",
     "I feel like I don't deserve to be here, everyone on my course is so clever.",
 ]
-
-
-@pytest.mark.parametrize(("category", "text"), ROUND8_HITS)
-def test_round8_structures_hit_their_category(category: str, text: str) -> None:
-    assert category in _categories(text), PATTERNS.pattern_hits(text)
-
-
-@pytest.mark.parametrize("text", ROUND8_NOT_RISK)
-def test_round8_idioms_and_everyday_readings_are_not_hits(text: str) -> None:
-    assert not _categories(text), PATTERNS.pattern_hits(text)
 
 
 def test_a_third_person_hit_is_framed_by_a_cue_elsewhere_in_the_message() -> None:
@@ -219,16 +199,6 @@ ROUND9_NOT_RISK = [
 ]
 
 
-@pytest.mark.parametrize(("category", "text"), ROUND9_HITS)
-def test_round9_structures_hit_their_category(category: str, text: str) -> None:
-    assert category in _categories(text), PATTERNS.pattern_hits(text)
-
-
-@pytest.mark.parametrize("text", ROUND9_NOT_RISK)
-def test_round9_everyday_readings_are_not_hits(text: str) -> None:
-    assert not _categories(text), PATTERNS.pattern_hits(text)
-
-
 # Tenth round: wordings written for the test.
 ROUND10_HITS: list[tuple[str, str]] = [
     ("active_ideation", "Please cancel my gym plan. I'm ready to end things this weekend."),
@@ -245,16 +215,6 @@ ROUND10_NOT_RISK = [
     "How do I clean a razor blade for my safety razor?",
     "Back in sixth form I self-harmed; the scars have faded and I'm doing well now.",
 ]
-
-
-@pytest.mark.parametrize(("category", "text"), ROUND10_HITS)
-def test_round10_structures_hit_their_category(category: str, text: str) -> None:
-    assert category in _categories(text), PATTERNS.pattern_hits(text)
-
-
-@pytest.mark.parametrize("text", ROUND10_NOT_RISK)
-def test_round10_everyday_readings_are_not_hits(text: str) -> None:
-    assert not _categories(text), PATTERNS.pattern_hits(text)
 
 
 def test_back_in_frames_only_a_time_not_coming_back_in() -> None:
@@ -280,11 +240,16 @@ ROUND11_NOT_RISK = [
 ]
 
 
-@pytest.mark.parametrize(("category", "text"), ROUND11_HITS)
-def test_round11_structures_hit_their_category(category: str, text: str) -> None:
+# Every round's shapes, one test each way.
+LATER_HITS = [*ROUND7_HITS, *ROUND8_HITS, *ROUND9_HITS, *ROUND10_HITS, *ROUND11_HITS]
+LATER_NOT_RISK = [*ROUND7_NOT_RISK, *ROUND8_NOT_RISK, *ROUND9_NOT_RISK, *ROUND10_NOT_RISK, *ROUND11_NOT_RISK]
+
+
+@pytest.mark.parametrize(("category", "text"), LATER_HITS)
+def test_a_later_round_structure_hits_its_category(category: str, text: str) -> None:
     assert category in _categories(text), PATTERNS.pattern_hits(text)
 
 
-@pytest.mark.parametrize("text", ROUND11_NOT_RISK)
-def test_round11_everyday_readings_are_not_hits(text: str) -> None:
+@pytest.mark.parametrize("text", LATER_NOT_RISK)
+def test_a_later_round_everyday_reading_or_idiom_is_not_a_hit(text: str) -> None:
     assert not _categories(text), PATTERNS.pattern_hits(text)
