@@ -1,5 +1,5 @@
 #!/bin/bash
-G=/work/wt-14/benchmarks/results/issue14_sixth/go.sh
+G="$(dirname "$0")/go.sh"
 R=/tmp/rs6/styles_eq.jsonl
 B='"batch_size":8,"neutral_batch_size":0,"lr":0.02,"kl_weight":0.0,"holdout":0.1,"max_response_tokens":64,"eval_every":10,"patience":3'
 $G SC-calm calm 1,1.5,2 "{\"steps\":30,$B,\"contrast_weight\":1.0,\"contrast_beta\":2.0}" --responses $R --samples 20

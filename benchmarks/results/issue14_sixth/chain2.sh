@@ -1,5 +1,5 @@
 #!/bin/bash
-G=/work/wt-14/benchmarks/results/issue14_sixth/go.sh
+G="$(dirname "$0")/go.sh"
 R=/tmp/rs6/styles_eq.jsonl
 RA=/tmp/rs6/styles_eq_noap.jsonl
 B='"batch_size":8,"neutral_batch_size":0,"lr":0.02,"kl_weight":0.0,"holdout":0.1,"max_response_tokens":64,"eval_every":10,"patience":3'
