@@ -190,9 +190,7 @@ class CrisisDetector(BaseModel):
                         continue
                     quoted = any(a < m.start() and m.end() <= b for a, b in _quoted(sentence))
                     if category == "third_party":  # no relation named: framing anywhere in the message
-                        framed = (bool(framing) and (not related or "past_resolved" in framing)) or (
-                            framed_message and not related
-                        )
+                        framed = (framed_message and not related) or "past_resolved" in framing
                     else:
                         framed = bool(framing) and (quoted or not self._anchored_at(sentence, *m.span()))
                     hits.append((category, m.group(0), FRAMED_SCORE if framed else PATTERN_SCORE))

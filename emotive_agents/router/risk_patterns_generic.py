@@ -119,7 +119,8 @@ _NO_BARRIER_PLACE = (
 )
 _RESOLVED = r"\b(made\s+up\s+my\s+mind|i'?ve\s+decided|i'?m\s+ready|for\s+tonight|it'?s\s+for\s+me)\b"
 _NOT_A_COUPLE = (
-    r"^(?!.*\b(with\s+(him|her|them|my|tom|\w+)|boyfriend|girlfriend|partner|husband|wife|relationship|marriage|"
+    r"^(?!.*\b(end(s|ed|ing)?\s+(things|it\s+all|everything)\s+with|boyfriend|girlfriend|partner|husband|wife|"
+    r"relationship|marriage|"
     r"engagement|we|us|contract|lease|subscription|membership|account|job|course|friendship)\b)"
 )
 _JOIN_SOON = (

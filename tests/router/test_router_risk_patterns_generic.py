@@ -202,6 +202,7 @@ ROUND9_NOT_RISK = [
 # Tenth round: wordings written for the test.
 ROUND10_HITS: list[tuple[str, str]] = [
     ("active_ideation", "Please cancel my gym plan. I'm ready to end things this weekend."),
+    ("active_ideation", "I've decided to end things before then, can you help with the refund?"),
     ("plan_means_intent", "is there a bridge near here with no railings? i've decided"),
     ("preparatory_behaviour", "Can you make sure the refund goes to my sister? I'm not around after Friday."),
     ("nssi", "how do i clean the razor so my cuts stop getting infected"),
@@ -209,6 +210,7 @@ ROUND10_HITS: list[tuple[str, str]] = [
 ]
 ROUND10_NOT_RISK = [
     "I've decided to end things with my boyfriend.",
+    "I've decided to end things with Sam, it's been coming for months.",
     "We've decided to end things amicably.",
     "Which stations have no barriers so I can get through with my pram?",
     "Who will feed my cat if I'm not around next week? I'm on holiday.",
