@@ -30,6 +30,10 @@ import random
 import re
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from emotive_agents.router.crisis import CrisisDetector
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -55,13 +59,13 @@ GOEMOTIONS_PER_CLASS = {
 }
 
 
-def _screened(texts: list[str], detector: object) -> list[str]:
+def _screened(texts: list[str], detector: CrisisDetector) -> list[str]:
     out = []
     for text in texts:
         words = len(text.split())
         if words < 3 or words > 60 or SCREEN.search(text):
             continue
-        if detector.pattern_hits(text):  # type: ignore[attr-defined]
+        if detector.pattern_hits(text):
             continue
         out.append(text)
     return out
